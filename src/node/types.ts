@@ -1,0 +1,80 @@
+import type { AbstractLevel } from 'abstract-level';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/index.ts';
+
+/** Peer states of the peer book (see src/peers). */
+export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
+
+export interface PeerInfo {
+  /** libp2p peer id (base58btc string). */
+  peerId: string;
+  /** 32-byte overlay address, hex; absent until the handshake told it. */
+  overlay?: string;
+  state: PeerState;
+  addresses: string[];
+  /** Unix ms; 0 if never seen. */
+  lastSeen: number;
+  /** Kademlia proximity order to this node, when the overlay address is known. */
+  po?: number;
+  /** Why the peer is in lifesupport or purgatory, if it is. */
+  reason?: string;
+  /** Misbehaviour counter. */
+  strikes: number;
+  /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
+  nextAttemptAt?: number;
+}
+
+export interface NodeStatus {
+  peerId: string;
+  overlay: string;
+  networkId: string;
+  /** Multiaddrs the node listens on (with /p2p/<peerId>). */
+  addresses: string[];
+  depth: number;
+  /** Connected (active) peers per proximity bin 0..31. */
+  bins: number[];
+  peers: Record<PeerState, number>;
+  uptimeMs: number;
+  counters: Record<string, number>;
+}
+
+export interface NodeOptions {
+  /** Data folder (LevelDB, identity, token). Default `.murmur` in the working directory. */
+  dataDir?: string;
+  /** An abstract-level store to use instead of LevelDB in dataDir (memory-level in tests). */
+  store?: AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
+  /** libp2p listen multiaddrs. */
+  listen?: string[];
+  /** Multiaddrs (with /p2p/<id>) dialled at start. */
+  bootstrap?: string[];
+  /** Nodes of different networks refuse each other. Default 'murmur'. */
+  networkId?: string;
+  /** LAN interface for HBBP announcements / discovery. */
+  iface?: string;
+  /** Connection encryption. Default 'noise'. */
+  encryption?: 'noise' | 'tls';
+  logger?: Logger;
+}
+
+export interface NodeEvents {
+  'peer:state': PeerInfo;
+  depth: { depth: number };
+  started: undefined;
+  stopped: undefined;
+}
+
+/** What createNode() returns; the API server and CLI use only this surface. */
+export interface MurmurNode {
+  readonly peerId: string;
+  readonly overlay: string;
+  readonly networkId: string;
+  readonly metrics: Registry;
+  start(options?: { signal?: AbortSignal }): Promise<void>;
+  stop(options?: { signal?: AbortSignal }): Promise<void>;
+  status(): NodeStatus;
+  peers(): PeerInfo[];
+  /** Dial a multiaddr (must include /p2p/<id>) and complete the murmur handshake. */
+  connect(addr: string, options?: { signal?: AbortSignal }): Promise<PeerInfo>;
+  on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
+  off<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
+}
