@@ -1,4 +1,5 @@
 import { API_CODES } from '../api/codes.ts';
+import { CHUNKS_CODES } from '../chunks/codes.ts';
 import { CLI_CODES } from '../cli/codes.ts';
 import { HBBP_CODES } from '../hbbp/codes.ts';
 import { NODE_CODES } from '../node/codes.ts';
@@ -6,6 +7,8 @@ import { OVERLAY_CODES } from '../overlay/codes.ts';
 import { P2PTBL_CODES } from '../p2ptbl/codes.ts';
 import { PEERS_CODES } from '../peers/codes.ts';
 import { STORE_CODES } from '../store/codes.ts';
+import { STREAMER_CODES } from '../streamer/codes.ts';
+import { TREE_CODES } from '../tree/codes.ts';
 
 /**
  * Every stable error code murmur raises, with what it means. Each module keeps its own codes in its
@@ -23,6 +26,9 @@ export const ERROR_CODES = {
   ...PEERS_CODES,
   ...OVERLAY_CODES,
   ...NODE_CODES,
+  ...TREE_CODES,
+  ...STREAMER_CODES,
+  ...CHUNKS_CODES,
   ...API_CODES,
   ...CLI_CODES,
 } as const satisfies Record<`MURMUR_${string}`, string>;
