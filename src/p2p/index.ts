@@ -1,0 +1,3 @@
+export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_READ_TIMEOUT_MS } from './constants.ts';
+export { encodeFrame, encodeVarint, FrameDecoder } from './framing.ts';
+export { type FramedOptions, FramedStream, type IoOptions, type MessageStreamLike } from './stream.ts';
