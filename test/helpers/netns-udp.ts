@@ -1,0 +1,69 @@
+/**
+ * A tiny UDP tool run INSIDE a namespace by the netns tests (with the pinned node: process.execPath).
+ *
+ *   recv PORT MS            bind [::]:PORT, print `ready`, then after MS ms one JSON line
+ *                           {"count":n,"from":[addresses…],"bytes":[sizes…]} and exit
+ *   send ADDR PORT N [SIZE | hex:HEX]
+ *                           send N datagrams to ADDR (e.g. ff02::1%eth0 or fe80::2%eth0), each SIZE
+ *                           bytes (default 16) or exactly the given bytes; prints {"sent":n}
+ *
+ * Raw datagrams matter: they let a test hand a listener what a well-behaved sender would refuse.
+ */
+import { createSocket } from 'node:dgram';
+
+const [mode, ...args] = process.argv.slice(2);
+
+function fail(msg: string): never {
+  console.error(msg);
+  process.exit(2);
+}
+
+if (mode === 'recv') {
+  const port = Number(args[0]);
+  const ms = Number(args[1] ?? 1000);
+  const sock = createSocket({ type: 'udp6', reuseAddr: true });
+  const from: string[] = [];
+  const bytes: number[] = [];
+  sock.on('message', (msg, rinfo) => {
+    from.push(rinfo.address);
+    bytes.push(msg.length);
+  });
+  sock.on('error', (e) => fail(String(e)));
+  sock.bind(port, '::', () => {
+    console.log('ready');
+    setTimeout(() => {
+      console.log(JSON.stringify({ count: from.length, from: [...new Set(from)], bytes }));
+      sock.close();
+    }, ms);
+  });
+} else if (mode === 'send') {
+  const [addr, portArg, countArg, sizeArg] = args;
+  if (addr === undefined || portArg === undefined) fail('usage: send ADDR PORT N [SIZE | hex:HEX]');
+  const port = Number(portArg);
+  const count = Number(countArg ?? 1);
+  const payload = sizeArg?.startsWith('hex:')
+    ? Buffer.from(sizeArg.slice(4), 'hex')
+    : Buffer.alloc(Number(sizeArg ?? 16), 0x61);
+  const sock = createSocket({ type: 'udp6' });
+  sock.on('error', (e) => fail(String(e)));
+  sock.bind(0, () => {
+    const scope = addr.split('%')[1];
+    if (addr.startsWith('ff') && scope !== undefined) sock.setMulticastInterface(`::%${scope}`);
+    let sent = 0;
+    const next = (): void => {
+      if (sent === count) {
+        console.log(JSON.stringify({ sent }));
+        sock.close();
+        return;
+      }
+      sock.send(payload, port, addr, (err) => {
+        if (err) fail(String(err));
+        sent++;
+        setImmediate(next);
+      });
+    };
+    next();
+  });
+} else {
+  fail('usage: netns-udp.ts recv PORT MS | send ADDR PORT N [SIZE | hex:HEX]');
+}
