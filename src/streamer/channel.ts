@@ -1,0 +1,159 @@
+import { MurmurError } from '../errors/index.ts';
+
+/**
+ * A duplex channel of whole messages (frames), the one thing the protocols need from the transport.
+ * The node backs it with a length-prefixed libp2p stream; tests use memoryPair(). `send` may wait
+ * (back-pressure); iteration ends when the remote closes; `close()` ends both directions.
+ */
+export interface FrameChannel {
+  send(frame: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
+  close(err?: Error): void;
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+
+/** Opens a fresh channel to a peer for one request (a new libp2p stream in the node). */
+export type Dialer = (peer: string, options?: { signal?: AbortSignal }) => Promise<FrameChannel>;
+
+/** Faults a memory channel applies to frames it carries (per direction). */
+export interface Faults {
+  /** Return true to drop the n-th frame (0-based) silently. */
+  drop?: (frame: Uint8Array, n: number) => boolean;
+  /** Return a replacement for the n-th frame (e.g. with flipped bits). */
+  corrupt?: (frame: Uint8Array, n: number) => Uint8Array;
+  /** Delay every frame by this many ms (order is kept). */
+  delayMs?: number;
+  /** Close the channel (both ends) after this many frames have been sent. */
+  closeAfter?: number;
+}
+
+class MemoryEnd implements FrameChannel {
+  peer!: MemoryEnd;
+  readonly #faults: Faults;
+  #inbox: Uint8Array[] = [];
+  #waiter: (() => void) | undefined;
+  #closed = false;
+  #remoteDone = false;
+  #sent = 0;
+  #lastDelivery: Promise<void> = Promise.resolve();
+
+  constructor(faults: Faults) {
+    this.#faults = faults;
+  }
+
+  async send(frame: Uint8Array): Promise<void> {
+    if (this.#closed || this.peer.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
+    const n = this.#sent++;
+    const f = this.#faults;
+    if (f.closeAfter !== undefined && n >= f.closeAfter) {
+      this.close();
+      throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed (injected)');
+    }
+    if (f.drop?.(frame, n)) return;
+    const data = f.corrupt ? f.corrupt(frame.slice(), n) : frame.slice();
+    if (f.delayMs) {
+      const ms = f.delayMs;
+      const prev = this.#lastDelivery;
+      this.#lastDelivery = prev
+        .then(() => new Promise<void>((r) => setTimeout(r, ms)))
+        .then(() => {
+          this.peer.#push(data);
+        });
+      return;
+    }
+    this.peer.#push(data);
+  }
+
+  #push(frame: Uint8Array): void {
+    if (this.#closed) return;
+    this.#inbox.push(frame);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake();
+    const peer = this.peer;
+    // the remote sees the end after frames already in flight
+    void this.#lastDelivery.then(() => {
+      peer.#remoteDone = true;
+      peer.#wake();
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const next = this.#inbox.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.#closed || this.#remoteDone) return;
+      await new Promise<void>((r) => {
+        this.#waiter = r;
+      });
+    }
+  }
+}
+
+/** Two connected in-memory channel ends; `faults.ab` applies to frames a→b, `faults.ba` to b→a. */
+export function memoryPair(faults: { ab?: Faults; ba?: Faults } = {}): [FrameChannel, FrameChannel] {
+  const a = new MemoryEnd(faults.ab ?? {});
+  const b = new MemoryEnd(faults.ba ?? {});
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+/**
+ * Reads frames one at a time with an AbortSignal and an optional timeout; on abort or timeout the
+ * channel is closed (the only way to stop a pending read) and the error thrown.
+ */
+export class FrameReader {
+  readonly #it: AsyncIterator<Uint8Array>;
+  readonly #channel: FrameChannel;
+
+  constructor(channel: FrameChannel) {
+    this.#channel = channel;
+    this.#it = channel[Symbol.asyncIterator]();
+  }
+
+  /** The next frame; throws MURMUR_STREAMER_CLOSED at end of stream. */
+  async next(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted)
+      throw new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason });
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.#channel.close();
+          reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      if (signal) {
+        onAbort = () => {
+          this.#channel.close();
+          reject(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason }));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    stop.catch(() => {});
+    try {
+      const r = await Promise.race([this.#it.next(), stop]);
+      if (r.done) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed by peer');
+      return r.value;
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { AbstractSublevel } from 'abstract-level';
+import { Intervals } from './intervals.ts';
+import type { AnyLevel } from './types.ts';
+
+/**
+ * Persists one Intervals per (peer, stream key) in an abstract-level sublevel, so a restart resumes
+ * where the last recorded range ended. Writes of one key are serialised.
+ */
+export class IntervalStore {
+  readonly #db: AbstractSublevel<AnyLevel, unknown, string, string>;
+
+  constructor(db: AnyLevel, name = 'intervals') {
+    this.#db = db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  }
+
+  static key(peer: string, stream: string): string {
+    return `${peer}|${stream}`;
+  }
+
+  /** The stored intervals of (peer, stream), or an empty set counting from `base`. */
+  async get(peer: string, stream: string, base = 0n): Promise<Intervals> {
+    const text = await this.#db.get(IntervalStore.key(peer, stream));
+    return text === undefined ? new Intervals(base) : Intervals.parse(text);
+  }
+
+  async put(peer: string, stream: string, intervals: Intervals): Promise<void> {
+    await this.#db.put(IntervalStore.key(peer, stream), intervals.toString());
+  }
+
+  /** Adds [start, end] to the stored set and persists it; returns the updated set. */
+  async add(peer: string, stream: string, start: bigint, end: bigint, base = 0n): Promise<Intervals> {
+    const key = IntervalStore.key(peer, stream);
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    let result!: Intervals;
+    const run = prev.then(async () => {
+      const iv = await this.get(peer, stream, base);
+      iv.add(start, end);
+      await this.put(peer, stream, iv);
+      result = iv;
+    });
+    const tail = run.catch(() => {});
+    this.#locks.set(key, tail);
+    try {
+      await run;
+    } finally {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    }
+    return result;
+  }
+
+  async delete(peer: string, stream: string): Promise<void> {
+    await this.#db.del(IntervalStore.key(peer, stream));
+  }
+
+  /** Every stored (key, intervals) of one peer. */
+  async *entries(peer: string): AsyncGenerator<[stream: string, intervals: Intervals]> {
+    const prefix = `${peer}|`;
+    for await (const [k, v] of this.#db.iterator({ gte: prefix, lt: `${peer}}` })) {
+      yield [k.slice(prefix.length), Intervals.parse(v)];
+    }
+  }
+
+  readonly #locks = new Map<string, Promise<void>>();
+}
