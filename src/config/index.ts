@@ -1,0 +1,217 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { MurmurError } from '../errors/index.ts';
+import { type ApiAddress, parseApiAddress, parseMultiaddr } from './address.ts';
+import {
+  CONFIG_FILE,
+  DEFAULT_API_HOST,
+  DEFAULT_API_PORT,
+  DEFAULT_DATA_DIR,
+  DEFAULT_ENCRYPTION,
+  DEFAULT_LISTEN,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_NETWORK_ID,
+  ENCRYPTIONS,
+  ENV,
+  LOG_LEVELS,
+  MAX_CONFIG_BYTES,
+  NETWORK_ID_PATTERN,
+} from './constants.ts';
+
+export { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
+export * from './constants.ts';
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Encryption = (typeof ENCRYPTIONS)[number];
+
+/** Settings as given by one source (flags, environment or config.json); all optional, unvalidated. */
+export interface RawSettings {
+  data?: string;
+  listen?: string[];
+  bootstrap?: string[];
+  iface?: string;
+  api?: string;
+  network?: string;
+  logLevel?: string;
+  encryption?: string;
+}
+
+/** The validated settings of a daemon. */
+export interface MurmurConfig {
+  /** Absolute data folder. */
+  dataDir: string;
+  listen: string[];
+  /** True when `listen` is the default (the daemon may then fall back to a free port). */
+  listenIsDefault: boolean;
+  bootstrap: string[];
+  iface: string | undefined;
+  api: ApiAddress;
+  /** True when `api` is the default (the daemon may then fall back to a free port). */
+  apiIsDefault: boolean;
+  networkId: string;
+  logLevel: LogLevel;
+  encryption: Encryption;
+}
+
+/** Keys accepted in <data>/config.json (same names as RawSettings, minus `data`). */
+const FILE_KEYS = ['listen', 'bootstrap', 'iface', 'api', 'network', 'logLevel', 'encryption'] as const;
+
+/** Reads settings from environment variables (see ENV). */
+export function settingsFromEnv(env: Record<string, string | undefined>): RawSettings {
+  const list = (v: string | undefined): string[] | undefined =>
+    v === undefined || v.trim() === ''
+      ? undefined
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+  const str = (v: string | undefined): string | undefined =>
+    v === undefined || v.trim() === '' ? undefined : v;
+  const out: RawSettings = {};
+  const data = str(env[ENV.data]);
+  if (data !== undefined) out.data = data;
+  const listen = list(env[ENV.listen]);
+  if (listen !== undefined) out.listen = listen;
+  const bootstrap = list(env[ENV.bootstrap]);
+  if (bootstrap !== undefined) out.bootstrap = bootstrap;
+  const iface = str(env[ENV.iface]);
+  if (iface !== undefined) out.iface = iface;
+  const api = str(env[ENV.api]);
+  if (api !== undefined) out.api = api;
+  const network = str(env[ENV.network]);
+  if (network !== undefined) out.network = network;
+  const logLevel = str(env[ENV.logLevel]);
+  if (logLevel !== undefined) out.logLevel = logLevel;
+  const encryption = str(env[ENV.encryption]);
+  if (encryption !== undefined) out.encryption = encryption;
+  return out;
+}
+
+/** Resolves the data folder alone: flag > env > default, relative to `cwd`. */
+export function resolveDataDir(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): string {
+  const d = flag ?? settingsFromEnv(env).data ?? DEFAULT_DATA_DIR;
+  return isAbsolute(d) ? d : resolve(cwd, d);
+}
+
+/** Reads and checks <data>/config.json; a missing file is an empty config. */
+export async function readConfigFile(
+  dataDir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<RawSettings> {
+  const path = resolve(dataDir, CONFIG_FILE);
+  let text: string;
+  try {
+    const buf = await readFile(path, { signal: options.signal });
+    if (buf.length > MAX_CONFIG_BYTES) {
+      throw new MurmurError('MURMUR_CONFIG_INVALID', `${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    }
+    text = buf.toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (err instanceof MurmurError) throw err;
+    throw new MurmurError('MURMUR_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new MurmurError('MURMUR_CONFIG_INVALID', `${path} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new MurmurError('MURMUR_CONFIG_INVALID', `${path} must hold a JSON object`);
+  }
+  const out: RawSettings = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (!(FILE_KEYS as readonly string[]).includes(key)) {
+      throw new MurmurError(
+        'MURMUR_CONFIG_INVALID',
+        `${path}: unknown setting "${key}" (known: ${FILE_KEYS.join(', ')})`,
+      );
+    }
+    if (key === 'listen' || key === 'bootstrap') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+        throw new MurmurError(
+          'MURMUR_CONFIG_INVALID',
+          `${path}: "${key}" must be an array of multiaddr strings`,
+        );
+      }
+      out[key] = value;
+    } else {
+      if (typeof value !== 'string') {
+        throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be a string`);
+      }
+      out[key as Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap'>] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Merges the sources with precedence flags > env > <data>/config.json > defaults and validates
+ * everything: bad multiaddrs and API addresses throw MURMUR_BAD_ADDRESS, other bad values
+ * MURMUR_CONFIG_INVALID.
+ */
+export async function loadConfig(
+  sources: { flags?: RawSettings; env?: Record<string, string | undefined>; cwd?: string },
+  options: { signal?: AbortSignal } = {},
+): Promise<MurmurConfig> {
+  const flags = sources.flags ?? {};
+  const envRaw = sources.env ?? {};
+  const cwd = sources.cwd ?? process.cwd();
+  const env = settingsFromEnv(envRaw);
+  const dataDir = resolveDataDir(flags.data, envRaw, cwd);
+  const file = await readConfigFile(dataDir, options);
+  const pick = <K extends keyof RawSettings>(key: K): RawSettings[K] => flags[key] ?? env[key] ?? file[key];
+
+  const listenRaw = pick('listen');
+  const listen = (listenRaw ?? DEFAULT_LISTEN).map((a) => parseMultiaddr(a));
+  const bootstrap = (pick('bootstrap') ?? []).map((a) => parseMultiaddr(a, { needPeerId: true }));
+
+  const apiRaw = pick('api');
+  const api =
+    apiRaw === undefined ? { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT } : parseApiAddress(apiRaw);
+
+  const networkId = pick('network') ?? DEFAULT_NETWORK_ID;
+  if (!NETWORK_ID_PATTERN.test(networkId)) {
+    throw new MurmurError(
+      'MURMUR_CONFIG_INVALID',
+      `bad network id "${networkId}": use 1-64 letters, digits, dots, dashes or underscores`,
+    );
+  }
+  const logLevel = pick('logLevel') ?? DEFAULT_LOG_LEVEL;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new MurmurError(
+      'MURMUR_CONFIG_INVALID',
+      `bad log level "${logLevel}" (use ${LOG_LEVELS.join(', ')})`,
+    );
+  }
+  const encryption = pick('encryption') ?? DEFAULT_ENCRYPTION;
+  if (!(ENCRYPTIONS as readonly string[]).includes(encryption)) {
+    throw new MurmurError(
+      'MURMUR_CONFIG_INVALID',
+      `bad encryption "${encryption}" (use ${ENCRYPTIONS.join(' or ')})`,
+    );
+  }
+  const iface = pick('iface');
+  if (iface !== undefined && !/^[A-Za-z0-9._@:-]{1,32}$/.test(iface)) {
+    throw new MurmurError('MURMUR_CONFIG_INVALID', `bad interface name "${iface}"`);
+  }
+  return {
+    dataDir,
+    listen,
+    listenIsDefault: listenRaw === undefined,
+    bootstrap,
+    iface,
+    api,
+    apiIsDefault: apiRaw === undefined,
+    networkId,
+    logLevel: logLevel as LogLevel,
+    encryption: encryption as Encryption,
+  };
+}
