@@ -1,0 +1,34 @@
+/** Limits and defaults of p2ptbl tables (see docs/P2PTBL.md). */
+
+/** Where tables live by default, as in the original (`/tmp/p2ptbl/<table>`). Env `P2PTBL_DIR` overrides. */
+export const DEFAULT_TABLE_DIR = '/tmp/p2ptbl';
+
+/** An update adds 1 + r to the old version, r uniform in [0, 2^VERSION_RANDOM_BITS). */
+export const VERSION_RANDOM_BITS = 32;
+
+/** A version with more decimal digits than this is malformed (2^32 per update never gets near it). */
+export const MAX_VERSION_DIGITS = 200;
+
+/** A table file larger than this is refused instead of read into memory. */
+export const MAX_TABLE_FILE_BYTES = 256 * 1024 * 1024;
+
+/** p2ptbl-recv refuses compressed input larger than this (an HBBP datagram is at most 1232 bytes). */
+export const MAX_RECV_COMPRESSED_BYTES = 64 * 1024;
+
+/** p2ptbl-recv refuses a payload that inflates to more than this (gzip bombs). */
+export const MAX_RECV_DECOMPRESSED_BYTES = 1024 * 1024;
+
+/** HBBP's datagram cap (IPv6 minimum MTU 1280 - 48 header bytes); mirrors src/hbbp. */
+export const HBBP_MAX_DATAGRAM = 1232;
+
+/** Gossip HBBP key = prefix + basename of the table path. */
+export const GOSSIP_KEY_PREFIX = 'p2ptbl/';
+
+/** Deflate level of gossip payloads: the best ratio, since the budget is tiny. */
+export const GZIP_LEVEL = 9;
+
+/** How long a writer waits for the table lock before MURMUR_P2PTBL_LOCKED. */
+export const LOCK_TIMEOUT_MS = 30_000;
+
+/** Poll interval of the lock-file fallback (used only where flock(1) is missing). */
+export const LOCK_POLL_MS = 15;

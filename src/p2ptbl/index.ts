@@ -1,0 +1,34 @@
+/** p2ptbl: small last-writer-wins tables in tab-separated files, gossiped over HBBP. See docs/P2PTBL.md. */
+export * from './constants.ts';
+export {
+  type DecodeOptions,
+  decodeGossip,
+  type GossipSelection,
+  gossipKey,
+  gzipRows,
+  payloadBudget,
+  type SelectOptions,
+  selectGossip,
+} from './gossip.ts';
+export { type LockOptions, lockTable, type ReleaseLock } from './lock.ts';
+export {
+  binaryToText,
+  compareVariants,
+  findRow,
+  formatRow,
+  formatTable,
+  isValidKey,
+  isValidValue,
+  mergeRows,
+  normalizeRows,
+  type ParseResult,
+  parseLine,
+  parseTable,
+  pickRow,
+  putRow,
+  type Row,
+  textToBinary,
+} from './rows.ts';
+export { readTableFile, writeTableFile } from './store.ts';
+export { type FilterStats, type MergeStats, type OpOptions, Table, type TableOptions } from './table.ts';
+export { nextVersion } from './version.ts';

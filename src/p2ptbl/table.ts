@@ -1,0 +1,236 @@
+/**
+ * One table file and its operations: the library API behind the `p2ptbl` command. Keys and values are
+ * binary strings (see ./rows.ts). Reads take no lock; every write holds the table's exclusive lock and
+ * replaces the file atomically.
+ */
+import { spawn } from 'node:child_process';
+import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { type Logger, silentLogger } from '../log/index.ts';
+import {
+  type DecodeOptions,
+  decodeGossip,
+  type GossipSelection,
+  gossipKey,
+  payloadBudget,
+  selectGossip,
+} from './gossip.ts';
+import {
+  assertKey,
+  assertValue,
+  findRow,
+  mergeRows,
+  type ParseResult,
+  parseTable,
+  putRow,
+  type Row,
+} from './rows.ts';
+import { createTableFile, readBinaryFile, readTableFile, transact } from './store.ts';
+import { nextVersion } from './version.ts';
+
+export interface TableOptions {
+  /** How long writers wait for the lock (default LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface OpOptions {
+  signal?: AbortSignal;
+}
+
+export interface MergeStats {
+  /** Rows offered (after parsing). */
+  received: number;
+  /** Rows that changed the table (new keys or winning variants). */
+  changed: number;
+  /** Malformed rows skipped while parsing the input. */
+  skipped: number;
+}
+
+export interface FilterStats {
+  changed: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export class Table {
+  readonly path: string;
+  readonly #lockTimeoutMs: number | undefined;
+  readonly #log: Logger;
+
+  constructor(path: string, opts: TableOptions = {}) {
+    this.path = path;
+    this.#lockTimeoutMs = opts.lockTimeoutMs;
+    this.#log = (opts.logger ?? silentLogger).child({ table: path });
+  }
+
+  /** The HBBP key this table gossips under: `p2ptbl/<basename>`. */
+  get gossipKey(): string {
+    return gossipKey(this.path);
+  }
+
+  /** Creates the folder and an empty table; an existing table is kept. Resolves true if it was created. */
+  async init(opts: OpOptions = {}): Promise<boolean> {
+    throwIfAborted(opts.signal);
+    return createTableFile(this.path);
+  }
+
+  /** All rows, tombstones included, sorted by key. */
+  async read(opts: OpOptions = {}): Promise<ParseResult> {
+    throwIfAborted(opts.signal);
+    const result = await readTableFile(this.path);
+    if (result.skipped > 0)
+      this.#log.warn({ skipped: result.skipped }, 'malformed rows in table file skipped');
+    return result;
+  }
+
+  /** The live row of `key` (undefined if absent or deleted). */
+  async get(key: string, opts: OpOptions = {}): Promise<Row | undefined> {
+    const row = findRow((await this.read(opts)).rows, key);
+    return row?.value === null ? undefined : row;
+  }
+
+  /** Sets `key` to `value` (tab-joined values), version = old + 1 + random(2^32). Returns the new row. */
+  async update(key: string, value: string, opts: OpOptions = {}): Promise<Row> {
+    assertKey(key);
+    assertValue(value);
+    return this.#write(opts, ({ rows }) => {
+      const row: Row = { key, version: nextVersion(findRow(rows, key)?.version), value };
+      return { rows: putRow(rows, row), result: row };
+    });
+  }
+
+  /**
+   * Deletes `key` by writing a tombstone (`key \t version`, no value) above the old version, so gossip
+   * cannot bring the old value back. Returns the tombstone, or undefined if there was no live row.
+   */
+  async delete(key: string, opts: OpOptions = {}): Promise<Row | undefined> {
+    assertKey(key);
+    return this.#write(opts, ({ rows }) => {
+      const old = findRow(rows, key);
+      if (old === undefined || old.value === null) return { result: undefined };
+      const row: Row = { key, version: nextVersion(old.version), value: null };
+      return { rows: putRow(rows, row), result: row };
+    });
+  }
+
+  /** Joins `incoming` (canonical rows, e.g. from parseTable) into the table. */
+  async mergeRows(incoming: ParseResult, opts: OpOptions & { create?: boolean } = {}): Promise<MergeStats> {
+    return this.#write(
+      opts,
+      ({ rows }) => {
+        const merged = mergeRows(rows, incoming.rows);
+        let changed = 0;
+        for (const row of incoming.rows)
+          if (findRow(merged, row.key) === row && findRow(rows, row.key) !== row) changed++;
+        const result = { received: incoming.rows.length, changed, skipped: incoming.skipped };
+        return changed > 0 ? { rows: merged, result } : { result };
+      },
+      opts.create,
+    );
+  }
+
+  /** Merges another table file (`merge T FILE`). */
+  async mergeFile(file: string, opts: OpOptions = {}): Promise<MergeStats> {
+    return this.mergeRows(parseTable(await readBinaryFile(file)), opts);
+  }
+
+  /** Inflates a gossip payload (bounded) and merges it, creating the table if missing (`p2ptbl-recv`). */
+  async receive(payload: Uint8Array, opts: OpOptions & DecodeOptions = {}): Promise<MergeStats> {
+    const incoming = decodeGossip(payload, opts);
+    const stats = await this.mergeRows(incoming, { ...opts, create: true });
+    if (stats.skipped > 0) this.#log.warn({ skipped: stats.skipped }, 'malformed gossip rows skipped');
+    return stats;
+  }
+
+  /** Picks the rows and payload of one gossip datagram of at most `size` bytes (undefined if empty). */
+  async gossip(size: number, opts: OpOptions = {}): Promise<GossipSelection | undefined> {
+    const budget = payloadBudget(size, this.gossipKey);
+    return selectGossip((await this.read(opts)).rows, budget);
+  }
+
+  /**
+   * Pipes the live rows as `key \t values` lines through `program args…` and writes back what it
+   * prints: rows it changes or adds get a new version, rows it drops become tombstones, identical rows
+   * keep their version. A failing program or a malformed output line leaves the table unchanged.
+   */
+  async filter(program: string, args: readonly string[], opts: OpOptions = {}): Promise<FilterStats> {
+    return this.#write(opts, async ({ rows }) => {
+      const live = rows.filter((r) => r.value !== null);
+      let input = '';
+      for (const r of live) input += `${r.key}\t${r.value}\n`;
+      const output = await runFilter(program, args, input, opts.signal);
+      const wanted = new Map<string, string>();
+      for (const line of output.split('\n')) {
+        if (line === '') continue;
+        const tab = line.indexOf('\t');
+        const key = tab < 0 ? '' : line.slice(0, tab);
+        const value = line.slice(tab + 1);
+        if (tab <= 0 || key.includes('\0') || value.includes('\0')) {
+          throw new MurmurError(
+            'MURMUR_P2PTBL_FILTER_FAILED',
+            `filter printed a malformed row: ${JSON.stringify(line)}`,
+          );
+        }
+        wanted.set(key, value);
+      }
+      const stats: FilterStats = { changed: 0, deleted: 0, unchanged: 0 };
+      let next = rows;
+      for (const r of live) {
+        if (!wanted.has(r.key)) {
+          next = putRow(next, { key: r.key, version: nextVersion(r.version), value: null });
+          stats.deleted++;
+        }
+      }
+      for (const [key, value] of wanted) {
+        const old = findRow(rows, key);
+        if (old?.value === value) {
+          stats.unchanged++;
+          continue;
+        }
+        next = putRow(next, { key, version: nextVersion(old?.version), value });
+        stats.changed++;
+      }
+      return stats.changed + stats.deleted > 0 ? { rows: next, result: stats } : { result: stats };
+    });
+  }
+
+  #write<T>(
+    opts: OpOptions,
+    change: (current: ParseResult) => Promise<{ rows?: Row[]; result: T }> | { rows?: Row[]; result: T },
+    create = false,
+  ): Promise<T> {
+    return transact(this.path, change, {
+      create,
+      signal: opts.signal,
+      ...(this.#lockTimeoutMs === undefined ? {} : { timeoutMs: this.#lockTimeoutMs }),
+    });
+  }
+}
+
+function runFilter(
+  program: string,
+  args: readonly string[],
+  input: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'], ...(signal ? { signal } : {}) });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stdin.on('error', () => {});
+    child.on('error', (err) =>
+      reject(
+        signal?.aborted
+          ? new MurmurError('MURMUR_ABORTED', 'filter aborted')
+          : new MurmurError('MURMUR_P2PTBL_FILTER_FAILED', `cannot run ${program}: ${err.message}`, {
+              cause: err,
+            }),
+      ),
+    );
+    child.on('close', (code, sig) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('latin1'));
+      else reject(new MurmurError('MURMUR_P2PTBL_FILTER_FAILED', `${program} exited with ${code ?? sig}`));
+    });
+    child.stdin.end(Buffer.from(input, 'latin1'));
+  });
+}
