@@ -49,7 +49,7 @@ export function keyBytes(key: string): Uint8Array {
 
 /** Largest payload that fits one plaintext datagram with this key (negative if even the key is too long). */
 export function maxPayload(key: string, overhead = 0): number {
-  return HBBP_MAX_DATAGRAM - encoder.encode(key).length - 1 - overhead;
+  return HBBP_MAX_DATAGRAM - keyBytes(key).length - 1 - overhead;
 }
 
 /** `key \0 payload`; throws MURMUR_HBBP_BAD_KEY or MURMUR_HBBP_TOO_LARGE (with the usable size). */
