@@ -1,0 +1,26 @@
+/** Overlay (Kademlia) constants; the configurable ones are defaults of `KademliaOptions`. */
+
+/** Overlay addresses are 32 bytes (SHA-256). */
+export const ADDRESS_LENGTH = 32;
+/** Deepest proximity order: bins are 0..MAX_PO. */
+export const MAX_PO = 31;
+/** Number of bins. */
+export const BIN_COUNT = MAX_PO + 1;
+/** Connected peers a bin needs to be saturated (bee: 8). */
+export const DEFAULT_SATURATION = 8;
+/** The neighbourhood keeps at least this many connected peers (bee's nnLowWatermark). */
+export const DEFAULT_LOW_WATERMARK = 2;
+/** Peers sent in one hive message at most. */
+export const DEFAULT_GOSSIP_LIMIT = 64;
+/** Peers per target bin offered in one hive message for shallow bins. */
+export const DEFAULT_GOSSIP_PER_BIN = 8;
+/** Hive protocol id (libp2p). */
+export const HIVE_PROTOCOL = '/murmur/hive/1.0.0';
+/** Hard cap on one encoded hive message, checked before decoding. */
+export const MAX_HIVE_MESSAGE_BYTES = 64 * 1024;
+/** Peers in one hive message at most (decoder rejects more). */
+export const MAX_HIVE_PEERS = 256;
+/** Addresses per peer in a hive message at most. */
+export const MAX_HIVE_ADDRESSES = 8;
+/** Longest peer id / address string in a hive message. */
+export const MAX_HIVE_STRING = 512;

@@ -1,0 +1,108 @@
+import type { AbstractLevel } from 'abstract-level';
+import type { Logger } from '../log/index.ts';
+import type { PeerInfo, PeerState } from '../node/types.ts';
+
+export type { PeerInfo, PeerState } from '../node/types.ts';
+
+/** Opaque timer handle returned by a `Clock`. */
+export type TimerHandle = unknown;
+
+/**
+ * Time source and timers. The node passes `systemClock` (Date.now + real timers); tests and the
+ * simulator pass a virtual clock (src/sim/clock.ts) so every transition runs without waiting.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Where a peer was heard of. */
+export type DiscoverySource = 'bootstrap' | 'hbbp' | 'hive' | 'inbound' | 'manual' | 'store';
+
+/** Kinds of misbehaviour counted against a peer. */
+export type MisbehaviourKind = 'undecodable' | 'oversized' | 'protocol' | 'timeout' | (string & {});
+
+export interface PeerBookConfig {
+  /** Reconnect delays after successive failures; past the last one the peer is forgotten. */
+  backoffMs: readonly number[];
+  /** Idle time after which an active peer is due for a ping. */
+  idleMs: number;
+  /** Heartbeat check period. */
+  heartbeatCheckMs: number;
+  /** Ping answer deadline (after `pingSent`); missing it is a missed pong → lifesupport. */
+  pongTimeoutMs: number;
+  /** Dial deadline (after `dialStarted`); missing it is a failed dial. */
+  dialTimeoutMs: number;
+  /** Time in purgatory before the peer is forgotten. */
+  purgatoryMs: number;
+  /** Strikes (misbehaviour count) that send a peer to purgatory. */
+  strikeThreshold: number;
+  /** Known peers kept at most. */
+  maxKnown: number;
+  /** Debounce of writes to the store. */
+  flushMs: number;
+}
+
+/**
+ * The store the peer book persists to: an abstract-level database or sublevel with string keys and
+ * Uint8Array values (e.g. `db.sublevel('peers', { valueEncoding: 'view' })`, or a memory-level).
+ * The book passes explicit encodings on every call, so the defaults of the given level do not matter.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any level (root or sublevel) of any storage format is accepted
+export type PeerStoreLevel = AbstractLevel<any, string, Uint8Array>;
+
+export interface PeerBookOptions {
+  /** This node's own peer id: never recorded, `discovered()` of it is ignored. */
+  selfId?: string;
+  /** Proximity order of an overlay address (hex) to this node, to fill `PeerInfo.po`. */
+  proximity?: (overlayHex: string) => number;
+  config?: Partial<PeerBookConfig>;
+  clock?: Clock;
+  store?: PeerStoreLevel;
+  logger?: Logger;
+}
+
+/** A peer the book knows but is not connected to nor trying to reach (a dial candidate). */
+export interface KnownPeer {
+  peerId: string;
+  addresses: string[];
+  overlay?: string;
+  lastSeen: number;
+  source: DiscoverySource;
+}
+
+/** Why a peer was forgotten. */
+export type ForgetReason = 'backoff-exhausted' | 'purgatory-expired' | 'evicted' | 'removed';
+
+/** Events of the peer book (node:events style: `book.on('state', info => …)`). */
+export interface PeerBookEvents {
+  /** Every state change of a peer (and strike changes), with its full info. */
+  state: [PeerInfo];
+  /** A peer left the book for good. */
+  forgotten: [{ peerId: string; reason: ForgetReason }];
+  /** A lifesupport peer's backoff expired (or a bootstrap/restored peer is waiting): dial it now. */
+  dial: [PeerInfo | KnownPeer];
+  /** An active peer has been idle for `idleMs`: ping it, then call `pingSent`. */
+  ping: [PeerInfo];
+}
+
+/** Number of peers per state. */
+export type PeerCounts = Record<PeerState, number>;
+
+/** What the book persists per peer (the record format is documented in docs/PEERS.md). */
+export interface PeerRecord {
+  v: number;
+  peerId: string;
+  addresses: string[];
+  overlay?: string;
+  lastSeen: number;
+  /** A PeerState, or 'known' for a dial candidate. */
+  state: PeerState | 'known';
+  /** Where it was first heard of. */
+  source: DiscoverySource;
+  attempts: number;
+  strikes: number;
+  reason?: string;
+  nextAttemptAt?: number;
+}
