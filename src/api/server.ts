@@ -90,6 +90,18 @@ export class ApiServer {
     const server = createServer((req, res) => {
       void this.#handle(req, res);
     });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const body = JSON.stringify({
+        error: { code: 'MURMUR_API_BAD_REQUEST', message: 'malformed HTTP request' },
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     server.headersTimeout = 10_000;
     server.requestTimeout = 0; // SSE streams stay open
     try {
