@@ -8,7 +8,8 @@
  * and runs `hbbp listen eth0 --handlers <base>/h<i>/handlers` in its namespace.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,4 +227,28 @@ class GossipLanImpl implements GossipLan {
     await this.lan.destroy();
     await rm(this.base, { recursive: true, force: true });
   }
+}
+
+/**
+ * Fills `table` on every host: `rowsPerHost` rows of its own (keys h<i>-k<j>, random values) merged
+ * from a file, then two `p2ptbl update`s: `own-<i>` (two value columns) and `shared` (the same key on
+ * every host, so versions compete).
+ */
+export async function populate(g: GossipLan, table: string, rowsPerHost: number): Promise<void> {
+  await Promise.all(
+    g.hosts.map(async (h) => {
+      const i = h.host.index;
+      const t = g.tablePath(i, table);
+      await g.p2ptblOk(i, ['init', t]);
+      const rows = Array.from(
+        { length: rowsPerHost },
+        (_, j) => `h${i}-k${j}\t${1000 + j}\t${randomBytes(8).toString('hex')}\n`,
+      );
+      const file = join(h.dir, `${table}.rows`);
+      await writeFile(file, rows.join(''));
+      await g.p2ptblOk(i, ['merge', t, file]);
+      await g.p2ptblOk(i, ['update', t, 'shared', `from-h${i}`]);
+      await g.p2ptblOk(i, ['update', t, `own-${i}`, `value of h${i}`, 'with\ttab']);
+    }),
+  );
 }

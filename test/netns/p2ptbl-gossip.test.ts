@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { netnsSkip } from '../helpers/netns.ts';
-import { bin, createGossipLan, type GossipLan, HBBP_PORT } from '../helpers/netns-p2ptbl.ts';
+import { bin, createGossipLan, type GossipLan, HBBP_PORT, populate } from '../helpers/netns-p2ptbl.ts';
 
 const HOSTS = 4;
 const BUDGET = 500;
@@ -22,33 +22,13 @@ const MAX_ROUNDS_CLEAN = 40;
 const MAX_ROUNDS_LOSSY = 80;
 const UDP_TOOL = fileURLToPath(new URL('../helpers/netns-udp.ts', import.meta.url));
 
-/** Gives every host its own rows (merged from a file), one own key and one key shared by all (`p2ptbl update`). */
-async function populate(g: GossipLan, table: string): Promise<void> {
-  await Promise.all(
-    g.hosts.map(async (h) => {
-      const i = h.host.index;
-      const t = g.tablePath(i, table);
-      await g.p2ptblOk(i, ['init', t]);
-      const rows = Array.from(
-        { length: ROWS_PER_HOST },
-        (_, j) => `h${i}-k${j}\t${1000 + j}\t${randomBytes(8).toString('hex')}\n`,
-      );
-      const file = join(h.dir, `${table}.rows`);
-      await writeFile(file, rows.join(''));
-      await g.p2ptblOk(i, ['merge', t, file]);
-      await g.p2ptblOk(i, ['update', t, 'shared', `from-h${i}`]);
-      await g.p2ptblOk(i, ['update', t, `own-${i}`, `value of h${i}`, 'with\ttab']);
-    }),
-  );
-}
-
 async function get(g: GossipLan, host: number, table: string, key: string): Promise<string> {
   return g.p2ptblOk(host, ['get', g.tablePath(host, table), key]);
 }
 
 /** Two phases: spread the initial updates; then a delete and an overwrite made after convergence. */
 async function scenario(g: GossipLan, table: string, maxRounds: number) {
-  await populate(g, table);
+  await populate(g, table, ROWS_PER_HOST);
   const first = await g.converge(table, { budget: BUDGET, maxRounds });
   assert.ok(first.identical, `not identical after ${first.rounds} rounds:\n${first.diff}`);
   const shown = await g.p2ptblOk(0, ['show', g.tablePath(0, table)]);
