@@ -18,8 +18,8 @@ export const MAX_RECV_COMPRESSED_BYTES = 64 * 1024;
 /** p2ptbl-recv refuses a payload that inflates to more than this (gzip bombs). */
 export const MAX_RECV_DECOMPRESSED_BYTES = 1024 * 1024;
 
-/** HBBP's datagram cap (IPv6 minimum MTU 1280 - 48 header bytes); mirrors src/hbbp. */
-export const HBBP_MAX_DATAGRAM = 1232;
+/** HBBP's datagram cap (IPv6 minimum MTU 1280 - 48 header bytes): a gossip payload must fit one datagram. */
+export { HBBP_MAX_DATAGRAM } from '../hbbp/constants.ts';
 
 /** Gossip HBBP key = prefix + basename of the table path. */
 export const GOSSIP_KEY_PREFIX = 'p2ptbl/';

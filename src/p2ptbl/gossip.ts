@@ -21,12 +21,15 @@ export function gossipKey(tablePath: string): string {
   return `${GOSSIP_KEY_PREFIX}${basename(tablePath)}`;
 }
 
-/** The payload budget: `size`, but never more than fits one HBBP datagram next to `key` and its NUL. */
-export function payloadBudget(size: number, key: string): number {
+/**
+ * The payload budget: `size`, but never more than fits one HBBP datagram next to `key` and its NUL
+ * (less `overhead`, e.g. the HBBP encryption envelope).
+ */
+export function payloadBudget(size: number, key: string, overhead = 0): number {
   if (!Number.isSafeInteger(size) || size <= 0) {
     throw new MurmurError('MURMUR_INVALID_ARGUMENT', `gossip size must be a positive integer, got ${size}`);
   }
-  return Math.min(size, HBBP_MAX_DATAGRAM - Buffer.byteLength(key) - 1);
+  return Math.min(size, HBBP_MAX_DATAGRAM - Buffer.byteLength(key) - 1 - overhead);
 }
 
 export function gzipRows(rows: readonly Row[]): Buffer {

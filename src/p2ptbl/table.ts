@@ -143,8 +143,11 @@ export class Table {
   }
 
   /** Picks the rows and payload of one gossip datagram of at most `size` bytes (undefined if empty). */
-  async gossip(size: number, opts: OpOptions = {}): Promise<GossipSelection | undefined> {
-    const budget = payloadBudget(size, this.gossipKey);
+  async gossip(
+    size: number,
+    opts: OpOptions & { overhead?: number } = {},
+  ): Promise<GossipSelection | undefined> {
+    const budget = payloadBudget(size, this.gossipKey, opts.overhead);
     return selectGossip((await this.read(opts)).rows, budget);
   }
 
