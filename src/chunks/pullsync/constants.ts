@@ -1,0 +1,22 @@
+/** libp2p protocol id the node registers the pull-sync handler under. */
+export const PULLSYNC_PROTOCOL = '/murmur/pullsync/1.0.0';
+/** Hashes offered per page at most (bee: 50, later 250; Swarm's batch: 128). */
+export const PAGE_LIMIT = 128;
+/** Longest time an upstream waits for a started page to fill (ms; bee: 500 ms, later 1 s). */
+export const PAGE_WAIT_MS = 200;
+/** Hard cap of one encoded pull-sync message (bee: 128 KiB), checked before decoding. */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** Hashes one offer may carry at most (a larger offer is invalid). */
+export const MAX_OFFER_HASHES = 1024;
+/** Time a downstream waits for each delivery after sending Want (ms). */
+export const DELIVERY_TIMEOUT_MS = 30_000;
+/** Time a downstream waits for an Ack (ms). */
+export const CURSORS_TIMEOUT_MS = 10_000;
+/** Time the upstream waits for the Want after an offer (ms). */
+export const WANT_TIMEOUT_MS = 30_000;
+/** Time the upstream waits for the request after the stream opens (ms). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Close() waits this long for running handlers (bee: 10 s). */
+export const CLOSE_TIMEOUT_MS = 10_000;
+/** Backoff after a failed interval sync before trying the peer again (ms). */
+export const RETRY_BACKOFF_MS = [100, 500, 2_000, 5_000, 15_000] as const;

@@ -1,0 +1,209 @@
+import { isMurmurError, MurmurError } from '../../errors/index.ts';
+import { type Logger, silentLogger } from '../../log/index.ts';
+import { type FrameChannel, FrameReader } from '../../streamer/channel.ts';
+import { ADDRESS_SIZE } from '../constants.ts';
+import type { ChunkStore, PullItem } from '../store.ts';
+import {
+  CLOSE_TIMEOUT_MS,
+  MAX_OFFER_HASHES,
+  PAGE_LIMIT,
+  PAGE_WAIT_MS,
+  REQUEST_TIMEOUT_MS,
+  WANT_TIMEOUT_MS,
+} from './constants.ts';
+import { bitSet, decode, encode, expect } from './messages.ts';
+import { PullSyncStats } from './stats.ts';
+
+export interface ServerOptions {
+  store: ChunkStore;
+  pageLimit?: number;
+  pageWaitMs?: number;
+  wantTimeoutMs?: number;
+  logger?: Logger;
+  stats?: PullSyncStats;
+}
+
+/**
+ * Collects one page of a bin: up to `limit` entries from `from` to `to`. With nothing stored yet it
+ * waits (live); once a page has started it waits at most `waitMs` for it to fill. When everything up
+ * to `to` has been read, topmost = `to`; otherwise the highest bin ID collected.
+ */
+export async function collectPage(
+  store: ChunkStore,
+  bin: number,
+  from: bigint,
+  to: bigint,
+  options: { limit: number; waitMs: number; signal?: AbortSignal },
+): Promise<{ items: PullItem[]; topmost: bigint }> {
+  const items: PullItem[] = [];
+  let cur = from;
+  let topmost = 0n;
+  let deadline: number | undefined;
+  for (;;) {
+    const top = store.cursor(bin);
+    const want = options.limit - items.length;
+    const page = await store.range(bin, cur, to, want);
+    for (const it of page) items.push(it);
+    const last = page.at(-1);
+    if (last) {
+      cur = last.binId + 1n;
+      topmost = last.binId;
+    }
+    if (items.length >= options.limit) return { items, topmost };
+    if (top >= to || (last && last.binId >= to)) return { items, topmost: to };
+    if (items.length === 0) {
+      await store.waitForBin(bin, cur - 1n, { signal: options.signal });
+      continue;
+    }
+    deadline ??= Date.now() + options.waitMs;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return { items, topmost };
+    const more = await store.waitForBin(bin, cur - 1n, { signal: options.signal, timeoutMs: remaining });
+    if (!more) return { items, topmost };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new MurmurError('MURMUR_TIMEOUT', `no want within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** The upstream side of pull-sync: answers cursors, serves ranges, honours CancelRuid. */
+export class PullSyncServer {
+  readonly stats: PullSyncStats;
+  readonly #store: ChunkStore;
+  readonly #log: Logger;
+  readonly #limit: number;
+  readonly #waitMs: number;
+  readonly #wantTimeoutMs: number;
+  readonly #running = new Map<string, Map<number, AbortController>>();
+  readonly #handlers = new Set<Promise<void>>();
+  readonly #closing = new AbortController();
+
+  constructor(options: ServerOptions) {
+    this.#store = options.store;
+    this.#log = options.logger ?? silentLogger;
+    this.#limit = Math.min(options.pageLimit ?? PAGE_LIMIT, MAX_OFFER_HASHES);
+    this.#waitMs = options.pageWaitMs ?? PAGE_WAIT_MS;
+    this.#wantTimeoutMs = options.wantTimeoutMs ?? WANT_TIMEOUT_MS;
+    this.stats = options.stats ?? new PullSyncStats();
+  }
+
+  /** Requests of a peer running now (ruids). */
+  running(peer: string): number[] {
+    return [...(this.#running.get(peer)?.keys() ?? [])];
+  }
+
+  /**
+   * Serves one incoming stream from `peer`. Never throws: a misbehaving peer is logged and its stream
+   * closed. Resolves when the exchange is over.
+   */
+  handle(peer: string, channel: FrameChannel): Promise<void> {
+    const p = this.#handle(peer, channel).finally(() => {
+      this.#handlers.delete(p);
+    });
+    this.#handlers.add(p);
+    return p;
+  }
+
+  async #handle(peer: string, channel: FrameChannel): Promise<void> {
+    const reader = new FrameReader(channel);
+    const signal = this.#closing.signal;
+    try {
+      const first = decode(await reader.next({ signal, timeoutMs: REQUEST_TIMEOUT_MS }));
+      switch (first.case) {
+        case 'syn':
+          await channel.send(encode({ case: 'ack', value: { cursors: this.#store.cursors() } }));
+          return;
+        case 'cancel':
+          this.#cancel(peer, first.value.ruid);
+          return;
+        case 'ruid':
+          await this.#serve(peer, first.value.ruid, reader, channel);
+          return;
+        default:
+          throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', `unexpected first message ${first.case}`);
+      }
+    } catch (err) {
+      const expected = isMurmurError(err, 'MURMUR_ABORTED') || isMurmurError(err, 'MURMUR_STREAMER_CLOSED');
+      this.#log[expected ? 'debug' : 'warn']({ peer, err }, 'pullsync: request ended');
+    } finally {
+      channel.close();
+    }
+  }
+
+  async #serve(peer: string, ruid: number, reader: FrameReader, channel: FrameChannel): Promise<void> {
+    let byRuid = this.#running.get(peer);
+    if (!byRuid) {
+      byRuid = new Map();
+      this.#running.set(peer, byRuid);
+    }
+    if (byRuid.has(ruid)) {
+      this.stats.duplicateRuids++;
+      throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', 'duplicate ruid', { details: { ruid } });
+    }
+    const ac = new AbortController();
+    const onClose = (): void => ac.abort();
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    byRuid.set(ruid, ac);
+    const signal = ac.signal;
+    try {
+      const range = expect(await reader.next({ signal, timeoutMs: REQUEST_TIMEOUT_MS }), 'getRange');
+      // read ahead: the Want, or the end of the stream, which stops a page still waiting for chunks
+      const nextFrame = reader.next({ signal });
+      nextFrame.catch(() => ac.abort());
+      const { items, topmost } = await collectPage(this.#store, range.bin, range.from, range.to, {
+        limit: this.#limit,
+        waitMs: this.#waitMs,
+        signal,
+      });
+      const hashes = new Uint8Array(items.length * ADDRESS_SIZE);
+      for (const [i, it] of items.entries()) hashes.set(it.address, i * ADDRESS_SIZE);
+      await channel.send(encode({ case: 'offer', value: { topmost, hashes } }), { signal });
+      this.stats.offered += items.length;
+      if (items.length === 0) return;
+      const want = expect(await withTimeout(nextFrame, this.#wantTimeoutMs, () => channel.close()), 'want');
+      if (want.bitvector.length !== Math.ceil(items.length / 8)) {
+        throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', 'want bitvector length does not match the offer');
+      }
+      for (const [i, it] of items.entries()) {
+        if (!bitSet(want.bitvector, i)) continue;
+        if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
+        const data = await this.#store.get(it.address);
+        this.stats.dbOps++;
+        if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
+        await channel.send(encode({ case: 'delivery', value: { address: it.address, data } }), { signal });
+      }
+    } finally {
+      this.#closing.signal.removeEventListener('abort', onClose);
+      byRuid.delete(ruid);
+      if (byRuid.size === 0) this.#running.delete(peer);
+    }
+  }
+
+  #cancel(peer: string, ruid: number): void {
+    const ac = this.#running.get(peer)?.get(ruid);
+    if (!ac) return;
+    this.stats.cancelled++;
+    ac.abort(new MurmurError('MURMUR_STREAMER_CANCELLED', 'cancelled by ruid'));
+  }
+
+  /** Aborts running requests and waits (up to 10 s) for their handlers to finish. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#handlers]),
+      new Promise((r) => {
+        timer = setTimeout(r, CLOSE_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,262 @@
+import type { AbstractSublevel } from 'abstract-level';
+import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { proximity } from '../overlay/address.ts';
+import type { AnyLevel } from '../streamer/types.ts';
+import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
+import { ADDRESS_SIZE, BIN_COUNT } from './constants.ts';
+
+type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
+
+/** One entry of a bin's pull index. */
+export interface PullItem {
+  binId: bigint;
+  address: Uint8Array;
+}
+
+export interface PutResult {
+  /** False when the chunk was already stored (no new bin ID). */
+  stored: boolean;
+  bin: number;
+  binId: bigint;
+}
+
+const binKey = (bin: number, binId: bigint): string =>
+  `${bin.toString(16).padStart(2, '0')}${binId.toString(16).padStart(16, '0')}`;
+
+function storageError(err: unknown): MurmurError {
+  if (err instanceof MurmurError) return err;
+  return new MurmurError('MURMUR_CHUNKS_STORAGE', 'chunk store operation failed', { cause: err });
+}
+
+/**
+ * Content-addressed chunk store with a pull index: each new chunk gets the next bin ID of its bin
+ * (proximity order of its address to this node's overlay), written in the same atomic batch as the
+ * chunk and the bin's counter. The cursor of a bin is its highest bin ID; bin IDs start at 1.
+ */
+export class ChunkStore {
+  readonly overlay: Uint8Array;
+  readonly #root: AnyLevel;
+  readonly #chunks: Sub<Uint8Array>;
+  readonly #pull: Sub<Uint8Array>;
+  readonly #meta: Sub<string>;
+  readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
+  readonly #waiters = new Map<number, Set<() => void>>();
+  #lock: Promise<unknown> = Promise.resolve();
+  #opened = false;
+
+  constructor(db: AnyLevel, options: { overlay: Uint8Array; name?: string }) {
+    if (options.overlay.length !== ADDRESS_SIZE) {
+      throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'overlay address must be 32 bytes');
+    }
+    this.overlay = options.overlay;
+    const root: AnyLevel = db.sublevel<string, string>(options.name ?? 'chunks', { keyEncoding: 'utf8' });
+    this.#root = root;
+    this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#meta = root.sublevel<string, string>('m', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  }
+
+  /** Loads the per-bin counters. Idempotent. */
+  async open(): Promise<void> {
+    if (this.#opened) return;
+    try {
+      for await (const [k, v] of this.#meta.iterator({ gte: 'cursor/', lt: 'cursor0' })) {
+        const bin = Number.parseInt(k.slice(7), 10);
+        if (bin >= 0 && bin < BIN_COUNT) this.#cursors[bin] = BigInt(v);
+      }
+    } catch (err) {
+      throw storageError(err);
+    }
+    this.#opened = true;
+  }
+
+  /** The bin a chunk address falls into. */
+  binOf(address: Uint8Array): number {
+    return proximity(this.overlay, address);
+  }
+
+  /** Highest bin ID of every bin (0 = empty bin). */
+  cursors(): bigint[] {
+    return [...this.#cursors];
+  }
+
+  cursor(bin: number): bigint {
+    return this.#cursors[bin] ?? 0n;
+  }
+
+  async has(address: Uint8Array): Promise<boolean> {
+    return (await this.get(address)) !== undefined;
+  }
+
+  async get(address: Uint8Array): Promise<Uint8Array | undefined> {
+    if (address.length !== ADDRESS_SIZE) return undefined;
+    try {
+      return await this.#chunks.get(hex(address));
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** Which of the addresses are stored (one read each, in parallel). */
+  async hasMany(addresses: Uint8Array[]): Promise<boolean[]> {
+    if (addresses.length === 0) return [];
+    try {
+      const vals = await this.#chunks.getMany(addresses.map(hex));
+      return vals.map((v) => v !== undefined);
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  async put(chunk: Chunk, options: { verify?: boolean } = {}): Promise<PutResult> {
+    return (await this.putMany([chunk], options))[0]!;
+  }
+
+  /**
+   * Stores chunks atomically (one batch); already stored ones keep their bin ID. With `verify` (default
+   * true) every chunk must hash to its address or MURMUR_CHUNKS_BAD_CHUNK is thrown and nothing stored.
+   */
+  async putMany(chunks: Chunk[], options: { verify?: boolean } = {}): Promise<PutResult[]> {
+    await this.open();
+    if (options.verify !== false) {
+      for (const c of chunks) {
+        if (!validSize(c.data) || !equalBytes(chunkAddress(c.data), c.address)) {
+          throw new MurmurError('MURMUR_CHUNKS_BAD_CHUNK', 'chunk data does not hash to its address', {
+            details: { address: hex(c.address) },
+          });
+        }
+      }
+    }
+    const run = this.#lock.then(() => this.#putLocked(chunks));
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  async #putLocked(chunks: Chunk[]): Promise<PutResult[]> {
+    const keys = chunks.map((c) => hex(c.address));
+    let existing: (Uint8Array | undefined)[];
+    try {
+      existing = keys.length ? await this.#chunks.getMany(keys) : [];
+    } catch (err) {
+      throw storageError(err);
+    }
+    const next = [...this.#cursors];
+    const seen = new Set<string>();
+    const batch = this.#root.batch();
+    const results: PutResult[] = [];
+    const touched = new Set<number>();
+    for (const [i, c] of chunks.entries()) {
+      const bin = this.binOf(c.address);
+      const key = keys[i]!;
+      if (existing[i] !== undefined || seen.has(key)) {
+        results.push({ stored: false, bin, binId: 0n });
+        continue;
+      }
+      seen.add(key);
+      const binId = next[bin]! + 1n;
+      next[bin] = binId;
+      touched.add(bin);
+      batch.put(key, c.data, { sublevel: this.#chunks });
+      batch.put(binKey(bin, binId), c.address, { sublevel: this.#pull });
+      results.push({ stored: true, bin, binId });
+    }
+    for (const bin of touched) batch.put(`cursor/${bin}`, String(next[bin]), { sublevel: this.#meta });
+    try {
+      await batch.write();
+    } catch (err) {
+      throw storageError(err);
+    }
+    for (const bin of touched) {
+      this.#cursors[bin] = next[bin]!;
+      const ws = this.#waiters.get(bin);
+      if (ws) {
+        this.#waiters.delete(bin);
+        for (const w of ws) w();
+      }
+    }
+    return results;
+  }
+
+  /** Up to `limit` entries of a bin with from <= binId <= to, in bin ID order. */
+  async range(bin: number, from: bigint, to: bigint, limit: number): Promise<PullItem[]> {
+    const out: PullItem[] = [];
+    if (limit <= 0 || to < from || bin < 0 || bin >= BIN_COUNT) return out;
+    const top = to > 0xffffffffffffffffn ? 0xffffffffffffffffn : to;
+    try {
+      for await (const [k, v] of this.#pull.iterator({
+        gte: binKey(bin, from),
+        lte: binKey(bin, top),
+        limit,
+      })) {
+        out.push({ binId: BigInt(`0x${k.slice(2)}`), address: v });
+      }
+    } catch (err) {
+      throw storageError(err);
+    }
+    return out;
+  }
+
+  /**
+   * Resolves true once the bin's cursor exceeds `after`, false after `timeoutMs` (if given); throws
+   * MURMUR_ABORTED on abort.
+   */
+  waitForBin(
+    bin: number,
+    after: bigint,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<boolean> {
+    throwIfAborted(options.signal);
+    if (this.cursor(bin) > after) return Promise.resolve(true);
+    return new Promise<boolean>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const set = this.#waiters.get(bin) ?? new Set<() => void>();
+      this.#waiters.set(bin, set);
+      const done = (): void => {
+        set.delete(wake);
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const wake = (): void => {
+        done();
+        resolve(true);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: options.signal?.reason }));
+      };
+      set.add(wake);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          done();
+          resolve(false);
+        }, options.timeoutMs);
+      }
+    });
+  }
+
+  /**
+   * Every entry of a bin from `from` on, then live entries as they are stored; ends after `to` (if
+   * given) or on abort (MURMUR_ABORTED).
+   */
+  async *subscribePull(
+    bin: number,
+    from: bigint,
+    to?: bigint,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<PullItem> {
+    let cur = from;
+    for (;;) {
+      const top = this.cursor(bin);
+      const page = await this.range(bin, cur, to ?? top, 256);
+      for (const item of page) {
+        yield item;
+        cur = item.binId + 1n;
+        if (to !== undefined && item.binId >= to) return;
+      }
+      if (page.length === 256) continue;
+      if (to !== undefined && top >= to) return;
+      await this.waitForBin(bin, cur - 1n, options);
+    }
+  }
+}
