@@ -98,11 +98,18 @@ export async function readApiInfo(dataDir: string): Promise<ApiInfo> {
   if (!processAlive(o.pid)) {
     throw new MurmurError(
       'MURMUR_NODE_NOT_RUNNING',
-      `no murmur node is running for ${dataDir} (stale api.json of process ${o.pid}); start it with: npm start`,
+      `no murmur node is running for ${dataDir} (stale api.json of process ${o.pid}); ${startHint(dataDir)}`,
       { details: { dataDir } },
     );
   }
   return { url: o.url, pid: o.pid };
+}
+
+/** How to start the node of a data folder. */
+export function startHint(dataDir: string): string {
+  return /(^|\/)\.murmur\/?$/.test(dataDir)
+    ? 'start it with: npm start'
+    : `start it with: murmur start --data ${dataDir}`;
 }
 
 function processAlive(pid: number): boolean {
@@ -126,7 +133,7 @@ async function readSmall(path: string): Promise<string> {
       const dir = path.replace(/\/[^/]+$/, '');
       throw new MurmurError(
         'MURMUR_NODE_NOT_RUNNING',
-        `no murmur node is running for ${dir} (${path} is missing); start it with: npm start`,
+        `no murmur node is running for ${dir} (${path} is missing); ${startHint(dir)}`,
         { details: { dataDir: dir } },
       );
     }

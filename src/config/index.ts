@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
-import { type ApiAddress, parseApiAddress, parseMultiaddr } from './address.ts';
+import { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
 import {
   CONFIG_FILE,
   DEFAULT_API_HOST,
@@ -177,6 +177,12 @@ export async function loadConfig(
   const api =
     apiRaw === undefined ? { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT } : parseApiAddress(apiRaw);
 
+  if (!isLoopbackHost(api.host)) {
+    throw new MurmurError(
+      'MURMUR_API_NOT_LOOPBACK',
+      `the local API must listen on a loopback address, not "${api.host}" (use 127.0.0.1:PORT or [::1]:PORT)`,
+    );
+  }
   const networkId = pick('network') ?? DEFAULT_NETWORK_ID;
   if (!NETWORK_ID_PATTERN.test(networkId)) {
     throw new MurmurError(

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { registerConnect } from './murmur/connect.ts';
+import { registerDashboard } from './murmur/dashboard.ts';
+import { registerDemo } from './murmur/demo.ts';
+import { registerId } from './murmur/id.ts';
+import { registerPeers } from './murmur/peers.ts';
+import { registerStart } from './murmur/start.ts';
+import { registerStatus } from './murmur/status.ts';
+
+/** The `murmur` command: a daemon (`start`), clients of its local API, and `demo`. */
+export function buildProgram(): Command {
+  const program = new Command('murmur')
+    .description('murmur: peer-to-peer replication node and its command-line client')
+    .version('0.1.0')
+    .showHelpAfterError('(run murmur --help for usage)');
+  registerStart(program);
+  registerId(program);
+  registerStatus(program);
+  registerPeers(program);
+  registerConnect(program);
+  registerDashboard(program);
+  registerDemo(program);
+  return program;
+}
+
+if (import.meta.main) {
+  await buildProgram().parseAsync(process.argv);
+}

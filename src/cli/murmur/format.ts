@@ -1,0 +1,105 @@
+import type { NodeStatus, PeerInfo } from '../../node/types.ts';
+
+/** Renders rows as an aligned text table with a header line. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** "3s ago", "5m ago", "never". */
+export function ago(ms: number, now = Date.now()): string {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+export function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+export function shortId(id: string): string {
+  return id.length > 20 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id;
+}
+
+export function formatPeers(peers: PeerInfo[], now = Date.now()): string {
+  if (peers.length === 0) return 'no known peers (connect one with: murmur connect <multiaddr>)';
+  const order = { active: 0, connecting: 1, lifesupport: 2, purgatory: 3 } as const;
+  const sorted = [...peers].sort(
+    (a, b) => order[a.state] - order[b.state] || a.peerId.localeCompare(b.peerId),
+  );
+  return table(
+    ['PEER', 'STATE', 'PO', 'LAST SEEN', 'STRIKES', 'NOTE', 'ADDRESS'],
+    sorted.map((p) => [
+      p.peerId,
+      p.state,
+      p.po === undefined ? '-' : String(p.po),
+      ago(p.lastSeen, now),
+      String(p.strikes),
+      [p.reason, p.nextAttemptAt ? `next ${inFuture(p.nextAttemptAt, now)}` : undefined]
+        .filter(Boolean)
+        .join(', ') || '-',
+      p.addresses[0] ?? '-',
+    ]),
+  );
+}
+
+function inFuture(at: number, now: number): string {
+  const s = Math.max(0, Math.round((at - now) / 1000));
+  return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.round(s / 60)}m` : `in ${Math.round(s / 3600)}h`;
+}
+
+export function formatStatus(s: NodeStatus): string {
+  const lines = [
+    `peer id    ${s.peerId}`,
+    `overlay    ${s.overlay}`,
+    `network    ${s.networkId}`,
+    `uptime     ${duration(s.uptimeMs)}`,
+    `depth      ${s.depth}`,
+    `peers      ${Object.entries(s.peers)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    'addresses',
+    ...(s.addresses.length ? s.addresses.map((a) => `  ${a}`) : ['  (none)']),
+  ];
+  const last = s.bins.reduce((acc, n, i) => (n > 0 ? i : acc), -1);
+  const shown = Math.max(last, s.depth) + 1;
+  lines.push('peers per bin (active)');
+  lines.push(
+    table(
+      ['BIN', ...s.bins.slice(0, shown).map((_, i) => String(i))],
+      [['peers', ...s.bins.slice(0, shown).map(String)]],
+    )
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
+  const counters = Object.entries(s.counters);
+  if (counters.length) {
+    lines.push('counters');
+    lines.push(
+      table(
+        ['NAME', 'VALUE'],
+        counters.map(([k, v]) => [k, String(v)]),
+      )
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
+  }
+  return lines.join('\n');
+}

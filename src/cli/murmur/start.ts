@@ -1,0 +1,135 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { readApiToken } from '../../api/files.ts';
+import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
+import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
+import { Daemon } from '../../daemon/index.ts';
+import { action } from './common.ts';
+import { dashboardLink } from './dashboard.ts';
+import { createCliLogger } from './logger.ts';
+
+interface StartFlags {
+  data?: string;
+  listen?: string[];
+  bootstrap?: string[];
+  iface?: string;
+  api?: string;
+  network?: string;
+  logLevel?: string;
+  encryption?: string;
+  pretty?: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** How to run the murmur command from where the user stands. */
+export function murmurCommand(cwd = process.cwd()): string {
+  const bin = relative(cwd, new URL('../../../bin/murmur', import.meta.url).pathname);
+  return bin.startsWith('.') || bin.startsWith('/') ? bin : `./${bin}`;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run a murmur node in the foreground (Ctrl-C stops it)')
+    .option('--data <dir>', 'data folder (default .murmur; env MURMUR_DATA)')
+    .option(
+      '--listen <multiaddr>',
+      'libp2p listen address, repeatable (default /ip4/0.0.0.0/tcp/9021)',
+      collect,
+    )
+    .option('--bootstrap <multiaddr>', 'peer to dial at start, with /p2p/<id>; repeatable', collect)
+    .option('--iface <name>', 'LAN interface for HBBP discovery')
+    .option('--api <host:port>', 'local API address, loopback only (default 127.0.0.1:9022)')
+    .option('--network <id>', "network id; nodes of other networks are refused (default 'murmur')")
+    .option('--log-level <level>', 'trace, debug, info, warn, error, silent (default info)')
+    .option('--encryption <kind>', 'noise or tls (default noise)')
+    .option('--no-pretty', 'JSON log lines even on a terminal')
+    .action(action(async (flags: StartFlags) => runStart(flags)));
+}
+
+async function runStart(flags: StartFlags): Promise<void> {
+  const raw: RawSettings = {};
+  for (const key of [
+    'data',
+    'listen',
+    'bootstrap',
+    'iface',
+    'api',
+    'network',
+    'logLevel',
+    'encryption',
+  ] as const) {
+    if (flags[key] !== undefined) (raw as Record<string, unknown>)[key] = flags[key];
+  }
+  const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
+  const log = createCliLogger(config.logLevel as LogLevel, flags.pretty === false ? { pretty: false } : {});
+  const daemon = new Daemon({ config, logger: log });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const hard = setTimeout(() => {
+      log.error('clean shutdown took too long: exiting');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS + 2000);
+    hard.unref();
+    daemon.stop().then(
+      () => {
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        log.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  log.info({ dataDir: config.dataDir, network: config.networkId }, 'starting murmur node');
+  await daemon.start();
+  const status = daemon.node.status();
+  const cmd = murmurCommand();
+  const dataFlag =
+    config.dataDir === new URL('.murmur', `file://${process.cwd()}/`).pathname
+      ? ''
+      : ` --data ${config.dataDir}`;
+  log.info(
+    {
+      peerId: daemon.node.peerId,
+      overlay: daemon.node.overlay,
+      addresses: status.addresses,
+      api: daemon.apiUrl,
+    },
+    'murmur node running',
+  );
+  const token = await readApiToken(config.dataDir);
+  const lines = [
+    '',
+    `  murmur node ${daemon.node.peerId}`,
+    `  network   ${config.networkId}    data ${config.dataDir}`,
+    ...status.addresses.map((a) => `  listen    ${a}`),
+    `  API       ${daemon.apiUrl}  (token in ${config.dataDir}/api-token)`,
+    `  dashboard ${process.stdout.isTTY ? dashboardLink(daemon.apiUrl, token) : `${daemon.apiUrl}/ (run: ${cmd} dashboard${dataFlag})`}`,
+    '',
+    '  next, in another terminal:',
+    `    ${cmd} status${dataFlag}            overlay depth, peers per bin, counters`,
+    `    ${cmd} peers${dataFlag}             known peers and their states`,
+    `    ${cmd} connect <multiaddr>${dataFlag}   dial another node (its address ends in /p2p/<id>)`,
+    `    ${cmd} demo                       a 5-node local network converging`,
+    '  Ctrl-C stops the node.',
+    '',
+  ];
+  if (process.stdout.isTTY && flags.pretty !== false) process.stdout.write(`${lines.join('\n')}\n`);
+  else
+    log.info({ next: lines.filter((l) => l.startsWith('    ')).map((l) => l.trim()) }, 'what to type next');
+}
