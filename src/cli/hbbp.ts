@@ -76,7 +76,7 @@ program
   .description('receive datagrams and run HANDLERS/KEY with the payload on stdin')
   .argument('[iface]', 'interface to listen on (default: all)')
   .requiredOption('--handlers <dir>', 'handler folder (the original /hbbp)')
-  .option('--port <n>', 'UDP port', int('port', 1, 65535), HBBP_PORT)
+  .option('--port <n>', 'UDP port (0 = any free port, printed)', int('port', 0, 65535), HBBP_PORT)
   .option('--address <addr>', 'address to bind (default ff02::1%IFACE, or :: without IFACE)')
   .option('--keydir <dir>', 'decrypt keys that have a key set in this folder')
   .option('--require-encryption', 'with --keydir: drop clear datagrams for keys without a key set')
@@ -151,7 +151,9 @@ program
       const stop = async (): Promise<void> => {
         await listener.close();
         await r.stop();
-        process.stdout.write(`${JSON.stringify({ ...listener.stats(), ...r.stats() })}\n`);
+        const stats: Record<string, number> = listener.stats();
+        for (const [k, v] of Object.entries(r.stats())) stats[k] = (stats[k] ?? 0) + v;
+        process.stdout.write(`${JSON.stringify(stats)}\n`);
         process.exit(0);
       };
       process.once('SIGINT', () => void stop());
