@@ -54,6 +54,23 @@ export interface NodeOptions {
   /** Connection encryption. Default 'noise'. */
   encryption?: 'noise' | 'tls';
   logger?: Logger;
+  /** Peer book durations (ms) and thresholds; defaults as the original journal (see src/peers). */
+  peerBook?: {
+    backoffMs?: number[];
+    idleMs?: number;
+    heartbeatCheckMs?: number;
+    pongTimeoutMs?: number;
+    purgatoryMs?: number;
+    strikeThreshold?: number;
+  };
+  /** Node timers (ms): HBBP announce period, overlay dial check, handshake and dial deadlines. */
+  timers?: { announceMs?: number; dialCheckMs?: number; handshakeTimeoutMs?: number; dialTimeoutMs?: number };
+  /** Kademlia bin saturation (default 8). */
+  saturation?: number;
+  /** HBBP port / destination override (tests; default port 4950 on ff02::1%iface). */
+  hbbp?: { port?: number; address?: string };
+  /** Max libp2p connections (default 300). */
+  maxConnections?: number;
 }
 
 export interface NodeEvents {

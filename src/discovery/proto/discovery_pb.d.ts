@@ -17,11 +17,11 @@ export declare const file_discovery_proto_discovery: GenFile;
  */
 export declare type Announce = Message<"murmur.discovery.v1.Announce"> & {
   /**
-   * libp2p peer id bytes.
+   * libp2p peer id, base58btc.
    *
-   * @generated from field: bytes peer_id = 1;
+   * @generated from field: string peer_id = 1;
    */
-  peerId: Uint8Array;
+  peerId: string;
 
   /**
    * Binary multiaddrs (without /p2p).
@@ -36,50 +36,4 @@ export declare type Announce = Message<"murmur.discovery.v1.Announce"> & {
  * Use `create(AnnounceSchema)` to create a new message.
  */
 export declare const AnnounceSchema: GenMessage<Announce>;
-
-/**
- * One peer told about in peer exchange.
- *
- * @generated from message murmur.discovery.v1.PeerRecord
- */
-export declare type PeerRecord = Message<"murmur.discovery.v1.PeerRecord"> & {
-  /**
-   * @generated from field: bytes peer_id = 1;
-   */
-  peerId: Uint8Array;
-
-  /**
-   * @generated from field: bytes overlay = 2;
-   */
-  overlay: Uint8Array;
-
-  /**
-   * @generated from field: repeated bytes addrs = 3;
-   */
-  addrs: Uint8Array[];
-};
-
-/**
- * Describes the message murmur.discovery.v1.PeerRecord.
- * Use `create(PeerRecordSchema)` to create a new message.
- */
-export declare const PeerRecordSchema: GenMessage<PeerRecord>;
-
-/**
- * /murmur/hive/1.0.0: one message per stream, the peers the sender thinks useful to the receiver.
- *
- * @generated from message murmur.discovery.v1.Peers
- */
-export declare type Peers = Message<"murmur.discovery.v1.Peers"> & {
-  /**
-   * @generated from field: repeated murmur.discovery.v1.PeerRecord peers = 1;
-   */
-  peers: PeerRecord[];
-};
-
-/**
- * Describes the message murmur.discovery.v1.Peers.
- * Use `create(PeersSchema)` to create a new message.
- */
-export declare const PeersSchema: GenMessage<Peers>;
 

@@ -8,7 +8,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file discovery/proto/discovery.proto.
  */
 export const file_discovery_proto_discovery = /*@__PURE__*/
-  fileDesc("Ch9kaXNjb3ZlcnkvcHJvdG8vZGlzY292ZXJ5LnByb3RvEhNtdXJtdXIuZGlzY292ZXJ5LnYxIioKCEFubm91bmNlEg8KB3BlZXJfaWQYASABKAwSDQoFYWRkcnMYAiADKAwiPQoKUGVlclJlY29yZBIPCgdwZWVyX2lkGAEgASgMEg8KB292ZXJsYXkYAiABKAwSDQoFYWRkcnMYAyADKAwiNwoFUGVlcnMSLgoFcGVlcnMYASADKAsyHy5tdXJtdXIuZGlzY292ZXJ5LnYxLlBlZXJSZWNvcmRiBnByb3RvMw");
+  fileDesc("Ch9kaXNjb3ZlcnkvcHJvdG8vZGlzY292ZXJ5LnByb3RvEhNtdXJtdXIuZGlzY292ZXJ5LnYxIioKCEFubm91bmNlEg8KB3BlZXJfaWQYASABKAkSDQoFYWRkcnMYAiADKAxiBnByb3RvMw");
 
 /**
  * Describes the message murmur.discovery.v1.Announce.
@@ -16,18 +16,4 @@ export const file_discovery_proto_discovery = /*@__PURE__*/
  */
 export const AnnounceSchema = /*@__PURE__*/
   messageDesc(file_discovery_proto_discovery, 0);
-
-/**
- * Describes the message murmur.discovery.v1.PeerRecord.
- * Use `create(PeerRecordSchema)` to create a new message.
- */
-export const PeerRecordSchema = /*@__PURE__*/
-  messageDesc(file_discovery_proto_discovery, 1);
-
-/**
- * Describes the message murmur.discovery.v1.Peers.
- * Use `create(PeersSchema)` to create a new message.
- */
-export const PeersSchema = /*@__PURE__*/
-  messageDesc(file_discovery_proto_discovery, 2);
 

@@ -1,0 +1,104 @@
+import type { Connection, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { isMurmurError } from '../errors/index.ts';
+import { overlayAddressOf } from '../identity/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { NodeMetrics } from '../metrics/index.ts';
+import {
+  decodeHive,
+  encodeHive,
+  HIVE_PROTOCOL,
+  MAX_HIVE_MESSAGE_BYTES,
+  type OverlayPeer,
+} from '../overlay/index.ts';
+import { FramedStream, type Host } from '../p2p/index.ts';
+
+export interface HiveOptions {
+  host: Host;
+  networkId: string;
+  metrics: NodeMetrics;
+  logger: Logger;
+  timeoutMs: number;
+  /** Only active (handshaken) peers may send hive messages. */
+  isActive: (peerId: string) => boolean;
+  /** Verified peers received from `from`. */
+  onPeers: (from: string, peers: OverlayPeer[]) => void;
+  /** Misbehaviour of `peerId` (undecodable, oversized, protocol). */
+  onStrike: (peerId: string, kind: string) => void;
+}
+
+const equal = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
+
+/**
+ * Hive peer exchange on /murmur/hive/1.0.0: one length-prefixed HivePeers message per stream. Received
+ * peers whose overlay does not derive from their peer id and network id are dropped (no poisoning).
+ */
+export class Hive {
+  readonly #o: HiveOptions;
+
+  constructor(options: HiveOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<void> {
+    await this.#o.host.handle(HIVE_PROTOCOL, (stream, connection) => this.#receive(stream, connection), {
+      maxInboundStreams: 8,
+    });
+  }
+
+  async send(connection: Connection, peers: OverlayPeer[]): Promise<void> {
+    if (peers.length === 0 || connection.status !== 'open') return;
+    const stream = await connection.newStream(HIVE_PROTOCOL, {
+      signal: AbortSignal.timeout(this.#o.timeoutMs),
+    });
+    const framed = new FramedStream(stream, {
+      maxBytes: MAX_HIVE_MESSAGE_BYTES,
+      timeoutMs: this.#o.timeoutMs,
+      onBytes: this.#o.metrics.onBytes(HIVE_PROTOCOL),
+    });
+    await framed.write(encodeHive(peers));
+    this.#o.metrics.message(HIVE_PROTOCOL, 'out');
+    await framed.close().catch(() => {});
+  }
+
+  async #receive(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    if (!this.#o.isActive(from)) {
+      this.#o.onStrike(from, 'protocol');
+      stream.abort(new Error('hive before handshake'));
+      return;
+    }
+    const framed = new FramedStream(stream, {
+      maxBytes: MAX_HIVE_MESSAGE_BYTES,
+      timeoutMs: this.#o.timeoutMs,
+      onBytes: this.#o.metrics.onBytes(HIVE_PROTOCOL),
+    });
+    let peers: OverlayPeer[];
+    try {
+      peers = decodeHive(await framed.readOne());
+    } catch (err) {
+      const code = isMurmurError(err) ? err.code : '';
+      if (code === 'MURMUR_FRAME_TOO_LARGE' || code === 'MURMUR_OVERLAY_HIVE_TOO_LARGE') {
+        this.#o.onStrike(from, 'oversized');
+      } else if (code === 'MURMUR_FRAME_MALFORMED' || code === 'MURMUR_OVERLAY_HIVE_INVALID') {
+        this.#o.onStrike(from, 'undecodable');
+      }
+      this.#o.logger.debug({ from, err }, 'hive message dropped');
+      stream.abort(err as Error);
+      return;
+    }
+    this.#o.metrics.message(HIVE_PROTOCOL, 'in');
+    const valid: OverlayPeer[] = [];
+    for (const p of peers) {
+      try {
+        const expected = overlayAddressOf(peerIdFromString(p.peerId).toMultihash().bytes, this.#o.networkId);
+        if (equal(expected, p.overlay)) valid.push(p);
+      } catch {
+        // unparseable peer id: skip
+      }
+    }
+    await framed.close().catch(() => {});
+    this.#o.onPeers(from, valid);
+  }
+}

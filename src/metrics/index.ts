@@ -1,0 +1,106 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { PeerState } from '../node/types.ts';
+
+const STATES: readonly PeerState[] = ['connecting', 'active', 'lifesupport', 'purgatory'];
+
+/**
+ * The node's Prometheus metrics, on a registry of its own (never prom-client's global one, so many
+ * nodes can live in one process). Every name starts with `murmur_`.
+ */
+export class NodeMetrics {
+  readonly registry: Registry;
+  readonly peers: Gauge<'state'>;
+  readonly connections: Gauge;
+  readonly bytes: Counter<'protocol' | 'direction'>;
+  readonly messages: Counter<'protocol' | 'direction'>;
+  readonly handshakes: Counter;
+  readonly refusals: Counter<'reason' | 'by'>;
+  readonly strikes: Counter<'kind'>;
+  readonly discovered: Counter<'source'>;
+  readonly depth: Gauge;
+  readonly #counts = new Map<string, number>();
+
+  constructor() {
+    const registers = [(this.registry = new Registry())];
+    this.peers = new Gauge({
+      name: 'murmur_peers',
+      help: 'Peers per state',
+      labelNames: ['state'],
+      registers,
+    });
+    for (const state of STATES) this.peers.set({ state }, 0);
+    this.connections = new Gauge({ name: 'murmur_connections', help: 'Open libp2p connections', registers });
+    this.bytes = new Counter({
+      name: 'murmur_protocol_bytes_total',
+      help: 'Bytes sent/received per murmur protocol',
+      labelNames: ['protocol', 'direction'],
+      registers,
+    });
+    this.messages = new Counter({
+      name: 'murmur_protocol_messages_total',
+      help: 'Messages sent/received per murmur protocol',
+      labelNames: ['protocol', 'direction'],
+      registers,
+    });
+    this.handshakes = new Counter({
+      name: 'murmur_handshakes_total',
+      help: 'Handshakes completed',
+      registers,
+    });
+    this.refusals = new Counter({
+      name: 'murmur_handshake_refusals_total',
+      help: 'Handshakes refused, by reason (self, duplicate, network, overlay, version, invalid) and side',
+      labelNames: ['reason', 'by'],
+      registers,
+    });
+    this.strikes = new Counter({
+      name: 'murmur_misbehaviour_strikes_total',
+      help: 'Misbehaviour strikes counted against peers, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.discovered = new Counter({
+      name: 'murmur_peers_discovered_total',
+      help: 'Peer addresses heard of, by source (bootstrap, hbbp, hive, inbound)',
+      labelNames: ['source'],
+      registers,
+    });
+    this.depth = new Gauge({ name: 'murmur_overlay_depth', help: 'Neighbourhood depth', registers });
+  }
+
+  setPeerCounts(counts: Record<PeerState, number>): void {
+    for (const state of STATES) this.peers.set({ state }, counts[state]);
+  }
+
+  /** Accounts bytes of one protocol (a FramedStream onBytes callback). */
+  onBytes(protocol: string): (direction: 'in' | 'out', bytes: number) => void {
+    return (direction, bytes) => this.count(this.bytes, { protocol, direction }, bytes);
+  }
+
+  message(protocol: string, direction: 'in' | 'out'): void {
+    this.count(this.messages, { protocol, direction });
+  }
+
+  refused(reason: string, by: 'local' | 'remote'): void {
+    this.count(this.refusals, { reason, by });
+  }
+
+  strike(kind: string): void {
+    this.count(this.strikes, { kind });
+  }
+
+  /** Increments a counter and its mirror in counters(). */
+  count<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>, n = 1): void {
+    counter.inc(labels, n);
+    const name = (counter as unknown as { name: string }).name;
+    const key = `${name}{${Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + n);
+  }
+
+  /** Plain counter values (for NodeStatus.counters), keys like `murmur_handshakes_total{}`. */
+  counters(): Record<string, number> {
+    return Object.fromEntries(this.#counts);
+  }
+}

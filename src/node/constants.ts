@@ -1,0 +1,20 @@
+/** Default data folder (relative to the working directory). */
+export const DEFAULT_DATA_DIR = '.murmur';
+/** Default network id. */
+export const DEFAULT_NETWORK_ID = 'murmur';
+/** Default TCP port (as kvgossip's sync port). */
+export const DEFAULT_PORT = 9021;
+/** Default listen addresses; if the port is taken the node falls back to an ephemeral one. */
+export const DEFAULT_LISTEN = [`/ip4/0.0.0.0/tcp/${DEFAULT_PORT}`, `/ip6/::/tcp/${DEFAULT_PORT}`];
+/** How often the node announces itself over HBBP when an interface is given. */
+export const DEFAULT_ANNOUNCE_MS = 10_000;
+/** HBBP key prefix of announcements (followed by the network id). */
+export const ANNOUNCE_KEY_PREFIX = 'murmur/announce/';
+/** How often the node asks the overlay what to dial next. */
+export const DEFAULT_DIAL_CHECK_MS = 2_000;
+/** Dials in flight at most. */
+export const MAX_PENDING_DIALS = 8;
+/** libp2p connection cap. */
+export const DEFAULT_MAX_CONNECTIONS = 300;
+/** Cap on an announcement payload (fits one HBBP datagram). */
+export const MAX_ANNOUNCE_BYTES = 1100;

@@ -1,0 +1,329 @@
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { Hive } from '../discovery/hive.ts';
+import { LanDiscovery } from '../discovery/lan.ts';
+import { MurmurError } from '../errors/index.ts';
+import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, type HelloInfo, refusal } from '../handshake/index.ts';
+import type { Identity } from '../identity/index.ts';
+import { type Logger, silentLogger } from '../log/index.ts';
+import { NodeMetrics } from '../metrics/index.ts';
+import { HIVE_PROTOCOL, Kademlia, type OverlayPeer } from '../overlay/index.ts';
+import { type Host, isShareable, parseDialAddr, startHost, withoutPeer } from '../p2p/index.ts';
+import { PeerBook } from '../peers/index.ts';
+import { lockDataDir, type MurmurStore, openStore } from '../store/index.ts';
+import {
+  ANNOUNCE_KEY_PREFIX,
+  DEFAULT_ANNOUNCE_MS,
+  DEFAULT_DIAL_CHECK_MS,
+  DEFAULT_LISTEN,
+  DEFAULT_MAX_CONNECTIONS,
+  MAX_PENDING_DIALS,
+} from './constants.ts';
+import { Links } from './links.ts';
+import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo } from './types.ts';
+
+const DIAL_TIMEOUT_MS = 10_000;
+
+/** The composition root: store, peer book, overlay, libp2p host, handshake, discovery, metrics. */
+export class Node implements MurmurNode {
+  readonly peerId: string;
+  readonly overlay: string;
+  readonly networkId: string;
+  readonly metrics;
+  readonly #nodeMetrics = new NodeMetrics();
+  readonly #o: NodeOptions;
+  readonly #identity: Identity;
+  readonly #overlayBytes: Uint8Array;
+  readonly #log: Logger;
+  readonly #events = new EventEmitter();
+  #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
+  #startedAt = 0;
+  #release: (() => void) | undefined;
+  #store: MurmurStore | undefined;
+  #book: PeerBook | undefined;
+  #kad: Kademlia | undefined;
+  #host: Host | undefined;
+  #links: Links | undefined;
+  #hive: Hive | undefined;
+  #lan: LanDiscovery | undefined;
+  #dialTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: NodeOptions, identity: Identity, overlay: Uint8Array, networkId: string) {
+    this.#o = options;
+    this.#identity = identity;
+    this.#overlayBytes = overlay;
+    this.peerId = identity.peerId.toString();
+    this.overlay = Buffer.from(overlay).toString('hex');
+    this.networkId = networkId;
+    this.metrics = this.#nodeMetrics.registry;
+    this.#log = (options.logger ?? silentLogger).child({ node: this.peerId.slice(-8) });
+  }
+
+  on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void {
+    this.#events.on(event, listener);
+  }
+
+  off<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  #emit<E extends keyof NodeEvents>(event: E, detail: NodeEvents[E]): void {
+    this.#events.emit(event, detail);
+  }
+
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state !== 'idle') throw new MurmurError('MURMUR_INVALID_ARGUMENT', `node is ${this.#state}`);
+    this.#state = 'starting';
+    try {
+      await this.#start(options.signal);
+    } catch (err) {
+      await this.#teardown();
+      this.#state = 'idle';
+      throw err;
+    }
+    this.#state = 'started';
+    this.#startedAt = Date.now();
+    this.#log.info({ peerId: this.peerId, addresses: this.status().addresses }, 'node started');
+    this.#emit('started', undefined);
+  }
+
+  async #start(signal: AbortSignal | undefined): Promise<void> {
+    const o = this.#o;
+    const dataDir = o.dataDir === undefined ? undefined : resolve(o.dataDir);
+    if (dataDir !== undefined) this.#release = lockDataDir(dataDir);
+    const storeOpts: Parameters<typeof openStore>[0] = { signal };
+    if (o.store !== undefined) storeOpts.level = o.store;
+    else storeOpts.dataDir = dataDir ?? resolve('.murmur');
+    this.#store = await openStore(storeOpts);
+    const kad = new Kademlia({ base: this.#overlayBytes, saturation: o.saturation ?? 8 });
+    this.#kad = kad;
+    const book = new PeerBook({
+      selfId: this.peerId,
+      config: Object.fromEntries(Object.entries(o.peerBook ?? {}).filter(([, v]) => v !== undefined)),
+      store: this.#store.sublevel('peers') as never,
+      logger: this.#log,
+      proximity: (hex) => kad.po(Buffer.from(hex, 'hex')),
+    });
+    this.#book = book;
+    const listen = o.listen ?? DEFAULT_LISTEN;
+    this.#host = await startHost({
+      privateKey: this.#identity.privateKey,
+      listen,
+      encryption: o.encryption ?? 'noise',
+      maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      fallbackToEphemeral: o.listen === undefined,
+      logger: this.#log,
+      gater: {
+        denyDialPeer: (peer) => book.isRefused(peer.toString()),
+        denyInboundEncryptedConnection: (peer) => book.isRefused(peer.toString()),
+      },
+    });
+    const timeouts = o.timers ?? {};
+    const handshakeTimeoutMs = timeouts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    this.#links = new Links({
+      host: this.#host,
+      book,
+      metrics: this.#nodeMetrics,
+      logger: this.#log,
+      networkId: this.networkId,
+      overlay: this.#overlayBytes,
+      protocols: [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL],
+      handshakeTimeoutMs,
+      dialTimeoutMs: timeouts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+      onActive: (peerId, hello) => this.#onActive(peerId, hello),
+      onInactive: (peerId) => kad.disconnected(peerId),
+    });
+    await this.#links.start();
+    this.#hive = new Hive({
+      host: this.#host,
+      networkId: this.networkId,
+      metrics: this.#nodeMetrics,
+      logger: this.#log,
+      timeoutMs: handshakeTimeoutMs,
+      isActive: (id) => this.#links?.isActive(id) === true,
+      onPeers: (from, peers) => this.#onHivePeers(from, peers),
+      onStrike: (id, kind) => this.#links?.strike(id, kind),
+    });
+    await this.#hive.start();
+    book.on('state', (info) => {
+      this.#nodeMetrics.setPeerCounts(book.counts());
+      this.#emit('peer:state', this.#withPo(info));
+    });
+    book.on('dial', (peer) => this.#dialQuietly(peer.peerId, peer.addresses));
+    book.on('ping', (info) => this.#ping(info.peerId));
+    kad.on('depth', ({ depth }) => {
+      this.#nodeMetrics.depth.set(depth);
+      this.#emit('depth', { depth });
+      this.#gossipAll();
+    });
+    await book.start({ signal });
+    for (const text of o.bootstrap ?? []) {
+      const { peerId, addr } = parseDialAddr(text);
+      this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'bootstrap' });
+      book.discovered(peerId, [withoutPeer(addr.toString())], 'bootstrap');
+    }
+    for (const peer of book.dueForDial()) this.#dialQuietly(peer.peerId, peer.addresses);
+    if (o.iface !== undefined && o.iface !== '') await this.#startLan(o.iface, timeouts.announceMs);
+    this.#dialTimer = setInterval(() => this.#dialSuggested(), timeouts.dialCheckMs ?? DEFAULT_DIAL_CHECK_MS);
+    this.#dialTimer.unref();
+  }
+
+  async #startLan(iface: string, announceMs: number | undefined): Promise<void> {
+    const lanOpts: ConstructorParameters<typeof LanDiscovery>[0] = {
+      iface,
+      key: `${ANNOUNCE_KEY_PREFIX}${this.networkId}`,
+      peerId: this.peerId,
+      addrs: () => (this.#links?.addrs() ?? []).filter((a) => isShareable(a)),
+      intervalMs: announceMs ?? DEFAULT_ANNOUNCE_MS,
+      logger: this.#log,
+      onPeer: (peerId, addrs) => {
+        if (this.#links?.isActive(peerId) === true || this.#links?.pending.has(peerId) === true) return;
+        this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'hbbp' });
+        this.#book?.discovered(peerId, addrs, 'hbbp');
+      },
+    };
+    if (this.#o.hbbp?.port !== undefined) lanOpts.port = this.#o.hbbp.port;
+    if (this.#o.hbbp?.address !== undefined) lanOpts.address = this.#o.hbbp.address;
+    this.#lan = new LanDiscovery(lanOpts);
+    await this.#lan.start();
+  }
+
+  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state !== 'started') return;
+    this.#state = 'stopping';
+    await this.#teardown();
+    this.#state = 'idle';
+    this.#log.info({}, 'node stopped');
+    this.#emit('stopped', undefined);
+  }
+
+  async #teardown(): Promise<void> {
+    clearInterval(this.#dialTimer);
+    this.#links?.stop();
+    await this.#lan?.stop().catch(() => {});
+    await Promise.resolve(this.#host?.stop()).catch(() => {});
+    await this.#book?.stop().catch(() => {});
+    if (this.#o.store === undefined) await this.#store?.close().catch(() => {});
+    this.#release?.();
+    this.#release = undefined;
+    this.#lan = undefined;
+    this.#host = undefined;
+    this.#links = undefined;
+  }
+
+  status(): NodeStatus {
+    const book = this.#book;
+    const kad = this.#kad;
+    return {
+      peerId: this.peerId,
+      overlay: this.overlay,
+      networkId: this.networkId,
+      addresses: (this.#host?.getMultiaddrs() ?? []).map(String),
+      depth: kad?.depth ?? 0,
+      bins: kad?.bins() ?? new Array(32).fill(0),
+      peers: book?.counts() ?? { connecting: 0, active: 0, lifesupport: 0, purgatory: 0 },
+      uptimeMs: this.#state === 'started' ? Date.now() - this.#startedAt : 0,
+      counters: this.#nodeMetrics.counters(),
+    };
+  }
+
+  peers(): PeerInfo[] {
+    return (this.#book?.list() ?? []).map((p) => this.#withPo(p));
+  }
+
+  async connect(addr: string, options: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
+    const { peerId, addr: ma } = parseDialAddr(addr);
+    const links = this.#links;
+    if (this.#state !== 'started' || links === undefined) {
+      throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'the node is not started');
+    }
+    if (peerId === this.peerId) {
+      this.#nodeMetrics.refused('self', 'local');
+      throw refusal('self', 'local', this.#identity.peerId);
+    }
+    this.#book?.discovered(peerId, [withoutPeer(ma.toString())], 'manual');
+    return links.dial(peerId, [withoutPeer(ma.toString())], options);
+  }
+
+  #withPo(info: PeerInfo): PeerInfo {
+    if (info.overlay === undefined || this.#kad === undefined) return info;
+    return { ...info, po: this.#kad.po(Buffer.from(info.overlay, 'hex')) };
+  }
+
+  #onActive(peerId: string, hello: HelloInfo): void {
+    const peer: OverlayPeer = { peerId, overlay: hello.overlay, addresses: hello.addrs };
+    this.#kad?.addKnown(peer);
+    this.#kad?.connected(peer);
+    this.#sendHive(peerId, hello.overlay);
+    setImmediate(() => this.#dialSuggested());
+  }
+
+  #sendHive(peerId: string, overlay: Uint8Array): void {
+    const conn = this.#links?.activeConnection(peerId);
+    if (conn === undefined || this.#kad === undefined) return;
+    const peers = this.#kad.peersToGossip(overlay).filter((p) => p.peerId !== peerId);
+    this.#hive
+      ?.send(conn, peers)
+      .catch((err: unknown) => this.#log.debug({ peerId, err }, 'hive send failed'));
+  }
+
+  #gossipAll(): void {
+    for (const p of this.#kad?.connectedPeers() ?? []) this.#sendHive(p.peerId, p.overlay);
+  }
+
+  #onHivePeers(from: string, peers: OverlayPeer[]): void {
+    this.#book?.activity(from);
+    for (const p of peers) {
+      if (p.peerId === this.peerId) continue;
+      this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'hive' });
+      this.#kad?.addKnown(p);
+      this.#book?.discovered(p.peerId, p.addresses, 'hive', Buffer.from(p.overlay).toString('hex'));
+    }
+    this.#dialSuggested();
+  }
+
+  /** Dials what the overlay suggests (fill unsaturated bins, then the whole neighbourhood). */
+  #dialSuggested(): void {
+    const links = this.#links;
+    const book = this.#book;
+    if (this.#state !== 'started' || links === undefined || book === undefined || this.#kad === undefined)
+      return;
+    const room = MAX_PENDING_DIALS - links.pending.size;
+    if (room <= 0) return;
+    const due = (id: string): boolean => (book.get(id)?.nextAttemptAt ?? 0) <= Date.now();
+    const picks = this.#kad.suggestDial({
+      limit: room,
+      pending: links.pending,
+      exclude: (id) => {
+        const s = book.stateOf(id);
+        return (
+          links.isActive(id) || s === 'purgatory' || s === 'connecting' || (s === 'lifesupport' && !due(id))
+        );
+      },
+    });
+    for (const p of picks) this.#dialQuietly(p.peerId, p.addresses);
+  }
+
+  #dialQuietly(peerId: string, addresses: readonly string[]): void {
+    const links = this.#links;
+    if (this.#state === 'stopping' || links === undefined) return;
+    if (links.isActive(peerId) || links.pending.has(peerId)) return;
+    links.dial(peerId, addresses).catch((err: unknown) => this.#log.debug({ peerId, err }, 'dial failed'));
+  }
+
+  #ping(peerId: string): void {
+    const host = this.#host;
+    const book = this.#book;
+    if (host === undefined || book === undefined) return;
+    book.pingSent(peerId);
+    const timeout = book.config.pongTimeoutMs;
+    host.services.ping
+      .ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(timeout) })
+      .then(() => book.pongReceived(peerId))
+      .catch(() => {
+        book.pongMissed(peerId);
+        this.#links?.activeConnection(peerId)?.abort(new Error('heartbeat missed'));
+      });
+  }
+}
