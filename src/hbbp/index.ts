@@ -1,7 +1,13 @@
 /** HBBP: a tiny broadcast protocol for one link (docs/HBBP.md). */
 export * from './constants.ts';
 export { decodeDatagram, encodeDatagram, type HbbpMessage, maxPayload, validateKey } from './datagram.ts';
-export { HandlerRunner, type HandlerRunnerOptions, resolveHandler } from './handlers.ts';
+export {
+  type HandlerEvent,
+  type HandlerJob,
+  HandlerRunner,
+  type HandlerRunnerOptions,
+  resolveHandler,
+} from './handlers.ts';
 export { deriveKeySet, generateKeyFiles, type KeyFiles, KeyRing, type KeySet } from './keyring.ts';
 export { RateLimiter, type RateLimitOptions } from './ratelimit.ts';
 export {
@@ -17,6 +23,7 @@ export {
   type DropReason,
   type HbbpListener,
   type HbbpReceived,
+  type ListenerStatName,
   type ListenOptions,
   listen,
   type SendOptions,

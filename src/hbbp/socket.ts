@@ -118,7 +118,8 @@ export interface ListenOptions {
 
 export interface HbbpListener {
   close(): Promise<void>;
-  stats(): Record<string, number>;
+  /** Counters: received, delivered, dropped_<reason>, handler_errors (onMessage threw or rejected). */
+  stats(): Record<ListenerStatName, number>;
   address(): { address: string; port: number; family: string };
 }
 
@@ -135,6 +136,7 @@ const STAT_NAMES = [
   'dropped_plaintext',
   'handler_errors',
 ] as const;
+export type ListenerStatName = (typeof STAT_NAMES)[number];
 
 /** Binds a UDP6 socket (reuseAddr) and delivers each valid datagram to `onMessage`. */
 export async function listen(opts: ListenOptions): Promise<HbbpListener> {
@@ -142,7 +144,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
   const log = (opts.logger ?? silentLogger).child({ module: 'hbbp' });
   const port = opts.port ?? HBBP_PORT;
   const bindAddr = opts.address ?? (opts.iface ? `${HBBP_GROUP}%${opts.iface}` : '::');
-  const stats: Record<string, number> = Object.fromEntries(STAT_NAMES.map((n) => [n, 0]));
+  const stats = Object.fromEntries(STAT_NAMES.map((n) => [n, 0])) as Record<ListenerStatName, number>;
   const limiter = new RateLimiter(opts.rateLimit);
   const replay = new ReplayGuard({ windowMs: opts.replayWindowMs });
   const sock = dgram.createSocket({ type: 'udp6', reuseAddr: true });
@@ -153,7 +155,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
     key?: string,
     error?: unknown,
   ): void => {
-    stats[`dropped_${reason}`] = (stats[`dropped_${reason}`] ?? 0) + 1;
+    stats[`dropped_${reason}`]++;
     log.debug(
       { reason, from: from.address, key, code: (error as MurmurError | undefined)?.code },
       'hbbp drop',
@@ -166,7 +168,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
   };
 
   const onDatagram = (buf: Buffer, rinfo: dgram.RemoteInfo): void => {
-    stats.received = (stats.received ?? 0) + 1;
+    stats.received++;
     const from = { address: rinfo.address, port: rinfo.port };
     if (opts.iface && !arrivedOn(rinfo.address, opts.iface)) {
       drop('iface', from);
@@ -206,9 +208,9 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
       drop('plaintext', from, msg.key);
       return;
     }
-    stats.delivered = (stats.delivered ?? 0) + 1;
+    stats.delivered++;
     const fail = (err: unknown): void => {
-      stats.handler_errors = (stats.handler_errors ?? 0) + 1;
+      stats.handler_errors++;
       log.warn({ err, key: msg.key }, 'hbbp onMessage failed');
     };
     try {
