@@ -5,7 +5,6 @@ import { FramedStream, type MessageStreamLike } from '../p2p/index.ts';
 import { decodeHello, encodeHello, type HelloInfo } from './codec.ts';
 import {
   HANDSHAKE_COMPAT_PREFIX,
-  HANDSHAKE_PROTOCOL,
   HANDSHAKE_TIMEOUT_MS,
   MAX_HELLO_BYTES,
   type RefusalReason,

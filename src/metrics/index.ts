@@ -21,7 +21,8 @@ export class NodeMetrics {
   readonly #counts = new Map<string, number>();
 
   constructor() {
-    const registers = [(this.registry = new Registry())];
+    this.registry = new Registry();
+    const registers = [this.registry];
     this.peers = new Gauge({
       name: 'murmur_peers',
       help: 'Peers per state',

@@ -4,7 +4,6 @@ import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { DB_DIR, META_FORMAT_KEY, STORE_FORMAT_VERSION, type SublevelName } from './constants.ts';
-import { lockDataDir } from './lock.ts';
 
 export { STORE_FORMAT_VERSION, SUBLEVELS, type SublevelName } from './constants.ts';
 export { lockDataDir } from './lock.ts';

@@ -28,9 +28,16 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Mur
 }
 
 /** Polls until fn() is true (checked every 25 ms), failing after timeoutMs with the message. */
-export async function until(fn: () => boolean, timeoutMs = 10_000, message = 'condition'): Promise<void> {
+export async function until(
+  fn: () => boolean,
+  timeoutMs = 10_000,
+  message = 'condition',
+  refresh?: () => Promise<void>,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
+  await refresh?.();
   while (!fn()) {
+    await refresh?.();
     if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { MurmurNode } from '../../src/node/types.ts';
+import { startNode, stateOf, until } from '../helpers/node-cluster.ts';
+import { killNode, type NodeChild, spawnNode } from '../helpers/node-spawn.ts';
+
+const dirs: string[] = [];
+const nodes: MurmurNode[] = [];
+const children: NodeChild[] = [];
+after(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  await Promise.all(children.map((c) => killNode(c, 'SIGKILL')));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+test('kill -9 of a peer: lifesupport, then reconnect when it comes back on the same port and data', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-kill-'));
+  dirs.push(dir);
+  const port = await freePort();
+  const env = { MURMUR_DATA: dir, MURMUR_LISTEN: `/ip4/127.0.0.1/tcp/${port}`, MURMUR_FAST: '1' };
+  let child = await spawnNode(env);
+  children.push(child);
+  const a = await startNode({
+    peerBook: {
+      backoffMs: [200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+      idleMs: 500,
+      heartbeatCheckMs: 100,
+      pongTimeoutMs: 500,
+    },
+  });
+  nodes.push(a);
+  const addr = child.addresses.find((x) => x.includes('127.0.0.1'))!;
+  await a.connect(addr);
+  const childId = child.peerId;
+  await until(() => child.states.get(a.peerId) === 'active', 5000, 'child sees a active');
+
+  await killNode(child, 'SIGKILL');
+  await until(() => stateOf(a, childId) === 'lifesupport', 5000, 'a moves the killed peer to lifesupport');
+
+  child = await spawnNode(env);
+  children.push(child);
+  assert.equal(child.peerId, childId, 'identity survives the restart');
+  await until(() => stateOf(a, childId) === 'active', 10_000, 'a reconnects to the restarted peer');
+  await until(() => child.states.get(a.peerId) === 'active', 5000, 'restarted child sees a active');
+});
