@@ -220,7 +220,7 @@ export class Links {
       // Both sides dialled at once: keep the connection dialled by the smaller peer id (both agree).
       const self = this.#o.host.peerId.toString();
       const dialer = connection.direction === 'outbound' ? self : peerId;
-      const smaller = self < peerId ? self : peerId;
+      const smaller = [self, peerId].sort()[0];
       const keepNew = dialer === smaller;
       const drop = keepNew ? current : connection;
       if (!keepNew) {
