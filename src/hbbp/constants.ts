@@ -13,6 +13,8 @@ export const DEFAULT_CONCURRENCY = 1;
 export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
 /** Bytes of a handler's stdout/stderr kept for the log. */
 export const HANDLER_OUTPUT_CAP = 4096;
+/** After a handler exits, wait at most this long for its output pipes to close (a grandchild may hold them). */
+export const HANDLER_EXIT_GRACE_MS = 200;
 
 /** Per-sender token bucket defaults: datagrams per second and burst. */
 export const DEFAULT_RATE_PER_SEC = 20;

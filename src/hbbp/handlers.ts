@@ -12,6 +12,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_QUEUE,
+  HANDLER_EXIT_GRACE_MS,
   HANDLER_OUTPUT_CAP,
 } from './constants.ts';
 import { validateKey } from './datagram.ts';
@@ -237,8 +238,13 @@ export class HandlerRunner {
       child.on('error', (err) => {
         spawnError = err;
       });
-      // 'exit', not 'close': a grandchild holding the pipes must not keep the slot busy.
-      child.once('exit', (code, signal) => finish(code, signal));
+      // 'close' once stderr is drained; but a grandchild holding the pipe must not keep the slot busy,
+      // so after 'exit' wait at most HANDLER_EXIT_GRACE_MS for it.
+      let grace: NodeJS.Timeout | undefined;
+      child.once('close', (code, signal) => finish(code, signal));
+      child.once('exit', (code, signal) => {
+        grace = setTimeout(() => finish(code, signal), HANDLER_EXIT_GRACE_MS);
+      });
       child.once('error', () => {
         if (child.pid === undefined) finish(null, null);
       });
@@ -247,6 +253,7 @@ export class HandlerRunner {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
+        clearTimeout(grace);
         this.#running.delete(child);
         if (timedOut) killGroup(child); // also reap grandchildren left behind
         const ms = Date.now() - started;

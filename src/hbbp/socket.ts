@@ -240,6 +240,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
       log.debug({ err, iface: opts.iface }, 'hbbp addMembership failed');
     }
   }
+  const bound = sock.address();
   sock.on('error', (err) => log.warn({ err }, 'hbbp socket error'));
   sock.on('message', onDatagram);
 
@@ -262,7 +263,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
   return {
     close,
     stats: () => ({ ...stats }),
-    address: () => sock.address(),
+    address: () => ({ ...bound }),
   };
 }
 
