@@ -18,6 +18,11 @@ export function spawnNode(env: Record<string, string>, prefix: string[] = []): P
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchNode(proc);
+}
+
+/** Follows the JSON lines of a node-process.ts child (spawned by any means) until it is ready. */
+export function watchNode(proc: ChildProcess): Promise<NodeChild> {
   const states = new Map<string, string>();
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
