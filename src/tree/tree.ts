@@ -1,0 +1,289 @@
+import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { chainProblem } from './authorize.ts';
+import { type Bundle, grantId } from './codec.ts';
+import { MAX_CHAIN_LENGTH } from './constants.ts';
+import { contains, parsePattern } from './glob.ts';
+import { HlcClock, hlcWall } from './hlc.ts';
+import { bytesEqual, fromHex, type Signer, toHex } from './keys.ts';
+import { ListFilter } from './list-filter.ts';
+import { makeEntry, makeGrant, makeRevocation } from './records.ts';
+import type { TreeState } from './state.ts';
+import type { IngestResult, TreeStore, TreeStoreEvents } from './store.ts';
+import { type Subscription, Subscriptions } from './subscriptions.ts';
+import type { Entry, Grant, Revocation } from './types.ts';
+
+export interface TreeOptions {
+  /** Key that signs this client's writes, grants and revocations. */
+  signer?: Signer;
+  clock?: HlcClock;
+  /** Delay before an unsubscribed key's interest is dropped. */
+  cullDelayMs?: number;
+}
+
+export type WatchEvent = { type: 'entry'; key: string; entry: Entry | null } | { type: 'tail' };
+
+const ORDER: Record<string, number> = {
+  MURMUR_TREE_GRANT_REVOKED: 0,
+  MURMUR_TREE_GRANT_EXPIRED: 1,
+  MURMUR_TREE_PATTERN_OUTSIDE_PARENT: 2,
+  MURMUR_TREE_NO_SUBGRANT: 3,
+};
+
+/**
+ * Library view of one tree held in a TreeStore: put/get/del/list/watch/subscribe, grant/revoke.
+ * Writes are signed with `signer`; a non-root signer's grant chain is found among stored grants.
+ * The network layer feeds peers' records through ingest() and listens to the store's events.
+ */
+export class Tree {
+  readonly store: TreeStore;
+  readonly rootHex: string;
+  readonly clock: HlcClock;
+  readonly subscriptions: Subscriptions;
+  readonly #signer: Signer | undefined;
+  readonly #onChange: (d: TreeStoreEvents['change']) => void;
+
+  private constructor(store: TreeStore, rootHex: string, options: TreeOptions) {
+    this.store = store;
+    this.rootHex = rootHex;
+    this.clock = options.clock ?? new HlcClock();
+    this.#signer = options.signer;
+    this.subscriptions = new Subscriptions({
+      read: (key) => this.get(key)?.value ?? null,
+      cullDelayMs: options.cullDelayMs,
+    });
+    this.#onChange = (d) => {
+      if (d.tree === this.rootHex) this.subscriptions.notifyValue(d.key, d.entry?.value ?? null);
+    };
+    store.on('change', this.#onChange);
+  }
+
+  /** Joins (holds) the tree named by `rootHex` in `store` and returns a client for it. */
+  static async open(
+    store: TreeStore,
+    rootHex: string,
+    options: TreeOptions & { signal?: AbortSignal } = {},
+  ): Promise<Tree> {
+    fromHex(rootHex, 32);
+    await store.join(rootHex, { signal: options.signal });
+    return new Tree(store, rootHex, options);
+  }
+
+  close(): void {
+    this.store.off('change', this.#onChange);
+    this.subscriptions.clear();
+  }
+
+  get state(): TreeState {
+    return this.store.tree(this.rootHex);
+  }
+  get root(): Uint8Array {
+    return this.state.root;
+  }
+  rootHash(): Uint8Array {
+    return this.state.fingerprint.hash();
+  }
+
+  get(key: string): { value: Uint8Array; entry: Entry } | undefined {
+    const e = this.state.latest(key);
+    return e === undefined || e.value === null ? undefined : { value: e.value, entry: e };
+  }
+
+  async put(key: string, value: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Entry> {
+    return this.#write(key, value, options);
+  }
+
+  async del(key: string, options: { signal?: AbortSignal } = {}): Promise<Entry> {
+    return this.#write(key, null, options);
+  }
+
+  /** Visible entries whose keys pass the ordered filters, in key order. */
+  list(filters: readonly string[] = []): Entry[] {
+    const f = new ListFilter(filters);
+    return [...this.state.visibleEntries()].filter((e) => f.matches(e.key));
+  }
+
+  /** Initial matching set, then a TAIL marker, then changes of matching keys until aborted. */
+  async *watch(
+    filters: readonly string[] = [],
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<WatchEvent> {
+    const f = new ListFilter(filters);
+    const queue: WatchEvent[] = [];
+    let wake: (() => void) | null = null;
+    const listener = (d: TreeStoreEvents['change']) => {
+      if (d.tree !== this.rootHex || !f.matches(d.key)) return;
+      queue.push({ type: 'entry', key: d.key, entry: d.entry });
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    this.store.on('change', listener);
+    options.signal?.addEventListener('abort', onAbort);
+    try {
+      for (const e of this.list(filters)) yield { type: 'entry', key: e.key, entry: e };
+      yield { type: 'tail' };
+      while (!options.signal?.aborted) {
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    } finally {
+      this.store.off('change', listener);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  subscribe(key: string): Subscription {
+    return this.subscriptions.subscribe(key);
+  }
+
+  /** Issues a grant to `to` (hex public key). The signer must be the root or hold a sub-grantable chain containing `pattern`. */
+  async grant(
+    g: { to: string; pattern: string; subgrant?: boolean; expiresAt?: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Grant> {
+    const signer = this.#requireSigner();
+    parsePattern(g.pattern);
+    const now = hlcWall(this.clock.tick());
+    if (!bytesEqual(signer.publicKey, this.root)) this.#findChain(signer.publicKey, null, now, g.pattern);
+    const grant = makeGrant(signer, {
+      tree: this.root,
+      pattern: g.pattern,
+      subgrant: g.subgrant ?? false,
+      issuee: fromHex(g.to, 32),
+      issuedAt: now,
+      expiresAt: g.expiresAt ?? 0,
+    });
+    await this.#ingestOwn({ grants: [grant] }, options);
+    return grant;
+  }
+
+  /** Revokes a grant (by id hex); the signer must be its issuer, an issuer above it, or the root. */
+  async revoke(grantIdHex: string, options: { signal?: AbortSignal } = {}): Promise<Revocation> {
+    const signer = this.#requireSigner();
+    const rev = makeRevocation(signer, {
+      tree: this.root,
+      grantId: fromHex(grantIdHex, 32),
+      revokedAt: hlcWall(this.clock.tick()),
+    });
+    await this.#ingestOwn({ revocations: [rev] }, options);
+    return rev;
+  }
+
+  /** Every stored grant with its id and whether a revocation names it. */
+  grants(): { id: string; grant: Grant; revoked: boolean }[] {
+    const s = this.state;
+    return s.allGrants().map((grant) => {
+      const id = toHex(grantId(grant));
+      return { id, grant, revoked: s.revocationsOf(id).length > 0 };
+    });
+  }
+
+  /** Records received from a peer: verified, drift-checked, stored. Refusals are reported. */
+  ingest(bundle: Partial<Bundle>, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
+    return this.store.ingest(this.rootHex, bundle, { clock: this.clock, signal: options.signal });
+  }
+
+  /** The records with these ids, plus every grant and revocation the entries among them rely on. */
+  bundleFor(idHexes: Iterable<string>): Bundle {
+    const s = this.state;
+    const out: Bundle = { entries: [], grants: [], revocations: [] };
+    const grants = new Set<string>();
+    for (const h of idHexes) {
+      const r = s.record(h);
+      if (r === undefined) continue;
+      if (r.kind === 'entry') {
+        out.entries.push(r.record);
+        for (const g of r.record.grants) grants.add(toHex(g));
+      } else if (r.kind === 'grant') grants.add(h);
+      else out.revocations.push(r.record);
+    }
+    for (const h of grants) {
+      const g = s.grant(h);
+      if (g !== undefined) out.grants.push(g);
+      for (const rev of s.revocationsOf(h)) if (!out.revocations.includes(rev)) out.revocations.push(rev);
+    }
+    return out;
+  }
+
+  async #write(key: string, value: Uint8Array | null, options: { signal?: AbortSignal }): Promise<Entry> {
+    throwIfAborted(options.signal);
+    const signer = this.#requireSigner();
+    const timestamp = this.clock.tick();
+    const grants = bytesEqual(signer.publicKey, this.root)
+      ? []
+      : this.#findChain(signer.publicKey, key, hlcWall(timestamp));
+    const entry = makeEntry(signer, { tree: this.root, key, value, timestamp, grants });
+    await this.#ingestOwn({ entries: [entry] }, options);
+    return entry;
+  }
+
+  async #ingestOwn(bundle: Partial<Bundle>, options: { signal?: AbortSignal }): Promise<void> {
+    const res = await this.store.ingest(this.rootHex, bundle, { signal: options.signal });
+    const refused = res.refused[0];
+    if (refused !== undefined) throw new MurmurError(refused.code as 'MURMUR_TREE_NO_GRANT', refused.message);
+  }
+
+  /**
+   * Finds a grant chain from the root to `signer` valid at `wallMs` for writing `key`, or (key null)
+   * for issuing a sub-grant with pattern `subPattern`. Throws the most telling refusal.
+   */
+  #findChain(signer: Uint8Array, key: string | null, wallMs: number, subPattern?: string): Uint8Array[] {
+    const s = this.state;
+    let best: MurmurError | null = null;
+    const consider = (err: MurmurError): void => {
+      if (best === null || (ORDER[err.code] ?? 9) < (ORDER[best.code] ?? 9)) best = err;
+    };
+    const candidates: Grant[][] = [];
+    const walk = (holder: Uint8Array, suffix: Grant[]): void => {
+      if (suffix.length >= MAX_CHAIN_LENGTH || candidates.length > 256) return;
+      for (const g of s.grantsTo(toHex(holder))) {
+        if (suffix.includes(g)) continue;
+        const chain = [g, ...suffix];
+        if (bytesEqual(g.issuer, this.root)) candidates.push(chain);
+        else walk(g.issuer, chain);
+      }
+    };
+    walk(signer, []);
+    for (const chain of candidates) {
+      const ids = chain.map(grantId);
+      const err = chainProblem(this.root, ids, signer, key, wallMs, s);
+      if (err !== null) {
+        consider(err);
+        continue;
+      }
+      const last = chain[chain.length - 1]!;
+      if (subPattern !== undefined) {
+        if (!last.subgrant) {
+          consider(new MurmurError('MURMUR_TREE_NO_SUBGRANT', 'your grant does not allow sub-grants'));
+          continue;
+        }
+        if (!contains(last.pattern, subPattern)) {
+          consider(new MurmurError('MURMUR_TREE_PATTERN_OUTSIDE_PARENT', 'pattern outside your grant'));
+          continue;
+        }
+      }
+      return ids;
+    }
+    const found = best as MurmurError | null;
+    if (found !== null && found.code !== 'MURMUR_TREE_PATTERN_MISMATCH') throw found;
+    throw new MurmurError(
+      'MURMUR_TREE_NO_GRANT',
+      key === null ? 'no grant lets you grant this pattern' : 'no grant for this key',
+      {
+        details: key === null ? { pattern: subPattern } : { key },
+      },
+    );
+  }
+
+  #requireSigner(): Signer {
+    if (this.#signer === undefined)
+      throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'this tree client has no signing key');
+    return this.#signer;
+  }
+}
