@@ -217,6 +217,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
       const known = this.#knownBins[b]!;
       if (known.size === 0) continue;
       let have = this.#connectedBins[b]!.size;
+      if (have >= this.saturation) continue;
       if (pending.size > 0) for (const id of known.keys()) if (pending.has(id)) have++;
       let deficit = this.saturation - have;
       if (deficit <= 0) continue;
@@ -261,6 +262,24 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
       const group = groups[b]!;
       for (let i = 0; i < group.length && i < this.#gossipPerBin && out.length < limit; i++)
         out.push(group[i]!);
+    }
+    return out;
+  }
+
+  /**
+   * Hive announcement: connected peers (other than `peer`) that should hear about a newly connected
+   * `peer` because it is likely in their neighbourhood: po(them, peer) >= depth - 1 (bee broadcasts a
+   * new peer to its neighbours the same way).
+   */
+  announceTargets(peer: OverlayPeer): OverlayPeer[] {
+    const min = Math.max(0, this.#depth - 1);
+    const out: OverlayPeer[] = [];
+    for (const set of this.#connectedBins) {
+      for (const id of set) {
+        if (id === peer.peerId) continue;
+        const q = this.#known.get(id)!.peer;
+        if (proximity(q.overlay, peer.overlay) >= min) out.push(q);
+      }
     }
     return out;
   }

@@ -1,0 +1,12 @@
+export { VirtualClock } from './clock.ts';
+export { type HealthNode, type HealthReport, type NodeHealth, overlayHealth } from './health.ts';
+export { type ProtocolStats, type SimHandler, SimNetwork, type SimNetworkOptions } from './network.ts';
+export { SIM_PROTOCOLS, SimOverlayNode, type SimOverlayNodeOptions, simOverlay } from './overlay-node.ts';
+export {
+  createOverlaySim,
+  type OverlaySimOptions,
+  type OverlaySimResult,
+  runUntilHealthy,
+  simulateOverlay,
+} from './overlay-sim.ts';
+export { Rng } from './rng.ts';
