@@ -55,3 +55,28 @@ test('kill -9 of a peer: lifesupport, then reconnect when it comes back on the s
   await until(() => stateOf(a, childId) === 'active', 10_000, 'a reconnects to the restarted peer');
   await until(() => child.states.get(a.peerId) === 'active', 5000, 'restarted child sees a active');
 });
+
+test('a missed pong (peer frozen with SIGSTOP) moves it to lifesupport; it comes back after SIGCONT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-stop-'));
+  dirs.push(dir);
+  const child = await spawnNode({ MURMUR_DATA: dir, MURMUR_FAST: '1' });
+  children.push(child);
+  const a = await startNode({
+    peerBook: {
+      backoffMs: [300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300],
+      idleMs: 300,
+      heartbeatCheckMs: 100,
+      pongTimeoutMs: 400,
+    },
+  });
+  nodes.push(a);
+  await a.connect(child.addresses.find((x) => x.includes('127.0.0.1'))!);
+  child.proc.kill('SIGSTOP');
+  try {
+    await until(() => stateOf(a, child.peerId) === 'lifesupport', 5000, 'lifesupport after a missed pong');
+    assert.match(a.peers().find((p) => p.peerId === child.peerId)?.reason ?? '', /pong|disconnect/);
+  } finally {
+    child.proc.kill('SIGCONT');
+  }
+  await until(() => stateOf(a, child.peerId) === 'active', 10_000, 'active again after SIGCONT');
+});
