@@ -113,6 +113,13 @@ async function runStart(flags: StartFlags): Promise<void> {
     'murmur node running',
   );
   const token = await readApiToken(config.dataDir);
+  const next: [string, string][] = [
+    [`${cmd} status${dataFlag}`, 'overlay depth, peers per bin, counters'],
+    [`${cmd} peers${dataFlag}`, 'known peers and their states'],
+    [`${cmd} connect <multiaddr>${dataFlag}`, 'dial another node (its address ends in /p2p/<id>)'],
+    [`${cmd} demo`, 'a 5-node local network converging'],
+  ];
+  const width = Math.max(...next.map(([c]) => c.length));
   const lines = [
     '',
     `  murmur node ${daemon.node.peerId}`,
@@ -122,10 +129,7 @@ async function runStart(flags: StartFlags): Promise<void> {
     `  dashboard ${process.stdout.isTTY ? dashboardLink(daemon.apiUrl, token) : `${daemon.apiUrl}/ (run: ${cmd} dashboard${dataFlag})`}`,
     '',
     '  next, in another terminal:',
-    `    ${cmd} status${dataFlag}            overlay depth, peers per bin, counters`,
-    `    ${cmd} peers${dataFlag}             known peers and their states`,
-    `    ${cmd} connect <multiaddr>${dataFlag}   dial another node (its address ends in /p2p/<id>)`,
-    `    ${cmd} demo                       a 5-node local network converging`,
+    ...next.map(([c, what]) => `    ${c.padEnd(width)}  ${what}`),
     '  Ctrl-C stops the node.',
     '',
   ];
