@@ -77,7 +77,7 @@ program
   .argument('[iface]', 'interface to listen on (default: all)')
   .requiredOption('--handlers <dir>', 'handler folder (the original /hbbp)')
   .option('--port <n>', 'UDP port (0 = any free port, printed)', int('port', 0, 65535), HBBP_PORT)
-  .option('--address <addr>', 'address to bind (default ff02::1%IFACE, or :: without IFACE)')
+  .option('--address <addr>', 'address to bind (default ::; ff02::1%IFACE = kernel filters by device)')
   .option('--keydir <dir>', 'decrypt keys that have a key set in this folder')
   .option('--require-encryption', 'with --keydir: drop clear datagrams for keys without a key set')
   .option('--queue <n>', 'handler jobs waiting at most', int('queue', 0, 1_000_000), DEFAULT_QUEUE)

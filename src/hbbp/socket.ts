@@ -98,7 +98,10 @@ export interface ListenOptions {
   /** Join ff02::1 on this interface and accept only datagrams that arrived on it. */
   iface?: string;
   port?: number;
-  /** Address to bind; default `ff02::1%<iface>` with an iface (the kernel then filters by device), else `::`. */
+  /**
+   * Address to bind, default `::` (multicast and unicast; with an iface, datagrams whose scoped sender
+   * address names another interface are dropped). `ff02::1%<iface>` makes the kernel filter by device.
+   */
   address?: string;
   onMessage: (msg: HbbpReceived) => void | Promise<void>;
   /** Called for each dropped datagram (after counting it). */
@@ -143,7 +146,7 @@ export async function listen(opts: ListenOptions): Promise<HbbpListener> {
   throwIfAborted(opts.signal);
   const log = (opts.logger ?? silentLogger).child({ module: 'hbbp' });
   const port = opts.port ?? HBBP_PORT;
-  const bindAddr = opts.address ?? (opts.iface ? `${HBBP_GROUP}%${opts.iface}` : '::');
+  const bindAddr = opts.address ?? '::';
   const stats = Object.fromEntries(STAT_NAMES.map((n) => [n, 0])) as Record<ListenerStatName, number>;
   const limiter = new RateLimiter(opts.rateLimit);
   const replay = new ReplayGuard({ windowMs: opts.replayWindowMs });

@@ -44,6 +44,24 @@ describe('hbbp send/listen (unicast on ::1)', () => {
     }
   });
 
+  it('with an iface, unscoped unicast senders are still heard (tests, LAN discovery)', async () => {
+    const got: HbbpReceived[] = [];
+    const l = await listen({ iface: 'lo', port: 0, onMessage: (m) => void got.push(m) });
+    try {
+      await send({
+        iface: 'lo',
+        address: '::1',
+        port: l.address().port,
+        key: 'announce',
+        payload: enc.encode('a'),
+      });
+      await waitFor(() => got.length === 1);
+      assert.equal(l.stats().dropped_iface, 0);
+    } finally {
+      await l.close();
+    }
+  });
+
   it('send validates before sending anything', async () => {
     const { l, port, got } = await start();
     try {
