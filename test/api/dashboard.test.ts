@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { ApiClient } from '../../src/api/index.ts';
+import type { ApiServer } from '../../src/api/server.ts';
+import type { FakeNode } from './fake-node.ts';
+import { startFakeApi, TOKEN } from './helpers.ts';
+
+// The functions passed to page.waitForFunction run in the page, where `document` exists.
+// biome-ignore lint/suspicious/noExplicitAny: the DOM lib is not in this Node project's types
+declare const document: any;
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+
+describe('dashboard in headless chromium', { skip }, () => {
+  let api: ApiServer;
+  let node: FakeNode;
+  let url: string;
+  // biome-ignore lint/suspicious/noExplicitAny: playwright types are loaded lazily
+  let browser: any;
+
+  before(async () => {
+    ({ api, node, url } = await startFakeApi({ sseHeartbeatMs: 200 }));
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await api.stop();
+  });
+
+  test('logs in from the #token fragment, shows the node and follows events live', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e: Error) => errors.push(e.message));
+    await page.goto(`${url}/#token=${TOKEN}`);
+    await page.waitForFunction(
+      (id: string) => document.getElementById('peer-id')?.textContent === id,
+      node.peerId,
+    );
+    assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
+    assert.equal(await page.textContent('#network'), 'murmur');
+    assert.equal(await page.locator('#bins .bin').count(), 32);
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
+
+    const client = new ApiClient({ url, token: TOKEN });
+    await client.connect('/ip4/127.0.0.1/tcp/4009/p2p/12D3KooWDashPeer');
+    node.setDepth(2);
+    await page.waitForFunction(() =>
+      document.getElementById('peers')?.textContent?.includes('12D3KooWDashPeer'),
+    );
+    await page.waitForFunction(() => document.getElementById('events')?.textContent?.includes('depth → 2'));
+    assert.match(await page.textContent('#peers'), /active/);
+    assert.equal(await page.textContent('#depth'), '2');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a wrong token shows the login form with the reason', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/#token=${'0'.repeat(64)}`);
+    await page.waitForSelector('#login:not([hidden])');
+    assert.match(await page.textContent('#login-error'), /wrong API token/);
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForFunction(
+      (id: string) => document.getElementById('peer-id')?.textContent === id,
+      node.peerId,
+    );
+    await page.close();
+  });
+});
