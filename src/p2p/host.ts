@@ -17,6 +17,8 @@ export interface HostOptions {
   encryption?: 'noise' | 'tls';
   gater?: ConnectionGater;
   maxConnections?: number;
+  /** Inbound connections accepted per second per remote host (libp2p default 5 is too low for LANs). */
+  inboundConnectionThreshold?: number;
   /** On EADDRINUSE, retry listening on the same hosts with port 0 (logged as a warning). */
   fallbackToEphemeral?: boolean;
   logger: Logger;
@@ -31,7 +33,11 @@ function build(options: HostOptions, listen: string[]): Promise<Host> {
     connectionEncrypters: options.encryption === 'tls' ? [tls()] : [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false, ...options.gater },
-    connectionManager: { maxConnections: options.maxConnections ?? 300 },
+    connectionManager: {
+      maxConnections: options.maxConnections ?? 300,
+      inboundConnectionThreshold: options.inboundConnectionThreshold ?? 100,
+      maxIncomingPendingConnections: 64,
+    },
     connectionMonitor: { enabled: false },
     services: { identify: identify(), ping: ping() },
   });
