@@ -105,15 +105,70 @@ export function matches(pattern: string, path: string): boolean {
 }
 
 /**
- * Is every path matched by `child` also matched by `parent` (child ⊆ parent as path languages)?
- * Decided by matching `parent` against `child` read as text in which the child's wildcards are
- * opaque symbols. Sound always (a true answer is a proof: whatever each opaque symbol stands for,
- * the wildcard of `parent` that absorbed it absorbs that too). Complete as soon as some segment
- * character does not occur in `parent` (always true in practice: the charset has 72 characters and
- * such a character stands for the opaque symbol in a counter-example path).
+ * Is every path matched by `child` also matched by `parent` (child ⊆ parent as path languages,
+ * counting the empty path that "/**" matches)? Exact decision procedure:
+ *  - the parent is an NFA over segments (one state per token; "**" loops and may be skipped);
+ *  - the child is read as a word in which each segment pattern is one opaque segment (a parent
+ *    segment pattern accepts it iff it contains it: segmentMatch with the child's "*" opaque), and
+ *    each "**" stands for every number k ≥ 0 of fresh segments (segments no parent literal matches:
+ *    the hardest case, as replacing a fresh segment by a real one only adds transitions);
+ *  - a subset construction follows every k at once: the child is contained iff every reachable
+ *    set of parent states, at the end, holds the accepting state.
+ * Sequences of sets under "fresh" steps become periodic within |parent| + 1 steps, so this ends.
  */
 export function contains(parent: string, child: string): boolean {
-  return tokensMatch(parsePattern(parent), parsePattern(child));
+  return patternContains(parsePattern(parent), parsePattern(child));
+}
+
+const FRESH = '\u0000';
+
+export function patternContains(parent: Tokens, child: Tokens): boolean {
+  const m = parent.length;
+  const close = (states: Iterable<number>): number[] => {
+    const out = new Set<number>();
+    const stack = [...states];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (out.has(i)) continue;
+      out.add(i);
+      if (i < m && parent[i] === '**') stack.push(i + 1);
+    }
+    return [...out].sort((a, b) => a - b);
+  };
+  const step = (states: number[], sym: string): number[] => {
+    const next: number[] = [];
+    for (const i of states) {
+      if (i >= m) continue;
+      const t = parent[i]!;
+      if (t === '**') next.push(i);
+      else if (sym === FRESH ? /^\*+$/.test(t) : segmentMatch(t, sym)) next.push(i + 1);
+    }
+    return close(next);
+  };
+  let configs = new Map<string, number[]>([['0', close([0])]]);
+  const add = (map: Map<string, number[]>, s: number[]): void => {
+    map.set(s.join(','), s);
+  };
+  for (const tok of child) {
+    const next = new Map<string, number[]>();
+    if (tok === '**') {
+      for (const start of configs.values()) {
+        let cur = start;
+        const seen = new Set<string>();
+        while (!seen.has(cur.join(','))) {
+          seen.add(cur.join(','));
+          add(next, cur);
+          cur = step(cur, FRESH);
+        }
+      }
+    } else {
+      for (const c of configs.values()) add(next, step(c, tok));
+    }
+    configs = next;
+    if (configs.size > 100_000) return false;
+  }
+  for (const c of configs.values()) if (!c.includes(m)) return false;
+  return true;
 }
 
 function bad(pattern: string, why: string): MurmurError {

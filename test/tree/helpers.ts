@@ -1,0 +1,28 @@
+import { MemoryLevel } from 'memory-level';
+import { generateSigner, type Signer, toHex } from '../../src/tree/keys.ts';
+import { type TreeDb, TreeStore } from '../../src/tree/store.ts';
+import { Tree, type TreeOptions } from '../../src/tree/tree.ts';
+
+export function memoryDb(): TreeDb {
+  return new MemoryLevel<string | Uint8Array, string | Uint8Array>() as unknown as TreeDb;
+}
+
+export async function openStore(db: TreeDb = memoryDb()): Promise<TreeStore> {
+  const s = new TreeStore(db);
+  await s.open();
+  return s;
+}
+
+export async function openTree(
+  root: Signer,
+  signer: Signer = root,
+  options: TreeOptions = {},
+  db?: TreeDb,
+): Promise<Tree> {
+  return Tree.open(await openStore(db), toHex(root.publicKey), { signer, cullDelayMs: 20, ...options });
+}
+
+export const keyPool: Signer[] = Array.from({ length: 6 }, () => generateSigner());
+export const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
+export const dec = (b: Uint8Array | null | undefined): string | undefined =>
+  b ? Buffer.from(b).toString() : undefined;
