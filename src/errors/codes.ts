@@ -2,6 +2,7 @@ import { API_CODES } from '../api/codes.ts';
 import { CHUNKS_CODES } from '../chunks/codes.ts';
 import { CLI_CODES } from '../cli/codes.ts';
 import { HBBP_CODES } from '../hbbp/codes.ts';
+import { JOURNALS_CODES } from '../journals/codes.ts';
 import { NODE_CODES } from '../node/codes.ts';
 import { OVERLAY_CODES } from '../overlay/codes.ts';
 import { P2PTBL_CODES } from '../p2ptbl/codes.ts';
@@ -29,6 +30,7 @@ export const ERROR_CODES = {
   ...TREE_CODES,
   ...STREAMER_CODES,
   ...CHUNKS_CODES,
+  ...JOURNALS_CODES,
   ...API_CODES,
   ...CLI_CODES,
 } as const satisfies Record<`MURMUR_${string}`, string>;
