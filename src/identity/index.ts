@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { MurmurError } from '../errors/index.ts';
+import { overlayAddress } from '../overlay/address.ts';
 
 /** File, in the data folder, holding the node's protobuf-marshalled Ed25519 private key (mode 0600). */
 export const IDENTITY_FILE = 'identity.key';
@@ -67,11 +67,9 @@ export async function loadOrCreateIdentity(dataDir?: string): Promise<Identity> 
 }
 
 /**
- * The 32-byte overlay address of a peer in a network: SHA-256(peer id bytes ‖ utf8(networkId)).
- * Kept identical to src/overlay's overlayAddress, which it forwards to once available.
+ * The 32-byte overlay address of a peer in a network: SHA-256(peer id bytes ‖ utf8(networkId)), i.e.
+ * src/overlay's overlayAddress.
  */
 export function overlayAddressOf(peerIdBytes: Uint8Array, networkId: string): Uint8Array {
-  return new Uint8Array(
-    createHash('sha256').update(peerIdBytes).update(Buffer.from(networkId, 'utf8')).digest(),
-  );
+  return overlayAddress(peerIdBytes, networkId);
 }

@@ -46,3 +46,11 @@ test('a wrong network is refused and the peer lands in purgatory', async () => {
   await until(() => stateOf(a, b.peerId) === 'purgatory', 5000, 'a puts b in purgatory');
   assert.match(await b.metrics.metrics(), /murmur_handshake_refusals_total\{reason="network",by="local"\} 1/);
 });
+
+test('TLS 1.3 as connection encryption works as well', async () => {
+  const a = await startNode({ encryption: 'tls' });
+  const b = await startNode({ encryption: 'tls' });
+  nodes.push(a, b);
+  const info = await a.connect(addrOf(b));
+  assert.equal(info.state, 'active');
+});
