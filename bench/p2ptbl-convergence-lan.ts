@@ -12,7 +12,7 @@ import { netnsAvailable } from '../test/helpers/netns.ts';
 import { createGossipLan, populate } from '../test/helpers/netns-p2ptbl.ts';
 
 const BUDGET = 500;
-const ROWS_PER_HOST = 10;
+const ROWS_PER_HOST = 16;
 const MAX_ROUNDS = 100;
 const CASES = [
   { hosts: 4, loss: 0 },

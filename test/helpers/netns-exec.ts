@@ -160,3 +160,24 @@ export function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Counts the processes inside each of the given namespaces with one scan of /proc (what
+ * `ip netns pids` does, without starting a process per namespace).
+ */
+export async function countProcessesIn(namespaces: readonly string[]): Promise<number[]> {
+  const { readdir, readlink, stat } = await import('node:fs/promises');
+  const ids = await Promise.all(
+    namespaces.map(async (ns) => `net:[${(await stat(`/var/run/netns/${ns}`)).ino}]`),
+  );
+  const counts = namespaces.map(() => 0);
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
+  await Promise.all(
+    pids.map(async (pid) => {
+      const link = await readlink(`/proc/${pid}/ns/net`).catch(() => '');
+      const i = ids.indexOf(link);
+      if (i >= 0) counts[i] = (counts[i] ?? 0) + 1;
+    }),
+  );
+  return counts;
+}

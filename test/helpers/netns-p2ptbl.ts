@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLan, type ExecOptions, type ExecResult, type Host, type Lan } from './netns.ts';
-import { runOk } from './netns-exec.ts';
+import { countProcessesIn } from './netns-exec.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = (name: string): string => join(REPO, 'bin', name);
@@ -123,12 +123,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Number of processes in a namespace. */
-async function pidCount(ns: string): Promise<number> {
-  const out = await runOk('ip', ['netns', 'pids', ns]);
-  return out.split('\n').filter((l) => l.trim() !== '').length;
-}
-
 class GossipLanImpl implements GossipLan {
   readonly lan: Lan;
   readonly base: string;
@@ -184,7 +178,7 @@ class GossipLanImpl implements GossipLan {
     let calm = 0;
     await sleep(30); // datagrams in flight reach the listeners
     while (calm < 3) {
-      const counts = await Promise.all(this.hosts.map((h) => pidCount(h.host.ns)));
+      const counts = await countProcessesIn(this.hosts.map((h) => h.host.ns));
       // The listener is one process (the launchers exec); anything more is a handler still running.
       calm = counts.every((c) => c <= 1) ? calm + 1 : 0;
       if (Date.now() > deadline)
@@ -230,11 +224,17 @@ class GossipLanImpl implements GossipLan {
 }
 
 /**
- * Fills `table` on every host: `rowsPerHost` rows of its own (keys h<i>-k<j>, random values) merged
+ * Fills `table` on every host: `rowsPerHost` rows of its own (keys h<i>-k<j>, random hex values of
+ * `valueBytes` bytes, incompressible so a 500-byte gossip carries only a dozen rows or so) merged
  * from a file, then two `p2ptbl update`s: `own-<i>` (two value columns) and `shared` (the same key on
  * every host, so versions compete).
  */
-export async function populate(g: GossipLan, table: string, rowsPerHost: number): Promise<void> {
+export async function populate(
+  g: GossipLan,
+  table: string,
+  rowsPerHost: number,
+  valueBytes = 24,
+): Promise<void> {
   await Promise.all(
     g.hosts.map(async (h) => {
       const i = h.host.index;
@@ -242,7 +242,7 @@ export async function populate(g: GossipLan, table: string, rowsPerHost: number)
       await g.p2ptblOk(i, ['init', t]);
       const rows = Array.from(
         { length: rowsPerHost },
-        (_, j) => `h${i}-k${j}\t${1000 + j}\t${randomBytes(8).toString('hex')}\n`,
+        (_, j) => `h${i}-k${j}\t${1000 + j}\t${randomBytes(valueBytes).toString('hex')}\n`,
       );
       const file = join(h.dir, `${table}.rows`);
       await writeFile(file, rows.join(''));

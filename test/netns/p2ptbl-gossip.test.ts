@@ -17,9 +17,9 @@ import { bin, createGossipLan, type GossipLan, HBBP_PORT, populate } from '../he
 
 const HOSTS = 4;
 const BUDGET = 500;
-const ROWS_PER_HOST = 10;
+const ROWS_PER_HOST = 12;
 const MAX_ROUNDS_CLEAN = 40;
-const MAX_ROUNDS_LOSSY = 80;
+const MAX_ROUNDS_LOSSY = 60;
 const UDP_TOOL = fileURLToPath(new URL('../helpers/netns-udp.ts', import.meta.url));
 
 async function get(g: GossipLan, host: number, table: string, key: string): Promise<string> {
