@@ -80,7 +80,11 @@ const hello = fc.record({
   networkId: fc.string({ maxLength: 40 }),
   overlay: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   protocols: fc.array(fc.string({ maxLength: 30 }), { maxLength: 5 }),
-  addrs: fc.constantFrom<string[]>([], ['/ip4/127.0.0.1/tcp/9021'], ['/ip4/10.0.0.1/tcp/1', '/ip6/::1/tcp/2']),
+  addrs: fc.constantFrom<string[]>(
+    [],
+    ['/ip4/127.0.0.1/tcp/9021'],
+    ['/ip4/10.0.0.1/tcp/1', '/ip6/::1/tcp/2'],
+  ),
 });
 
 test('hello: encode/decode round trip', () => {
