@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Counter, type Registry } from 'prom-client';
 import { isLoopbackHost } from '../config/address.ts';
 import { ERROR_CODES, type ErrorCode, MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   /** Interval of SSE heartbeat comments. */
   sseHeartbeatMs?: number;
   logger?: Logger;
+  /** Registry to count requests in (`murmur_api_requests_total{method,route,status}`). */
+  metrics?: Registry;
 }
 
 /**
@@ -43,6 +46,7 @@ export class ApiServer {
   readonly #heartbeatMs: number;
   readonly #errorStatus = new Map<string, number>(Object.entries(DEFAULT_ERROR_STATUS));
   readonly #stopping = new AbortController();
+  readonly #requests: Counter<'method' | 'route' | 'status'> | undefined;
   #server: Server | undefined;
   #url: string | undefined;
 
@@ -61,6 +65,17 @@ export class ApiServer {
     this.#fallback = options.fallbackToEphemeral ?? false;
     this.#heartbeatMs = options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS;
     this.#log = options.logger ?? silentLogger;
+    if (options.metrics) {
+      const existing = options.metrics.getSingleMetric('murmur_api_requests_total');
+      this.#requests =
+        (existing as Counter<'method' | 'route' | 'status'> | undefined) ??
+        new Counter({
+          name: 'murmur_api_requests_total',
+          help: 'Local API requests by method, route pattern and HTTP status',
+          labelNames: ['method', 'route', 'status'],
+          registers: [options.metrics],
+        });
+    }
   }
 
   /** Base URL (`http://127.0.0.1:9022`) once started. */
@@ -150,6 +165,13 @@ export class ApiServer {
     res.on('close', () => ac.abort());
     const stop = this.#stopping.signal;
     const signal = AbortSignal.any([ac.signal, stop]);
+    let pattern = 'unmatched';
+    if (this.#requests) {
+      const counter = this.#requests;
+      res.on('finish', () =>
+        counter.inc({ method: req.method ?? 'GET', route: pattern, status: res.statusCode }),
+      );
+    }
     try {
       const hostHeader = req.headers.host;
       if (hostHeader !== undefined && !isLoopbackHost(hostHeader.replace(/:\d+$/, ''))) {
@@ -161,6 +183,7 @@ export class ApiServer {
       const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
       const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
       const { route, params } = this.#router.match(req.method ?? 'GET', path);
+      pattern = route.pattern;
       if (route.options.auth) this.#checkAuth(req);
       const ctx: RouteContext = {
         req,

@@ -70,6 +70,7 @@ export class Daemon {
         port: config.api.port,
         fallbackToEphemeral: config.apiIsDefault,
         logger: this.#log.child({ module: 'api' }),
+        metrics: this.#node.metrics,
         ...(this.#options.sseHeartbeatMs === undefined
           ? {}
           : { sseHeartbeatMs: this.#options.sseHeartbeatMs }),

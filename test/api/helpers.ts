@@ -9,7 +9,7 @@ export const TOKEN = 'a1'.repeat(32);
 /** Starts an API server on an ephemeral loopback port over a FakeNode. */
 export async function startFakeApi(options: { sseHeartbeatMs?: number } = {}) {
   const node = new FakeNode();
-  const api = new ApiServer({ token: TOKEN, port: 0, ...options });
+  const api = new ApiServer({ token: TOKEN, port: 0, metrics: node.metrics, ...options });
   registerNodeRoutes(api, node);
   registerDashboardRoutes(api);
   await api.start();

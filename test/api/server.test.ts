@@ -135,6 +135,22 @@ describe('local API over a fake node', () => {
     assert.equal(type.status, 400);
   });
 
+  test('malformed HTTP gets a JSON 400', async () => {
+    const { connect } = await import('node:net');
+    const u = new URL(url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(u.port), u.hostname, () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let out = '';
+      sock.on('data', (c) => {
+        out += c.toString();
+      });
+      sock.on('end', () => resolve(out));
+      sock.on('error', reject);
+    });
+    assert.match(text, /^HTTP\/1\.1 400/);
+    assert.match(text, /"code":"MURMUR_API_BAD_REQUEST"/);
+  });
+
   test('a non-loopback Host header is refused (DNS rebinding)', async () => {
     const r = await raw(url, {
       path: '/v1/id',
@@ -150,6 +166,8 @@ describe('local API over a fake node', () => {
     const text = await client.metrics();
     assert.match(text, /# TYPE murmur_fake_connects_total counter/);
     assert.match(text, /murmur_fake_connects_total 1/);
+    assert.match(text, /murmur_api_requests_total\{method="GET",route="\/v1\/id",status="401"\} 3/);
+    assert.match(text, /murmur_api_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]/);
   });
 
   test('the dashboard page is served without a token and holds no secret', async () => {
