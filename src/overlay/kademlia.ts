@@ -247,21 +247,34 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
    */
   peersToGossip(to: Uint8Array, options: { limit?: number } = {}): OverlayPeer[] {
     const limit = options.limit ?? this.#gossipLimit;
+    const cap = this.#gossipPerBin;
     const groups: OverlayPeer[][] = Array.from({ length: BIN_COUNT }, () => []);
-    const seen = new Set<string>();
-    const consider = (entry: Entry): void => {
-      if (seen.has(entry.peer.peerId)) return;
-      seen.add(entry.peer.peerId);
-      if (equal(entry.peer.overlay, to)) return;
-      groups[proximity(to, entry.peer.overlay)]!.push(entry.peer);
+    // Ultrametric shortcut: a peer in our bin b != t (t = po(us, to)) is at po min(b, t) from `to`;
+    // only our bin t needs the proximity computed per peer.
+    const t = this.po(to);
+    const add = (g: number, peer: OverlayPeer): void => {
+      if (groups[g]!.length < cap && !equal(peer.overlay, to)) groups[g]!.push(peer);
     };
-    for (const set of this.#connectedBins) for (const id of set) consider(this.#known.get(id)!);
-    for (const entry of this.#known.values()) consider(entry);
+    for (let b = 0; b < BIN_COUNT; b++) {
+      const fixed = b < t ? b : b > t ? t : -1;
+      const connected = this.#connectedBins[b]!;
+      for (const id of connected) {
+        if (fixed >= 0 && groups[fixed]!.length >= cap) break;
+        const peer = this.#known.get(id)!.peer;
+        add(fixed >= 0 ? fixed : proximity(to, peer.overlay), peer);
+      }
+      for (const [id, entry] of this.#knownBins[b]!) {
+        if (fixed >= 0 && groups[fixed]!.length >= cap) break;
+        if (connected.has(id)) continue;
+        add(fixed >= 0 ? fixed : proximity(to, entry.peer.overlay), entry.peer);
+      }
+    }
     const out: OverlayPeer[] = [];
     for (let b = MAX_PO; b >= 0 && out.length < limit; b--) {
-      const group = groups[b]!;
-      for (let i = 0; i < group.length && i < this.#gossipPerBin && out.length < limit; i++)
-        out.push(group[i]!);
+      for (const peer of groups[b]!) {
+        if (out.length >= limit) break;
+        out.push(peer);
+      }
     }
     return out;
   }
