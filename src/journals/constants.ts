@@ -1,0 +1,47 @@
+/** Name of the streamer stream carrying one journal (stream key = journal id). */
+export const STREAM_NAME = 'journal';
+/** Protocol id of the catalogue exchange (one request, one answer per channel). */
+export const CATALOGUE_PROTOCOL = '/murmur/journal-catalogue/1.0.0';
+
+/** Longest journal name; names match NAME_PATTERN. */
+export const MAX_NAME_LENGTH = 64;
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Largest event payload (bytes). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Largest encoded segment (a run of events under one signature): fits one streamer frame (128 KiB). */
+export const MAX_SEGMENT_BYTES = 100 * 1024;
+/** Most events under one batch signature (one Ed25519 signature per this many events at most). */
+export const MAX_SIGNED_EVENTS = 1024;
+/** Most events one appendBatch call takes. */
+export const MAX_APPEND_BATCH = 100_000;
+/** Largest snapshot state (bytes); a snapshot is one streamer delivery. */
+export const MAX_SNAPSHOT_STATE_BYTES = 100 * 1024;
+/** Largest catalogue answer / request (bytes), checked before decoding. */
+export const MAX_CATALOGUE_BYTES = 1024 * 1024;
+/** Most entries in one catalogue. */
+export const MAX_CATALOGUE_ENTRIES = 10_000;
+/** Largest stored event record accepted from disk or a segment. */
+export const MAX_EVENT_RECORD_BYTES = MAX_PAYLOAD_BYTES + 256;
+
+/** History is read from the store in pages of this many events (the original used ~1000). */
+export const READ_PAGE = 1000;
+/** Events a live reader may lag behind before it is cut off with MURMUR_JOURNAL_SLOW_CONSUMER. */
+export const LIVE_BUFFER = 10_000;
+
+/** How often the sync manager re-reads peers' catalogues (the original: every 10 s). */
+export const CATALOGUE_INTERVAL_MS = 10_000;
+/** A subscription that makes no progress for this long while a peer advertises more is moved. */
+export const STALL_TIMEOUT_MS = 5_000;
+/** A peer that stalled or misbehaved is not chosen again for this long. */
+export const PEER_BACKOFF_MS = 30_000;
+/** Time limit of one catalogue request. */
+export const CATALOGUE_TIMEOUT_MS = 5_000;
+
+/** Domain-separation prefixes of hashed and signed bytes. */
+export const DOMAIN = {
+  genesis: 'murmur/journal/genesis/v1',
+  event: 'murmur/journal/event/v1',
+  batch: 'murmur/journal/batch/v1',
+  snapshot: 'murmur/journal/snapshot/v1',
+} as const;

@@ -1,0 +1,435 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { AbstractSublevel } from 'abstract-level';
+import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import type { AnyLevel } from '../streamer/types.ts';
+import {
+  MAX_PAYLOAD_BYTES,
+  MAX_SEGMENT_BYTES,
+  MAX_SIGNED_EVENTS,
+  MAX_SNAPSHOT_STATE_BYTES,
+} from './constants.ts';
+import {
+  batchMessage,
+  decodeEvent,
+  decodeSnapshot,
+  type EventRecord,
+  encodeEvent,
+  encodeSnapshot,
+  eventHash,
+  type JournalEvent,
+  type Snapshot,
+  snapshotMessage,
+  verifySnapshot,
+} from './event.ts';
+import { genesisHash, type JournalId, type ParsedId, parseJournalId } from './id.ts';
+import { bytesEqual, verifySignature, type Writer } from './keys.ts';
+import { boundaryKey, eventKey, META_RANGE, metaKey, seqOfKey, snapshotKey } from './keys-layout.ts';
+import { MetaSchema } from './proto/journals_pb.js';
+import { Waiters } from './waiters.ts';
+
+type Sub = AbstractSublevel<AnyLevel, unknown, string, Uint8Array>;
+type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
+
+/** What a node holds of one journal. Verified events are exactly first..head (none when first > head). */
+export interface JournalInfo {
+  id: JournalId;
+  writer: string;
+  name: string;
+  /** Last verified event (0 = none). */
+  head: number;
+  headHash: Uint8Array;
+  /** Oldest stored event (events before it were compacted into the snapshot). */
+  first: number;
+  /** up_to of the stored snapshot (0 = none). */
+  snapshot: number;
+  created: number;
+  lastSnapshotTime: number;
+}
+
+interface Meta extends JournalInfo {
+  parsed: ParsedId;
+}
+
+/** Writer's input for one event. */
+export interface NewEvent {
+  payload: Uint8Array;
+  time?: number;
+}
+
+/** Per-event record overhead assumed when cutting signed batches (fields, tags, lengths). */
+const RECORD_OVERHEAD = 96;
+
+/**
+ * Journal storage on abstract-level: events, the signed-batch index, snapshots and the per-journal
+ * head, all written in one atomic batch per append or accepted segment. Writes to one journal are
+ * serialised; readers can wait for the head to move (waitFor / waitAny).
+ */
+export class JournalStore {
+  readonly #db: Sub;
+  readonly #metas = new Map<JournalId, Meta>();
+  readonly #locks = new Map<JournalId, Promise<unknown>>();
+  readonly waiters = new Waiters();
+  readonly #now: () => number;
+  #closed = false;
+
+  constructor(db: AnyLevel, options: { now?: () => number } = {}) {
+    this.#db = db.sublevel<string, Uint8Array>('journals', {
+      keyEncoding: 'utf8',
+      valueEncoding: 'view',
+    }) as Sub;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Loads every journal's meta. */
+  async open(): Promise<void> {
+    for (const [k, v] of await this.#db.iterator(META_RANGE).all()) {
+      const m = fromBinary(MetaSchema, v);
+      const id = k.slice(2);
+      const parsed = parseJournalId(id);
+      this.#metas.set(id, {
+        id,
+        parsed,
+        writer: id.slice(0, 64),
+        name: parsed.name,
+        head: Number(m.head),
+        headHash: m.headHash,
+        first: Number(m.first),
+        snapshot: Number(m.snapshot),
+        created: Number(m.created),
+        lastSnapshotTime: Number(m.lastSnapshotTime),
+      });
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.waiters.close(new MurmurError('MURMUR_JOURNAL_CLOSED', 'journals store closed'));
+  }
+
+  has(id: JournalId): boolean {
+    return this.#metas.has(id);
+  }
+
+  info(id: JournalId): JournalInfo | undefined {
+    const m = this.#metas.get(id);
+    if (!m) return undefined;
+    const { parsed: _p, ...info } = m;
+    return { ...info };
+  }
+
+  list(): JournalInfo[] {
+    return [...this.#metas.keys()].sort().map((id) => this.info(id)!);
+  }
+
+  #meta(id: JournalId): Meta {
+    const m = this.#metas.get(id);
+    if (!m) throw new MurmurError('MURMUR_JOURNAL_NOT_FOUND', `no journal ${id}`, { details: { id } });
+    return m;
+  }
+
+  #metaOp(m: Meta): Op {
+    const value = toBinary(
+      MetaSchema,
+      create(MetaSchema, {
+        writer: m.parsed.writer,
+        name: m.name,
+        head: BigInt(m.head),
+        headHash: m.headHash,
+        first: BigInt(m.first),
+        snapshot: BigInt(m.snapshot),
+        created: BigInt(m.created),
+        lastSnapshotTime: BigInt(m.lastSnapshotTime),
+      }),
+    );
+    return { type: 'put', key: metaKey(m.id), value };
+  }
+
+  async #locked<T>(id: JournalId, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new MurmurError('MURMUR_JOURNAL_CLOSED', 'journals store closed');
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.catch(() => {});
+    this.#locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    }
+  }
+
+  /** Registers a journal (own or followed) with no events yet; returns its info. Idempotent. */
+  async ensure(id: JournalId): Promise<JournalInfo> {
+    const parsed = parseJournalId(id);
+    return this.#locked(id, async () => {
+      if (!this.#metas.has(id)) {
+        const now = this.#now();
+        const m: Meta = {
+          id,
+          parsed,
+          writer: id.slice(0, 64),
+          name: parsed.name,
+          head: 0,
+          headHash: genesisHash(parsed),
+          first: 1,
+          snapshot: 0,
+          created: now,
+          lastSnapshotTime: now,
+        };
+        await this.#db.batch([this.#metaOp(m)]);
+        this.#metas.set(id, m);
+        this.waiters.notify(id, 0);
+      }
+      return this.info(id)!;
+    });
+  }
+
+  /** Appends events signed by `writer` in one atomic batch (one signature per ≤1024 events / ≤100 KiB). */
+  async append(
+    id: JournalId,
+    writer: Writer,
+    events: NewEvent[],
+    signal?: AbortSignal,
+  ): Promise<JournalEvent[]> {
+    throwIfAborted(signal);
+    for (const e of events) {
+      if (!(e.payload instanceof Uint8Array))
+        throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'payload must be bytes');
+      if (e.payload.length > MAX_PAYLOAD_BYTES) {
+        throw new MurmurError('MURMUR_JOURNAL_TOO_LARGE', `payload of ${e.payload.length} bytes`, {
+          details: { bytes: e.payload.length, max: MAX_PAYLOAD_BYTES },
+        });
+      }
+    }
+    return this.#locked(id, async () => {
+      const m = this.#meta(id);
+      if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
+        throw new MurmurError('MURMUR_JOURNAL_NOT_WRITER', `not the writer of ${id}`);
+      }
+      const now = this.#now();
+      const records: EventRecord[] = [];
+      let prev = m.headHash;
+      let seq = m.head;
+      for (const e of events) {
+        seq++;
+        const time = e.time ?? now;
+        const hash = eventHash(prev, seq, time, e.payload);
+        records.push({ seq, time, payload: e.payload, prev, hash });
+        prev = hash;
+      }
+      const ops: Op[] = [];
+      let start = 0;
+      let bytes = RECORD_OVERHEAD;
+      const close = (end: number): void => {
+        const last = records[end]!;
+        const first = records[start]!.seq;
+        last.sig = writer.sign(batchMessage(m.parsed, first, last.seq, last.hash));
+        last.sigFirst = first;
+        ops.push({ type: 'put', key: boundaryKey(id, last.seq), value: last.hash });
+        start = end + 1;
+        bytes = RECORD_OVERHEAD;
+      };
+      for (let i = 0; i < records.length; i++) {
+        const size = records[i]!.payload.length + RECORD_OVERHEAD;
+        if (i > start && (i - start >= MAX_SIGNED_EVENTS || bytes + size > MAX_SEGMENT_BYTES)) close(i - 1);
+        bytes += size;
+      }
+      if (records.length > 0) close(records.length - 1);
+      for (const r of records) ops.push({ type: 'put', key: eventKey(id, r.seq), value: encodeEvent(r) });
+      const next = { ...m, head: seq, headHash: prev };
+      ops.push(this.#metaOp(next));
+      await this.#db.batch(ops);
+      this.#metas.set(id, next);
+      this.waiters.notify(id, seq);
+      return records.map(({ sig: _s, sigFirst: _f, ...e }) => e);
+    });
+  }
+
+  /**
+   * Accepts a segment from a peer (decoded by decodeItem: consecutive and chained inside). Checks the
+   * writer's signature over its last event, then that it continues the verified head. Returns how many
+   * events were new (0 for a benign duplicate). Throws MURMUR_JOURNAL_FORGED / _GAP / _FORK.
+   */
+  async applySegment(id: JournalId, events: EventRecord[]): Promise<number> {
+    return this.#locked(id, async () => {
+      const m = this.#meta(id);
+      const last = events.at(-1);
+      const first = events[0];
+      if (!last?.sig || !first) throw new MurmurError('MURMUR_JOURNAL_FORGED', 'segment is not signed');
+      const msg = batchMessage(m.parsed, last.sigFirst ?? last.seq, last.seq, last.hash);
+      if (!verifySignature(m.parsed.writer, msg, last.sig)) {
+        throw new MurmurError('MURMUR_JOURNAL_FORGED', `bad writer signature on event ${last.seq}`, {
+          details: { id, seq: last.seq },
+        });
+      }
+      // authentic from here on: only the link to our head is left to check
+      if (first.seq > m.head + 1) {
+        throw new MurmurError('MURMUR_JOURNAL_GAP', `segment starts at ${first.seq}, head is ${m.head}`, {
+          details: { id, head: m.head, seq: first.seq },
+        });
+      }
+      const link = first.seq === m.head + 1 ? first.prev : events.find((e) => e.seq === m.head)?.hash;
+      if (link === undefined) {
+        // every event is at or below our head: a duplicate unless the writer signed another history
+        const mine = last.seq >= m.first ? await this.#hashAt(m, last.seq) : undefined;
+        if (mine && !bytesEqual(mine, last.hash)) throw this.#fork(id, last.seq);
+        return 0;
+      }
+      if (!bytesEqual(link, m.headHash)) throw this.#fork(id, m.head + 1);
+      const fresh = events.filter((e) => e.seq > m.head);
+      if (fresh.length === 0) return 0;
+      const ops: Op[] = [{ type: 'put', key: boundaryKey(id, last.seq), value: last.hash }];
+      for (const e of fresh) ops.push({ type: 'put', key: eventKey(id, e.seq), value: encodeEvent(e) });
+      const next = { ...m, head: last.seq, headHash: last.hash };
+      ops.push(this.#metaOp(next));
+      await this.#db.batch(ops);
+      this.#metas.set(id, next);
+      this.waiters.notify(id, last.seq);
+      return fresh.length;
+    });
+  }
+
+  #fork(id: JournalId, seq: number): MurmurError {
+    return new MurmurError('MURMUR_JOURNAL_FORK', `the writer signed two different events ${seq}`, {
+      details: { id, seq },
+    });
+  }
+
+  async #hashAt(m: Meta, seq: number): Promise<Uint8Array | undefined> {
+    if (seq === m.head) return m.headHash;
+    if (seq === m.snapshot) return (await this.snapshotOf(m.id))?.hash;
+    const raw = await this.#db.get(eventKey(m.id, seq));
+    return raw ? decodeEvent(raw).hash : undefined;
+  }
+
+  /** The writer publishes a signed snapshot of the state after event `upTo` (≤ head). */
+  async snapshot(
+    id: JournalId,
+    writer: Writer,
+    s: { upTo: number; state: Uint8Array; time?: number },
+  ): Promise<Snapshot> {
+    if (!(s.state instanceof Uint8Array))
+      throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'state must be bytes');
+    if (s.state.length > MAX_SNAPSHOT_STATE_BYTES) {
+      throw new MurmurError('MURMUR_JOURNAL_TOO_LARGE', `snapshot state of ${s.state.length} bytes`);
+    }
+    return this.#locked(id, async () => {
+      const m = this.#meta(id);
+      if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
+        throw new MurmurError('MURMUR_JOURNAL_NOT_WRITER', `not the writer of ${id}`);
+      }
+      if (!Number.isSafeInteger(s.upTo) || s.upTo < 1 || s.upTo > m.head || s.upTo <= m.snapshot) {
+        throw new MurmurError('MURMUR_JOURNAL_BAD_SNAPSHOT', `upTo must be in (${m.snapshot}, ${m.head}]`, {
+          details: { upTo: s.upTo, head: m.head, snapshot: m.snapshot },
+        });
+      }
+      const hash = await this.#hashAt(m, s.upTo);
+      if (!hash) throw new MurmurError('MURMUR_JOURNAL_COMPACTED', `event ${s.upTo} was compacted`);
+      const body = { upTo: s.upTo, hash, time: s.time ?? this.#now(), state: s.state };
+      const snap: Snapshot = { ...body, sig: writer.sign(snapshotMessage(m.parsed, body)) };
+      await this.#storeSnapshot(m, snap);
+      return snap;
+    });
+  }
+
+  async #storeSnapshot(m: Meta, snap: Snapshot): Promise<void> {
+    const next = { ...m, snapshot: snap.upTo, lastSnapshotTime: snap.time };
+    if (snap.upTo > m.head)
+      Object.assign(next, { head: snap.upTo, headHash: snap.hash, first: snap.upTo + 1 });
+    await this.#db.batch([
+      { type: 'put', key: snapshotKey(m.id), value: encodeSnapshot(snap) },
+      this.#metaOp(next),
+    ]);
+    this.#metas.set(m.id, next);
+    if (snap.upTo > m.head) {
+      await this.#clear(m.id, 1, snap.upTo);
+      this.waiters.notify(m.id, next.head);
+    }
+  }
+
+  /**
+   * Accepts a snapshot from a peer: signature, then consistency with what is held (same hash at upTo
+   * or FORK). A snapshot beyond the head replaces the held events; an older one is ignored. Followers
+   * mirror the writer's compaction. Returns true if stored.
+   */
+  async applySnapshot(id: JournalId, snap: Snapshot): Promise<boolean> {
+    return this.#locked(id, async () => {
+      const m = this.#meta(id);
+      if (!verifySnapshot(m.parsed, snap)) {
+        throw new MurmurError('MURMUR_JOURNAL_FORGED', `bad writer signature on snapshot ${snap.upTo}`);
+      }
+      if (snap.upTo <= m.snapshot) return false;
+      if (snap.upTo <= m.head) {
+        const mine = await this.#hashAt(m, snap.upTo);
+        if (mine && !bytesEqual(mine, snap.hash)) throw this.#fork(id, snap.upTo);
+      }
+      await this.#storeSnapshot(m, snap);
+      if (snap.upTo <= m.head) await this.#compact(this.#meta(id), snap.upTo);
+      return true;
+    });
+  }
+
+  /** Deletes events ≤ upTo (default and at most: the snapshot's upTo). Returns the new first seq. */
+  async compact(id: JournalId, upTo?: number): Promise<number> {
+    return this.#locked(id, async () => {
+      const m = this.#meta(id);
+      const limit = Math.min(upTo ?? m.snapshot, m.snapshot);
+      if (limit >= m.first) await this.#compact(m, limit);
+      return this.#meta(id).first;
+    });
+  }
+
+  async #compact(m: Meta, upTo: number): Promise<void> {
+    const next = { ...m, first: upTo + 1 };
+    await this.#db.batch([this.#metaOp(next)]); // meta first: a crash leaves only unreachable garbage
+    this.#metas.set(m.id, next);
+    await this.#clear(m.id, m.first, upTo);
+    this.waiters.notify(m.id, next.head);
+  }
+
+  async #clear(id: JournalId, from: number, to: number): Promise<void> {
+    await this.#db.clear({ gte: eventKey(id, from), lte: eventKey(id, to) });
+    await this.#db.clear({ gte: boundaryKey(id, from), lte: boundaryKey(id, to) });
+  }
+
+  async snapshotOf(id: JournalId): Promise<Snapshot | undefined> {
+    const raw = await this.#db.get(snapshotKey(id));
+    return raw ? decodeSnapshot(raw) : undefined;
+  }
+
+  /** Stored events from..to (inclusive), at most `limit`. Starts later than `from` if compacted. */
+  async read(id: JournalId, from: number, to: number, limit: number): Promise<EventRecord[]> {
+    if (to < from || limit <= 0) return [];
+    const rows = await this.#db.iterator({ gte: eventKey(id, from), lte: eventKey(id, to), limit }).all();
+    return rows.map(([, v]) => decodeEvent(v));
+  }
+
+  /**
+   * Raw records from `from` grouped into verifiable segments (each ends with a signed event), at most
+   * `maxSegments` and about `maxBytes`. Used by the streamer provider: no decoding, no re-encoding.
+   */
+  async segments(
+    id: JournalId,
+    from: number,
+    to: number,
+    maxSegments: number,
+    maxBytes: number,
+  ): Promise<{ last: number; hash: Uint8Array; records: Uint8Array[] }[]> {
+    const bounds = await this.#db
+      .iterator({ gte: boundaryKey(id, from), lte: boundaryKey(id, to), limit: maxSegments })
+      .all();
+    const out: { last: number; hash: Uint8Array; records: Uint8Array[] }[] = [];
+    let next = from;
+    let total = 0;
+    for (const [k, hash] of bounds) {
+      const last = seqOfKey(k);
+      const rows = await this.#db.iterator({ gte: eventKey(id, next), lte: eventKey(id, last) }).all();
+      if (rows.length !== last - next + 1 || (rows[0] && seqOfKey(rows[0][0]) !== next)) break; // compacted meanwhile
+      const records = rows.map(([, v]) => v);
+      out.push({ last, hash, records });
+      next = last + 1;
+      for (const r of records) total += r.length;
+      if (total >= maxBytes) break;
+    }
+    return out;
+  }
+}
