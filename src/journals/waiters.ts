@@ -14,9 +14,12 @@ export class Waiters {
   readonly #list = new Set<Waiter>();
   readonly #listeners = new Set<(id: string, head: number) => void>();
   #closed: Error | undefined;
+  /** Incremented on every change: compare before and after a sweep to know whether to wait. */
+  version = 0;
 
   /** A journal's head or compaction point moved. */
   notify(id: string, head: number): void {
+    this.version++;
     for (const w of this.#list) {
       if (w.id === undefined || w.id === id) {
         this.#list.delete(w);
