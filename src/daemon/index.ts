@@ -5,6 +5,7 @@ import { ApiServer } from '../api/server.ts';
 import type { MurmurConfig } from '../config/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
+import type { NodeService } from '../node/services.ts';
 import type { MurmurNode } from '../node/types.ts';
 import { EPHEMERAL_LISTEN, STOP_TIMEOUT_MS } from './constants.ts';
 import { defaultNodeFactory, type NodeFactory } from './node-factory.ts';
@@ -20,6 +21,8 @@ export interface DaemonOptions {
   sseHeartbeatMs?: number;
   /** Called with the API server before it starts, so other modules can add routes. */
   routes?: (api: ApiServer, node: MurmurNode) => void;
+  /** Services run inside the node (passed to createNode); each one's `routes(api)` is added too. */
+  services?: NodeService[];
 }
 
 /**
@@ -78,6 +81,7 @@ export class Daemon {
       this.#api = api;
       registerNodeRoutes(api, this.#node);
       registerDashboardRoutes(api);
+      for (const s of this.#options.services ?? []) s.routes?.(api);
       this.#options.routes?.(api, this.#node);
       await api.start(options);
       await writeApiInfo(config.dataDir, { url: api.url, pid: process.pid });
@@ -122,6 +126,7 @@ export class Daemon {
       encryption: config.encryption,
       logger: this.#log.child({ module: 'node' }),
       ...(config.iface === undefined ? {} : { iface: config.iface }),
+      ...(this.#options.services === undefined ? {} : { services: this.#options.services }),
     });
     try {
       await node.start(signal ? { signal } : {});

@@ -9,4 +9,5 @@ export const NODE_CODES = {
   MURMUR_HANDSHAKE_REFUSED:
     'The murmur handshake was refused (self, duplicate, wrong network, bad overlay, version).',
   MURMUR_DIAL_FAILED: 'The peer could not be dialled.',
+  MURMUR_PEER_NOT_ACTIVE: 'A service addressed a peer that is not connected and handshaken (active).',
 } as const satisfies Record<`MURMUR_${string}`, string>;

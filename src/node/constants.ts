@@ -18,3 +18,11 @@ export const MAX_PENDING_DIALS = 8;
 export const DEFAULT_MAX_CONNECTIONS = 300;
 /** Cap on an announcement payload (fits one HBBP datagram). */
 export const MAX_ANNOUNCE_BYTES = 1100;
+/** Default per-message byte cap of a service protocol (1 MiB plus room for framing and headers). */
+export const SERVICE_MAX_MESSAGE_BYTES = 1024 * 1024 + 1024;
+/** Default idle time between two messages on a service stream. */
+export const SERVICE_IDLE_TIMEOUT_MS = 30_000;
+/** Streams of one service protocol allowed per connection and direction. */
+export const SERVICE_MAX_STREAMS = 256;
+/** How long an inbound service stream waits for its connection's handshake to finish. */
+export const SERVICE_ACTIVE_WAIT_MS = 3_000;

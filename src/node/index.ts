@@ -5,6 +5,13 @@ import { Node } from './node.ts';
 import type { MurmurNode, NodeOptions } from './types.ts';
 
 export * from './constants.ts';
+export type {
+  NodeService,
+  ProtocolOptions,
+  ServiceContext,
+  ServiceEvents,
+  ServicePeer,
+} from './services.ts';
 export type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, PeerState } from './types.ts';
 
 /**

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { Hive } from '../discovery/hive.ts';
-import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
 import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, type HelloInfo, refusal } from '../handshake/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -20,7 +19,10 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   MAX_PENDING_DIALS,
 } from './constants.ts';
+import { NodeLan } from './lan.ts';
 import { Links } from './links.ts';
+import { ServiceHost } from './service-host.ts';
+import type { NodeService } from './services.ts';
 import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo } from './types.ts';
 
 const DIAL_TIMEOUT_MS = 10_000;
@@ -46,7 +48,9 @@ export class Node implements MurmurNode {
   #host: Host | undefined;
   #links: Links | undefined;
   #hive: Hive | undefined;
-  #lan: LanDiscovery | undefined;
+  #lan: NodeLan | undefined;
+  #services: ServiceHost | undefined;
+  readonly #serviceList: NodeService[];
   #dialTimer: NodeJS.Timeout | undefined;
 
   constructor(options: NodeOptions, identity: Identity, overlay: Uint8Array, networkId: string) {
@@ -58,6 +62,11 @@ export class Node implements MurmurNode {
     this.networkId = networkId;
     this.metrics = this.#nodeMetrics.registry;
     this.#log = (options.logger ?? silentLogger).child({ node: this.peerId.slice(-8) });
+    this.#serviceList = [...(options.services ?? [])];
+  }
+
+  service<T extends NodeService>(name: string): T | undefined {
+    return this.#serviceList.find((s) => s.name === name) as T | undefined;
   }
 
   on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void {
@@ -121,6 +130,7 @@ export class Node implements MurmurNode {
     });
     const timeouts = o.timers ?? {};
     const handshakeTimeoutMs = timeouts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    const protocols = [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL];
     this.#links = new Links({
       host: this.#host,
       book,
@@ -128,11 +138,14 @@ export class Node implements MurmurNode {
       logger: this.#log,
       networkId: this.networkId,
       overlay: this.#overlayBytes,
-      protocols: [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL],
+      protocols,
       handshakeTimeoutMs,
       dialTimeoutMs: timeouts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
       onActive: (peerId, hello) => this.#onActive(peerId, hello),
-      onInactive: (peerId) => kad.disconnected(peerId),
+      onInactive: (peerId) => {
+        kad.disconnected(peerId);
+        this.#services?.emit('peer:inactive', { peerId });
+      },
     });
     await this.#links.start();
     this.#hive = new Hive({
@@ -155,9 +168,34 @@ export class Node implements MurmurNode {
     kad.on('depth', ({ depth }) => {
       this.#nodeMetrics.depth.set(depth);
       this.#emit('depth', { depth });
+      this.#services?.emit('depth', { depth });
       this.#gossipAll();
     });
     await book.start({ signal });
+    const lanCfg =
+      o.iface !== undefined && o.iface !== ''
+        ? {
+            iface: o.iface,
+            ...(o.hbbp?.port === undefined ? {} : { port: o.hbbp.port }),
+            ...(o.hbbp?.address === undefined ? {} : { address: o.hbbp.address }),
+          }
+        : undefined;
+    const services = new ServiceHost({
+      peerId: this.peerId,
+      overlay: this.#overlayBytes,
+      networkId: this.networkId,
+      logger: this.#log,
+      metrics: this.#nodeMetrics,
+      store: this.#store,
+      host: this.#host,
+      links: this.#links,
+      book,
+      kad,
+      protocols,
+      ...(lanCfg === undefined ? {} : { lan: lanCfg }),
+    });
+    this.#services = services;
+    await services.start(this.#serviceList, signal);
     for (const text of o.bootstrap ?? []) {
       const { peerId, addr } = parseDialAddr(text);
       this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'bootstrap' });
@@ -170,7 +208,7 @@ export class Node implements MurmurNode {
   }
 
   async #startLan(iface: string, announceMs: number | undefined): Promise<void> {
-    const lanOpts: ConstructorParameters<typeof LanDiscovery>[0] = {
+    const lanOpts: ConstructorParameters<typeof NodeLan>[0] = {
       iface,
       key: `${ANNOUNCE_KEY_PREFIX}${this.networkId}`,
       peerId: this.peerId,
@@ -185,7 +223,8 @@ export class Node implements MurmurNode {
     };
     if (this.#o.hbbp?.port !== undefined) lanOpts.port = this.#o.hbbp.port;
     if (this.#o.hbbp?.address !== undefined) lanOpts.address = this.#o.hbbp.address;
-    this.#lan = new LanDiscovery(lanOpts);
+    lanOpts.onOther = (msg) => this.#services?.lanMessage(msg);
+    this.#lan = new NodeLan(lanOpts);
     await this.#lan.start();
   }
 
@@ -200,6 +239,8 @@ export class Node implements MurmurNode {
 
   async #teardown(): Promise<void> {
     clearInterval(this.#dialTimer);
+    await this.#services?.stop();
+    this.#services = undefined;
     this.#links?.stop();
     await this.#lan?.stop().catch(() => {});
     await Promise.resolve(this.#host?.stop()).catch(() => {});
@@ -255,6 +296,7 @@ export class Node implements MurmurNode {
     const peer: OverlayPeer = { peerId, overlay: hello.overlay, addresses: hello.addrs };
     this.#kad?.addKnown(peer);
     this.#kad?.connected(peer);
+    this.#services?.emit('peer:active', this.#services.servicePeer(peerId, hello.overlay));
     this.#sendHive(peerId, hello.overlay);
     setImmediate(() => this.#dialSuggested());
   }

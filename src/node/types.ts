@@ -1,6 +1,7 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.ts';
+import type { NodeService } from './services.ts';
 
 /** Peer states of the peer book (see src/peers). */
 export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
@@ -71,6 +72,11 @@ export interface NodeOptions {
   hbbp?: { port?: number; address?: string };
   /** Max libp2p connections (default 300). */
   maxConnections?: number;
+  /**
+   * Services (tree, chunks, journals…) run inside the node: started in this order after the host and
+   * the peer book are up, stopped in reverse before them. See src/node/services.ts, docs/SERVICES.md.
+   */
+  services?: NodeService[];
 }
 
 export interface NodeEvents {
@@ -92,6 +98,8 @@ export interface MurmurNode {
   peers(): PeerInfo[];
   /** Dial a multiaddr (must include /p2p/<id>) and complete the murmur handshake. */
   connect(addr: string, options?: { signal?: AbortSignal }): Promise<PeerInfo>;
+  /** The service of that name passed in NodeOptions.services, if any (optional so test fakes need not). */
+  service?<T extends NodeService>(name: string): T | undefined;
   on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
   off<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
 }

@@ -1,0 +1,252 @@
+import { EventEmitter } from 'node:events';
+import type { Connection, Stream } from '@libp2p/interface';
+import { MurmurError } from '../errors/index.ts';
+import { send as hbbpSend } from '../hbbp/socket.ts';
+import type { Logger } from '../log/index.ts';
+import type { NodeMetrics } from '../metrics/index.ts';
+import type { Kademlia } from '../overlay/index.ts';
+import type { Host } from '../p2p/index.ts';
+import type { PeerBook } from '../peers/index.ts';
+import type { MurmurStore } from '../store/index.ts';
+import { SUBLEVELS } from '../store/index.ts';
+import type { FrameChannel } from '../streamer/channel.ts';
+import {
+  SERVICE_ACTIVE_WAIT_MS,
+  SERVICE_IDLE_TIMEOUT_MS,
+  SERVICE_MAX_MESSAGE_BYTES,
+  SERVICE_MAX_STREAMS,
+} from './constants.ts';
+import type { Links } from './links.ts';
+import type { NodeService, ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from './services.ts';
+import { StreamChannel } from './stream-channel.ts';
+
+type LanMessage = { key: string; payload: Uint8Array; from: string };
+type ServiceStore = ServiceContext['store'];
+
+export interface ServiceHostOptions {
+  peerId: string;
+  overlay: Uint8Array;
+  networkId: string;
+  logger: Logger;
+  metrics: NodeMetrics;
+  store: MurmurStore;
+  host: Host;
+  links: Links;
+  book: PeerBook;
+  kad: Kademlia;
+  /** The handshake's advertised protocol list (service protocols are appended to it). */
+  protocols: string[];
+  /** LAN broadcast settings when the node has an interface. */
+  lan?: { iface: string; port?: number; address?: string };
+}
+
+/**
+ * Runs the node's services: builds each one's ServiceContext (store namespace, protocols over
+ * framed libp2p streams restricted to active peers, peers/depth/events from the overlay, strikes,
+ * LAN), starts them in order and stops them in reverse.
+ */
+export class ServiceHost {
+  readonly #o: ServiceHostOptions;
+  readonly #events = new EventEmitter();
+  readonly #lanSubs = new Set<{ prefix: string; fn: (m: LanMessage) => void }>();
+  readonly #started: NodeService[] = [];
+  readonly #protocols = new Set<string>();
+  #stopping = false;
+
+  constructor(options: ServiceHostOptions) {
+    this.#o = options;
+    this.#events.setMaxListeners(0);
+  }
+
+  /** Fan-out of node happenings to services. */
+  emit<E extends keyof ServiceEvents>(event: E, detail: ServiceEvents[E]): void {
+    for (const l of this.#events.listeners(event)) {
+      try {
+        (l as (d: ServiceEvents[E]) => void)(detail);
+      } catch (err) {
+        this.#o.logger.warn({ err, event }, 'service event listener threw');
+      }
+    }
+  }
+
+  /** A LAN datagram whose key is not the node's own announcement. */
+  lanMessage(msg: LanMessage): void {
+    for (const s of this.#lanSubs) {
+      if (!msg.key.startsWith(s.prefix)) continue;
+      try {
+        s.fn(msg);
+      } catch (err) {
+        this.#o.logger.warn({ err, key: msg.key }, 'LAN subscriber threw');
+      }
+    }
+  }
+
+  servicePeer(peerId: string, overlay: Uint8Array): ServicePeer {
+    return { peerId, overlay, po: this.#o.kad.po(overlay) };
+  }
+
+  async start(services: readonly NodeService[], signal?: AbortSignal): Promise<void> {
+    const names = new Set<string>();
+    for (const s of services) {
+      if (!/^[a-z][a-z0-9_-]*$/.test(s.name) || names.has(s.name)) {
+        throw new MurmurError('MURMUR_INVALID_ARGUMENT', `bad or duplicate service name '${s.name}'`);
+      }
+      names.add(s.name);
+    }
+    for (const s of services) {
+      await s.start(this.#context(s.name), signal === undefined ? {} : { signal });
+      this.#started.push(s);
+    }
+  }
+
+  async stop(signal?: AbortSignal): Promise<void> {
+    this.#stopping = true;
+    while (this.#started.length > 0) {
+      const s = this.#started.pop()!;
+      try {
+        await s.stop(signal === undefined ? {} : { signal });
+      } catch (err) {
+        this.#o.logger.warn({ err, service: s.name }, 'service stop failed');
+      }
+    }
+    for (const p of this.#protocols) await this.#o.host.unhandle(p).catch(() => {});
+    this.#protocols.clear();
+    this.#events.removeAllListeners();
+    this.#lanSubs.clear();
+  }
+
+  #store(name: string): ServiceStore {
+    const { store } = this.#o;
+    const known = (SUBLEVELS as readonly string[]).includes(name);
+    if (known) return store.sublevel(name as (typeof SUBLEVELS)[number]) as unknown as ServiceStore;
+    return store.db.sublevel(name, { keyEncoding: 'utf8', valueEncoding: 'view' }) as unknown as ServiceStore;
+  }
+
+  #channel(stream: Stream, protocol: string, peerId: string, options: ProtocolOptions): StreamChannel {
+    const { metrics, links, logger } = this.#o;
+    return new StreamChannel(stream, {
+      maxBytes: options.maxMessageBytes ?? SERVICE_MAX_MESSAGE_BYTES,
+      idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
+      onBytes: metrics.onBytes(protocol),
+      onMessage: (direction) => metrics.message(protocol, direction),
+      onViolation: (kind, err) => {
+        logger.debug({ peerId, protocol, kind, err: err.message }, 'service frame violation');
+        if (!this.#stopping) links.strike(peerId, kind);
+      },
+    });
+  }
+
+  /** Waits (briefly) for the handshake running on `connection` so a fast dialler is served. */
+  async #activePeer(connection: Connection): Promise<ServicePeer | undefined> {
+    const peerId = connection.remotePeer.toString();
+    const deadline = Date.now() + SERVICE_ACTIVE_WAIT_MS;
+    for (;;) {
+      const active = this.#o.links.activeConnection(peerId);
+      if (active !== undefined && active.id === connection.id) {
+        const overlay = this.#o.kad.connectedPeers().find((p) => p.peerId === peerId)?.overlay;
+        if (overlay !== undefined) return this.servicePeer(peerId, overlay);
+      }
+      if (Date.now() > deadline || connection.status !== 'open' || this.#stopping) return undefined;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  #context(name: string): ServiceContext {
+    const o = this.#o;
+    const log = o.logger.child({ service: name });
+    const events = this.#events;
+    const store = this.#store(name);
+    const lanCfg = o.lan;
+    const lan: ServiceContext['lan'] =
+      lanCfg === undefined
+        ? undefined
+        : {
+            send: async (key, payload, options = {}) => {
+              const opts: Parameters<typeof hbbpSend>[0] = { iface: lanCfg.iface, key, payload };
+              if (lanCfg.port !== undefined) opts.port = lanCfg.port;
+              if (lanCfg.address !== undefined) opts.address = lanCfg.address;
+              if (options.signal !== undefined) opts.signal = options.signal;
+              await hbbpSend(opts);
+            },
+            subscribe: (keyPrefix, onMessage) => {
+              const sub = { prefix: keyPrefix, fn: onMessage };
+              this.#lanSubs.add(sub);
+              return () => {
+                this.#lanSubs.delete(sub);
+              };
+            },
+          };
+    const ctx: ServiceContext = {
+      peerId: o.peerId,
+      overlay: o.overlay,
+      networkId: o.networkId,
+      logger: log,
+      metrics: o.metrics.registry,
+      store,
+      lan,
+      handle: async (protocol, handler, options = {}) => {
+        this.#protocols.add(protocol);
+        if (!o.protocols.includes(protocol)) o.protocols.push(protocol);
+        await o.host.handle(
+          protocol,
+          async (stream, connection) => {
+            const peer = await this.#activePeer(connection);
+            if (peer === undefined) {
+              stream.abort(new MurmurError('MURMUR_PEER_NOT_ACTIVE', 'handshake first'));
+              return;
+            }
+            o.book.activity(peer.peerId);
+            const channel = this.#channel(stream, protocol, peer.peerId, options);
+            try {
+              await handler(channel, peer);
+            } catch (err) {
+              log.debug({ err, protocol, peerId: peer.peerId }, 'service handler failed');
+              channel.close(err as Error);
+            }
+          },
+          { maxInboundStreams: SERVICE_MAX_STREAMS, maxOutboundStreams: SERVICE_MAX_STREAMS, force: true },
+        );
+      },
+      dial: async (peerId, protocol, options = {}) => {
+        const conn = o.links.activeConnection(peerId);
+        if (conn === undefined || this.#stopping) {
+          throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', `${peerId} is not an active peer`, {
+            details: { peerId },
+          });
+        }
+        let stream: Stream;
+        try {
+          stream = await conn.newStream(protocol, {
+            signal: options.signal ?? AbortSignal.timeout(SERVICE_IDLE_TIMEOUT_MS),
+            maxOutboundStreams: SERVICE_MAX_STREAMS,
+          });
+        } catch (err) {
+          if (options.signal?.aborted === true) {
+            throw new MurmurError('MURMUR_ABORTED', 'dial aborted', { cause: err });
+          }
+          throw new MurmurError('MURMUR_DIAL_FAILED', `cannot open ${protocol} to ${peerId}`, {
+            cause: err,
+            details: { peerId, protocol },
+          });
+        }
+        return this.#channel(stream, protocol, peerId, options) as FrameChannel;
+      },
+      strike: (peerId, kind) => {
+        if (!this.#stopping) o.links.strike(peerId, `${name}:${kind}`);
+      },
+      peers: () =>
+        o.kad
+          .connectedPeers()
+          .filter((p) => o.links.isActive(p.peerId))
+          .map((p) => this.servicePeer(p.peerId, p.overlay)),
+      depth: () => o.kad.depth,
+      on: (event, listener) => {
+        events.on(event, listener);
+      },
+      off: (event, listener) => {
+        events.off(event, listener);
+      },
+    };
+    return ctx;
+  }
+}
