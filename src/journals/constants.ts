@@ -20,7 +20,7 @@ export const MAX_SNAPSHOT_STATE_BYTES = 100 * 1024;
 /** Largest catalogue answer / request (bytes), checked before decoding. */
 export const MAX_CATALOGUE_BYTES = 1024 * 1024;
 /** Most entries in one catalogue. */
-export const MAX_CATALOGUE_ENTRIES = 10_000;
+export const MAX_CATALOGUE_ENTRIES = 5_000;
 /** Largest stored event record accepted from disk or a segment. */
 export const MAX_EVENT_RECORD_BYTES = MAX_PAYLOAD_BYTES + 256;
 

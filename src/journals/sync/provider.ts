@@ -1,0 +1,135 @@
+import { MurmurError } from '../../errors/index.ts';
+import type { Consumer, Provider } from '../../streamer/session.ts';
+import { decodeItem, encodeSegmentItem, encodeSnapshotItem } from '../event.ts';
+import type { JournalId } from '../id.ts';
+import { bytesEqual, sha256, toHex } from '../keys.ts';
+import type { JournalStore } from '../store.ts';
+
+/** Bytes of segments offered in one streamer batch at most (besides the 128-hash limit). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Upstream side of one journal stream: index = sequence number. From before the snapshot's upTo it
+ * offers the snapshot (one item covering ..upTo), then verifiable segments (each ends with a signed
+ * event, hash offered = that event's hash), then waits for live appends.
+ */
+export class JournalProvider implements Provider {
+  readonly #store: JournalStore;
+  readonly #id: JournalId;
+  readonly #maxBytes: number;
+  readonly #cache = new Map<string, Uint8Array>();
+
+  constructor(store: JournalStore, id: JournalId, options: { maxBatchBytes?: number } = {}) {
+    this.#store = store;
+    this.#id = id;
+    this.#maxBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+  }
+
+  async batch(
+    fromBig: bigint,
+    _to: bigint,
+    limit: number,
+    { signal }: { signal: AbortSignal },
+  ): Promise<{ hashes: Uint8Array[]; to: bigint }> {
+    this.#cache.clear(); // the session asks for the next batch only once the last one is delivered
+    if (fromBig > BigInt(MAX_SAFE)) throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'sequence out of range');
+    const from = Math.max(1, Number(fromBig));
+    for (;;) {
+      const info = this.#store.info(this.#id);
+      if (!info) throw new MurmurError('MURMUR_JOURNAL_NOT_FOUND', `no journal ${this.#id}`);
+      if (info.snapshot >= from) {
+        const snap = await this.#store.snapshotOf(this.#id);
+        if (snap && snap.upTo >= from) {
+          const bytes = encodeSnapshotItem(snap);
+          const hash = sha256(bytes);
+          this.#cache.set(toHex(hash), bytes);
+          return { hashes: [hash], to: BigInt(snap.upTo) };
+        }
+      }
+      if (from <= info.head && from >= info.first) {
+        const segs = await this.#store.segments(this.#id, from, MAX_SAFE, limit, this.#maxBytes);
+        if (segs.length > 0) {
+          for (const s of segs) this.#cache.set(toHex(s.hash), encodeSegmentItem(s.records));
+          return { hashes: segs.map((s) => s.hash), to: BigInt(segs.at(-1)!.last) };
+        }
+      }
+      const now = this.#store.info(this.#id);
+      if (now && (now.head !== info.head || now.first !== info.first || now.snapshot !== info.snapshot))
+        continue;
+      await this.#store.waiters.wait(this.#id, signal);
+    }
+  }
+
+  async get(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#cache.get(toHex(hash));
+  }
+}
+
+/** Error codes that mean the sending peer misbehaved (it is penalised and routed around). */
+export const PEER_FAULTS = new Set([
+  'MURMUR_JOURNAL_FORGED',
+  'MURMUR_JOURNAL_GAP',
+  'MURMUR_JOURNAL_FORK',
+  'MURMUR_JOURNAL_TOO_LARGE',
+  'MURMUR_JOURNAL_BAD_MESSAGE',
+]);
+
+/**
+ * Downstream side: decodes each delivered item, has the store verify and append it (signature, chain,
+ * continuity with the verified head), reports progress. The first invalid item kills the consumer:
+ * it wants nothing more from that peer and reports the fault once.
+ */
+export class JournalConsumer implements Consumer {
+  dead = false;
+  accepted = 0;
+  readonly #store: JournalStore;
+  readonly #id: JournalId;
+  readonly #onProgress: (events: number) => void;
+  readonly #onFault: (err: unknown) => void;
+
+  constructor(options: {
+    store: JournalStore;
+    id: JournalId;
+    onProgress: (events: number) => void;
+    onFault: (err: unknown) => void;
+  }) {
+    this.#store = options.store;
+    this.#id = options.id;
+    this.#onProgress = options.onProgress;
+    this.#onFault = options.onFault;
+  }
+
+  async need(hashes: Uint8Array[]): Promise<boolean[]> {
+    return hashes.map(() => !this.dead);
+  }
+
+  async deliver(hash: Uint8Array, data: Uint8Array): Promise<boolean> {
+    if (this.dead) return false;
+    try {
+      const item = decodeItem(data);
+      let n: number;
+      if (item.type === 'segment') {
+        if (!bytesEqual(hash, item.events.at(-1)!.hash)) {
+          throw new MurmurError('MURMUR_JOURNAL_FORGED', 'delivered segment does not match the offered hash');
+        }
+        n = await this.#store.applySegment(this.#id, item.events);
+      } else {
+        if (!bytesEqual(hash, sha256(data))) {
+          throw new MurmurError(
+            'MURMUR_JOURNAL_FORGED',
+            'delivered snapshot does not match the offered hash',
+          );
+        }
+        n = (await this.#store.applySnapshot(this.#id, item.snapshot)) ? 1 : 0;
+      }
+      this.accepted += n;
+      this.#onProgress(n);
+      return true;
+    } catch (err) {
+      this.dead = true;
+      this.#onFault(err);
+      return false;
+    }
+  }
+}
