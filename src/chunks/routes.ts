@@ -1,0 +1,94 @@
+import { once } from 'node:events';
+import { readBody } from '../api/body.ts';
+import type { ApiServer } from '../api/server.ts';
+import { MurmurError } from '../errors/index.ts';
+import { hex, isValidChunk, spanOf } from './chunk.ts';
+import { MAX_CHUNK_DATA } from './constants.ts';
+import type { JoinOptions } from './file/joiner.ts';
+import type { SplitResult } from './file/splitter.ts';
+import type { ChunkStore, PutResult } from './store.ts';
+
+/** What the routes need of the chunks service. */
+export interface ChunkRoutesTarget {
+  readonly store: ChunkStore;
+  put(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal }): Promise<SplitResult>;
+  getChunk(address: Uint8Array, options: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
+  get(root: Uint8Array, options: JoinOptions): AsyncGenerator<Uint8Array>;
+  status(): Record<string, unknown>;
+}
+
+/** Parses a 64-hex-digit chunk address (MURMUR_INVALID_ARGUMENT otherwise). */
+export function parseAddress(text: string | undefined): Uint8Array {
+  if (text === undefined || !/^[0-9a-fA-F]{64}$/.test(text)) {
+    throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'a chunk address is 64 hex digits');
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+/**
+ * `POST /v1/files` (request body streamed into chunks → `{ root, span, chunks }`),
+ * `GET /v1/files/:addr` (the file streamed back, every chunk verified),
+ * `GET|PUT /v1/chunks/:addr` (one chunk's raw data), `GET /v1/chunks` (cursors and sync status).
+ */
+export function registerChunkRoutes(api: ApiServer, chunks: ChunkRoutesTarget): void {
+  api.errorStatus('MURMUR_CHUNKS_NOT_FOUND', 404);
+  api.errorStatus('MURMUR_CHUNKS_BAD_CHUNK', 400);
+  api.errorStatus('MURMUR_CHUNKS_BAD_FILE', 502);
+  api.errorStatus('MURMUR_INVALID_ARGUMENT', 400);
+  api.errorStatus('MURMUR_NODE_NOT_STARTED', 503);
+
+  api.route('POST', '/v1/files', async ({ req, signal }) => {
+    const r = await chunks.put(req as AsyncIterable<Uint8Array>, { signal });
+    return { root: hex(r.root), span: r.span.toString(), chunks: r.chunks };
+  });
+
+  api.route('GET', '/v1/files/:addr', async ({ params, res, signal }) => {
+    const root = parseAddress(params.addr);
+    const head = await chunks.getChunk(root, { signal });
+    if (head === undefined || !isValidChunk(root, head)) {
+      throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'file root not found', {
+        details: { address: params.addr },
+      });
+    }
+    const it = chunks.get(root, { signal });
+    // Fetch the first piece before committing to a 200, so early failures are JSON errors.
+    const first = await it.next();
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': spanOf(head).toString(),
+    });
+    try {
+      if (first.done !== true && !res.write(first.value)) await once(res, 'drain', { signal });
+      for await (const piece of it) {
+        if (!res.write(piece)) await once(res, 'drain', { signal });
+      }
+      res.end();
+    } catch (err) {
+      res.destroy(err as Error);
+    }
+  });
+
+  api.route('GET', '/v1/chunks/:addr', async ({ params, res, signal }) => {
+    const address = parseAddress(params.addr);
+    const data = await chunks.getChunk(address, { signal });
+    if (data === undefined) {
+      throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'chunk not found', {
+        details: { address: params.addr },
+      });
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    res.end(data);
+  });
+
+  api.route('PUT', '/v1/chunks/:addr', async ({ params, req }) => {
+    const address = parseAddress(params.addr);
+    const data = new Uint8Array(await readBody(req, MAX_CHUNK_DATA));
+    if (!isValidChunk(address, data)) {
+      throw new MurmurError('MURMUR_CHUNKS_BAD_CHUNK', 'chunk data does not hash to the address');
+    }
+    const r: PutResult = await chunks.store.put({ address, data }, { verify: false });
+    return { address: params.addr, stored: r.stored, bin: r.bin, binId: r.binId.toString() };
+  });
+
+  api.route('GET', '/v1/chunks', () => chunks.status());
+}

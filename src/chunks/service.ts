@@ -1,0 +1,188 @@
+import type { ApiServer } from '../api/server.ts';
+import { MurmurError } from '../errors/index.ts';
+import { type Logger, silentLogger } from '../log/index.ts';
+import type { NodeService, ServiceContext } from '../node/services.ts';
+import { IntervalStore } from '../streamer/interval-store.ts';
+import type { AnyLevel } from '../streamer/types.ts';
+import { type JoinOptions, join } from './file/joiner.ts';
+import { type SplitResult, split, storeSink } from './file/splitter.ts';
+import { Puller } from './puller.ts';
+import { PullSyncClient } from './pullsync/client.ts';
+import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOL } from './pullsync/constants.ts';
+import { InFlight } from './pullsync/inflight.ts';
+import { PullSyncServer } from './pullsync/server.ts';
+import { PullSyncStats, registerPullSyncMetrics } from './pullsync/stats.ts';
+import { Retrieval } from './retrieval.ts';
+import { registerChunkRoutes } from './routes.ts';
+import { registerServiceMetrics } from './service-metrics.ts';
+import { ChunkStore } from './store.ts';
+
+/** Idle time allowed on a pull-sync stream: live requests wait for new chunks for a long time. */
+export const PULLSYNC_IDLE_MS = 10 * 60_000;
+
+export interface ChunksServiceOptions {
+  /** Pull-sync page size and fill wait (defaults 128 / 200 ms). */
+  pageLimit?: number;
+  pageWaitMs?: number;
+  /** Retry backoff of the puller (ms). */
+  backoffMs?: readonly number[];
+  /** Retrieval: time per attempt, attempts, hop limit. */
+  retrieval?: { timeoutMs?: number; attempts?: number; hops?: number };
+  /** Pull from peers (default true); false serves only (tests, leaf nodes). */
+  pull?: boolean;
+}
+
+/**
+ * The `chunks` node service: content-addressed chunk store, pull-sync server and puller (bins by
+ * neighbourhood depth), retrieval of single chunks across the overlay, files split/joined over them,
+ * and the `/v1/files`, `/v1/chunks` API routes.
+ */
+export class ChunksService implements NodeService {
+  readonly name = 'chunks';
+  readonly stats = new PullSyncStats();
+  readonly #options: ChunksServiceOptions;
+  #ctx: ServiceContext | undefined;
+  #store: ChunkStore | undefined;
+  #server: PullSyncServer | undefined;
+  #puller: Puller | undefined;
+  #retrieval: Retrieval | undefined;
+  #log: Logger = silentLogger;
+  readonly #listeners: (() => void)[] = [];
+
+  constructor(options: ChunksServiceOptions = {}) {
+    this.#options = options;
+  }
+
+  get store(): ChunkStore {
+    if (this.#store === undefined) throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'chunks not started');
+    return this.#store;
+  }
+
+  get retrieval(): Retrieval {
+    if (this.#retrieval === undefined) throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'chunks not started');
+    return this.#retrieval;
+  }
+
+  get puller(): Puller | undefined {
+    return this.#puller;
+  }
+
+  async start(ctx: ServiceContext, _options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#ctx = ctx;
+    this.#log = ctx.logger;
+    const db = ctx.store as unknown as AnyLevel;
+    const store = new ChunkStore(db, { overlay: ctx.overlay });
+    await store.open();
+    this.#store = store;
+    const o = this.#options;
+    if (ctx.metrics.getSingleMetric('murmur_chunks_chunks_offered_total') === undefined) {
+      registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
+      registerServiceMetrics(ctx.metrics, this);
+    }
+    this.#server = new PullSyncServer({
+      store,
+      stats: this.stats,
+      logger: this.#log,
+      ...(o.pageLimit === undefined ? {} : { pageLimit: o.pageLimit }),
+      ...(o.pageWaitMs === undefined ? {} : { pageWaitMs: o.pageWaitMs }),
+    });
+    const server = this.#server;
+    const channelOpts = { maxMessageBytes: MAX_MESSAGE_BYTES + 64, idleTimeoutMs: PULLSYNC_IDLE_MS };
+    await ctx.handle(PULLSYNC_PROTOCOL, (ch, peer) => server.handle(peer.peerId, ch), channelOpts);
+    const client = new PullSyncClient({
+      dial: (peer, opts = {}) => ctx.dial(peer, PULLSYNC_PROTOCOL, { ...channelOpts, ...opts }),
+      store,
+      inflight: new InFlight(),
+      stats: this.stats,
+      logger: this.#log,
+      onInvalidChunk: (peer) => ctx.strike(peer, 'invalid-chunk'),
+    });
+    const r = o.retrieval ?? {};
+    this.#retrieval = new Retrieval({
+      ctx,
+      store,
+      logger: this.#log,
+      ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
+      ...(r.attempts === undefined ? {} : { attempts: r.attempts }),
+      ...(r.hops === undefined ? {} : { hops: r.hops }),
+    });
+    await this.#retrieval.start();
+    if (o.pull === false) return;
+    const puller = new Puller({
+      client,
+      intervals: new IntervalStore(db, 'intervals'),
+      stats: this.stats,
+      depth: () => ctx.depth(),
+      logger: this.#log,
+      ...(o.backoffMs === undefined ? {} : { backoffMs: o.backoffMs }),
+      onFatal: (peerId) => ctx.strike(peerId, 'pullsync-protocol'),
+    });
+    this.#puller = puller;
+    const onActive = (p: Parameters<typeof puller.add>[0]): void => puller.add(p);
+    const onInactive = ({ peerId }: { peerId: string }): void => puller.remove(peerId);
+    const onDepth = (): void => puller.depthChanged();
+    ctx.on('peer:active', onActive);
+    ctx.on('peer:inactive', onInactive);
+    ctx.on('depth', onDepth);
+    this.#listeners.push(
+      () => ctx.off('peer:active', onActive),
+      () => ctx.off('peer:inactive', onInactive),
+      () => ctx.off('depth', onDepth),
+    );
+    for (const p of ctx.peers()) puller.add(p);
+  }
+
+  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    for (const off of this.#listeners.splice(0)) off();
+    this.#puller?.stop();
+    this.#puller = undefined;
+    await this.#server?.close().catch(() => {});
+    this.#server = undefined;
+    this.#retrieval = undefined;
+    this.#store = undefined;
+    this.#ctx = undefined;
+  }
+
+  routes(api: ApiServer): void {
+    registerChunkRoutes(api, this);
+  }
+
+  /** Splits a byte stream into chunks in the local store (pull-sync spreads them). */
+  put(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: { signal?: AbortSignal; onProgress?: (bytes: bigint) => void } = {},
+  ): Promise<SplitResult> {
+    return split(source, storeSink(this.store), options);
+  }
+
+  /** One chunk: local store first, then retrieval over the network. */
+  getChunk(address: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array | undefined> {
+    return this.retrieval.get(address, options);
+  }
+
+  /** A file's bytes in order, every chunk verified; memory bounded by `concurrency`. */
+  get(root: Uint8Array, options: JoinOptions = {}): AsyncGenerator<Uint8Array> {
+    return join((a, o) => this.getChunk(a, o), root, { concurrency: 32, ...options });
+  }
+
+  /** Sync status for the API: cursors, subscriptions, lag, counters. */
+  status(): Record<string, unknown> {
+    const store = this.#store;
+    return {
+      cursors: (store?.cursors() ?? []).map(String),
+      depth: this.#ctx?.depth() ?? 0,
+      subscriptions: this.#puller?.subscriptions() ?? {},
+      lag: Object.fromEntries([...this.stats.lag].map(([k, v]) => [k, v.toString()])),
+      pullsync: {
+        offered: this.stats.offered,
+        wanted: this.stats.wanted,
+        delivered: this.stats.delivered,
+        invalid: this.stats.invalid,
+        unsolicited: this.stats.unsolicited,
+        duplicateRuids: this.stats.duplicateRuids,
+        dbOps: this.stats.dbOps,
+      },
+      retrieval: { ...(this.#retrieval?.stats ?? {}) },
+    };
+  }
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import { type Chunk, hex, makeChunk } from '../../src/chunks/chunk.ts';
+import { split } from '../../src/chunks/file/splitter.ts';
+import { binsFor } from '../../src/chunks/puller.ts';
+import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval.ts';
+import { ChunksService } from '../../src/chunks/service.ts';
+import type { MurmurNode } from '../../src/node/types.ts';
+import { addrOf, startNode, until } from '../helpers/node-cluster.ts';
+
+const nodes: MurmurNode[] = [];
+after(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+});
+
+async function cluster(
+  n: number,
+  opts: ConstructorParameters<typeof ChunksService>[0] = {},
+): Promise<{ nodes: MurmurNode[]; chunks: ChunksService[] }> {
+  const services = Array.from({ length: n }, () => new ChunksService({ backoffMs: [50, 100, 200], ...opts }));
+  const list: MurmurNode[] = [];
+  for (const s of services) {
+    const node = await startNode({ services: [s] });
+    nodes.push(node);
+    list.push(node);
+  }
+  for (const node of list.slice(1)) await node.connect(addrOf(list[0]!));
+  return { nodes: list, chunks: services };
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+test('binsFor: a peer outside the depth syncs its bin, one inside every bin from depth up', () => {
+  assert.deepEqual(binsFor(2, 5), [2]);
+  assert.deepEqual(
+    binsFor(5, 5),
+    Array.from({ length: 27 }, (_, i) => i + 5),
+  );
+  assert.equal(binsFor(0, 0).length, 32);
+});
+
+test('retrieval messages round-trip and reject junk', () => {
+  const address = randomBytes(32);
+  const skip = [randomBytes(32), randomBytes(32)];
+  assert.deepEqual(decodeRetrieval(encodeRetrieval({ type: 'request', address, hops: 3, skip })), {
+    type: 'request',
+    address: new Uint8Array(address),
+    hops: 3,
+    skip: skip.map((s) => new Uint8Array(s)),
+  });
+  const data = makeChunk(randomBytes(100)).data;
+  assert.deepEqual(decodeRetrieval(encodeRetrieval({ type: 'delivery', data })), { type: 'delivery', data });
+  assert.throws(() => decodeRetrieval(Uint8Array.of(9)), /MURMUR|unknown/);
+});
+
+test('three real nodes: a file put on A reaches B and C by pull-sync and is got intact on C', async () => {
+  const { chunks } = await cluster(3);
+  const [a, , c] = chunks as [ChunksService, ChunksService, ChunksService];
+  const file = randomBytes(600 * 1024 + 123); // two levels of intermediate chunks
+  const produced: Chunk[] = [];
+  await split([file], async (batch) => {
+    produced.push(...batch);
+  });
+  const r = await a.put([file]);
+  assert.equal(r.chunks, produced.length);
+  // depth is 0 with three nodes: every node is in every chunk's neighbourhood, so all get all chunks
+  for (const s of chunks) {
+    await until(() => s.stats.delivered + (s === a ? produced.length : 0) >= produced.length, 20_000, 'sync');
+  }
+  for (const s of chunks) {
+    const have = await s.store.hasMany(produced.map((ch) => ch.address));
+    assert.ok(
+      have.every((x) => x),
+      'every chunk stored on every node',
+    );
+  }
+  const got = await collect(c.get(r.root));
+  assert.ok(got.equals(file));
+  // one transfer per chunk: C never received a chunk twice
+  assert.ok(c.stats.delivered <= produced.length);
+  const status = c.status() as { subscriptions: Record<string, number[]> };
+  assert.equal(Object.keys(status.subscriptions).length, 2);
+});
+
+test('retrieval: with pull-sync off, C fetches a file stored only on A through the network', async () => {
+  const { chunks } = await cluster(3, { pull: false });
+  const [a, b, c] = chunks as [ChunksService, ChunksService, ChunksService];
+  const file = randomBytes(70_000);
+  const r = await a.put([file]);
+  assert.equal(await c.store.get(r.root), undefined);
+  const got = await collect(c.get(r.root));
+  assert.ok(got.equals(file));
+  assert.ok(a.retrieval.stats.served >= r.chunks);
+  // the fetched chunks are cached on C
+  assert.notEqual(await c.store.get(r.root), undefined);
+  // unknown address: not found, no hang
+  assert.equal(await b.getChunk(randomBytes(32)), undefined);
+  assert.equal(hex(r.root).length, 64);
+});
