@@ -83,7 +83,12 @@ export class JournalStore {
   /** Loads every journal's meta. */
   async open(): Promise<void> {
     for (const [k, v] of await this.#db.iterator(META_RANGE).all()) {
-      const m = fromBinary(MetaSchema, v);
+      let m: ReturnType<typeof fromBinary<typeof MetaSchema>>;
+      try {
+        m = fromBinary(MetaSchema, v);
+      } catch (cause) {
+        throw new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', `unreadable journal record ${k}`, { cause });
+      }
       const id = k.slice(2);
       const parsed = parseJournalId(id);
       this.#metas.set(id, {
