@@ -14,6 +14,7 @@ import { PullSyncServer } from './pullsync/server.ts';
 import { PullSyncStats, registerPullSyncMetrics } from './pullsync/stats.ts';
 import { Retrieval } from './retrieval.ts';
 import { registerChunkRoutes } from './routes.ts';
+import { countDeliveries } from './sent.ts';
 import { registerServiceMetrics } from './service-metrics.ts';
 import { ChunkStore } from './store.ts';
 
@@ -40,6 +41,8 @@ export interface ChunksServiceOptions {
 export class ChunksService implements NodeService {
   readonly name = 'chunks';
   readonly stats = new PullSyncStats();
+  /** Chunks this node delivered to downstream peers (upstream side of pull-sync). */
+  readonly sent = { chunks: 0, bytes: 0 };
   readonly #options: ChunksServiceOptions;
   #ctx: ServiceContext | undefined;
   #store: ChunkStore | undefined;
@@ -88,7 +91,11 @@ export class ChunksService implements NodeService {
     });
     const server = this.#server;
     const channelOpts = { maxMessageBytes: MAX_MESSAGE_BYTES + 64, idleTimeoutMs: PULLSYNC_IDLE_MS };
-    await ctx.handle(PULLSYNC_PROTOCOL, (ch, peer) => server.handle(peer.peerId, ch), channelOpts);
+    await ctx.handle(
+      PULLSYNC_PROTOCOL,
+      (ch, peer) => server.handle(peer.peerId, countDeliveries(ch, this.sent)),
+      channelOpts,
+    );
     const client = new PullSyncClient({
       dial: (peer, opts = {}) => ctx.dial(peer, PULLSYNC_PROTOCOL, { ...channelOpts, ...opts }),
       store,
@@ -181,6 +188,8 @@ export class ChunksService implements NodeService {
         unsolicited: this.stats.unsolicited,
         duplicateRuids: this.stats.duplicateRuids,
         dbOps: this.stats.dbOps,
+        sentChunks: this.sent.chunks,
+        sentBytes: this.sent.bytes,
       },
       retrieval: { ...(this.#retrieval?.stats ?? {}) },
     };

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConnect } from './murmur/connect.ts';
 import { registerDashboard } from './murmur/dashboard.ts';
 import { registerDemo } from './murmur/demo.ts';
+import { registerFiles } from './murmur/files.ts';
 import { registerId } from './murmur/id.ts';
 import { registerPeers } from './murmur/peers.ts';
 import { registerStart } from './murmur/start.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerConnect(program);
   registerDashboard(program);
   registerDemo(program);
+  registerFiles(program);
   return program;
 }
 

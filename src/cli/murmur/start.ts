@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { readApiToken } from '../../api/files.ts';
+import { ChunksService } from '../../chunks/service.ts';
 import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
 import { Daemon } from '../../daemon/index.ts';
@@ -64,7 +65,7 @@ async function runStart(flags: StartFlags): Promise<void> {
   }
   const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
   const log = createCliLogger(config.logLevel as LogLevel, flags.pretty === false ? { pretty: false } : {});
-  const daemon = new Daemon({ config, logger: log });
+  const daemon = new Daemon({ config, logger: log, services: [new ChunksService()] });
 
   let stopping = false;
   const shutdown = (signal: string): void => {

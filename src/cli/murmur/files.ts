@@ -1,0 +1,138 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { readApiInfo, readApiToken } from '../../api/files.ts';
+import { resolveDataDir } from '../../config/index.ts';
+import { ERROR_CODES, type ErrorCode, MurmurError } from '../../errors/index.ts';
+import { action, type ClientFlags, clientOptions, printJson } from './common.ts';
+
+interface Api {
+  url: string;
+  token: string;
+}
+
+async function apiFor(flags: ClientFlags): Promise<Api> {
+  const dir = resolveDataDir(flags.data, process.env, process.cwd());
+  const info = await readApiInfo(dir);
+  return { url: info.url.replace(/\/+$/, ''), token: await readApiToken(dir) };
+}
+
+async function failure(res: Response): Promise<MurmurError> {
+  let body: { error?: { code?: string; message?: string } } = {};
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    // not JSON
+  }
+  const code = body.error?.code;
+  const known = code !== undefined && code in ERROR_CODES;
+  return new MurmurError(
+    known ? (code as ErrorCode) : 'MURMUR_IO',
+    body.error?.message ?? `HTTP ${res.status}`,
+    { details: { status: res.status } },
+  );
+}
+
+/** A progress bar on stderr, only when stderr is a terminal. */
+export function progressBar(label: string, total: number | undefined): Transform {
+  const tty = process.stderr.isTTY === true;
+  let done = 0;
+  let last = 0;
+  const draw = (final: boolean): void => {
+    if (!tty) return;
+    const now = Date.now();
+    if (!final && now - last < 100) return;
+    last = now;
+    const mib = (done / 1048576).toFixed(1);
+    if (total !== undefined && total > 0) {
+      const frac = Math.min(1, done / total);
+      const width = 30;
+      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+      process.stderr.write(`\r${label} [${bar}] ${(frac * 100).toFixed(0)}% ${mib} MiB`);
+    } else {
+      process.stderr.write(`\r${label} ${mib} MiB`);
+    }
+    if (final) process.stderr.write('\n');
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      done += chunk.length;
+      draw(false);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      draw(true);
+      cb();
+    },
+  });
+}
+
+async function put(file: string, flags: ClientFlags): Promise<void> {
+  const api = await apiFor(flags);
+  const fromStdin = file === '-';
+  const size = fromStdin ? undefined : (await stat(file)).size;
+  const source = fromStdin ? process.stdin : createReadStream(file);
+  const body = source.pipe(progressBar('put', size));
+  const res = await fetch(`${api.url}/v1/files`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/octet-stream' },
+    body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
+  if (!res.ok) throw await failure(res);
+  const r = (await res.json()) as { root: string; span: string; chunks: number };
+  if (flags.json) return printJson(r);
+  process.stdout.write(`${r.root}\n`);
+}
+
+async function get(addr: string, flags: ClientFlags & { output?: string }): Promise<void> {
+  if (!/^[0-9a-fA-F]{64}$/.test(addr)) {
+    throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'a file address is 64 hex digits');
+  }
+  const api = await apiFor(flags);
+  const res = await fetch(`${api.url}/v1/files/${addr}`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  if (!res.ok || res.body === null) throw await failure(res);
+  const length = Number(res.headers.get('content-length') ?? Number.NaN);
+  const bar = progressBar('get', Number.isFinite(length) ? length : undefined);
+  const input = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const out = flags.output;
+  if (out === undefined || out === '-') {
+    await pipeline(input, bar, process.stdout);
+    return;
+  }
+  // write to a temporary name, renamed only when the whole file arrived verified
+  const tmp = `${out}.part`;
+  try {
+    await pipeline(input, bar, createWriteStream(tmp));
+    const written = (await stat(tmp)).size;
+    if (Number.isFinite(length) && written !== length) {
+      throw new MurmurError('MURMUR_CHUNKS_BAD_FILE', `got ${written} of ${length} bytes`);
+    }
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (err instanceof MurmurError) throw err;
+    throw new MurmurError('MURMUR_IO', `download failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** `murmur put FILE|-` and `murmur get ADDR [-o FILE]`, through the running node's API. */
+export function registerFiles(program: Command): void {
+  clientOptions(
+    program
+      .command('put')
+      .argument('<file>', "file to upload, or '-' for standard input")
+      .description('split a file into chunks on the running node and print its root address'),
+  ).action(action(async (file: string, flags: ClientFlags) => put(file, flags)));
+  clientOptions(
+    program
+      .command('get')
+      .argument('<addr>', 'root address printed by murmur put')
+      .option('-o, --output <file>', 'write to this file (default standard output)')
+      .description('fetch a file from the network (local store first), verifying every chunk'),
+  ).action(action(async (addr: string, flags: ClientFlags & { output?: string }) => get(addr, flags)));
+}

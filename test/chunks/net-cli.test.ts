@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ApiClient } from '../../src/api/index.ts';
+import { type Daemon, MURMUR, murmur, startDaemon } from '../cli/helpers.ts';
+
+const daemons: Daemon[] = [];
+const dirs: string[] = [];
+after(async () => {
+  for (const d of daemons) {
+    if (d.child.exitCode === null) {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  }
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'murmur-files-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Runs bin/murmur with a stdin payload. */
+function murmurStdin(
+  args: string[],
+  input: Buffer,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(MURMUR, args, { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? 1 : 0, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
+test('murmur put / get round trip through bin/murmur against two daemons', async () => {
+  const [da, db, work] = [await tmp(), await tmp(), await tmp()];
+  const a = await startDaemon(da);
+  daemons.push(a);
+  const b = await startDaemon(db);
+  daemons.push(b);
+  const statusA = await (await ApiClient.fromDataDir(da)).status();
+  const addrA = statusA.addresses.find((x) => x.includes('/ip4/127.0.0.1/'))!;
+  const conn = await murmur(['connect', addrA, '--data', db]);
+  assert.equal(conn.code, 0, conn.stderr);
+
+  const file = randomBytes(1024 * 1024 + 77);
+  const src = join(work, 'in.bin');
+  await writeFile(src, file);
+  const put = await murmur(['put', src, '--data', da]);
+  assert.equal(put.code, 0, put.stderr);
+  const root = put.stdout.trim();
+  assert.match(root, /^[0-9a-f]{64}$/);
+  assert.equal(put.stderr, '', 'no progress bar when stderr is not a terminal');
+
+  const out = join(work, 'out.bin');
+  const get = await murmur(['get', root, '-o', out, '--data', db]);
+  assert.equal(get.code, 0, get.stderr);
+  assert.ok((await readFile(out)).equals(file));
+
+  // stdin upload, stdout download
+  const small = randomBytes(5000);
+  const put2 = await murmurStdin(['put', '-', '--data', db], small);
+  assert.equal(put2.code, 0, put2.stderr);
+  const got2 = await new Promise<Buffer>((resolve, reject) => {
+    execFile(
+      MURMUR,
+      ['get', put2.stdout.trim(), '--data', da],
+      { encoding: 'buffer', timeout: 60_000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
+  assert.ok(got2.equals(small));
+
+  // unknown address: a clean error, exit code 1, no partial file
+  const missing = await murmur(['get', 'ab'.repeat(32), '-o', join(work, 'none'), '--data', db]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /MURMUR_CHUNKS_NOT_FOUND/);
+
+  const status = (await (await ApiClient.fromDataDir(db)).request('GET', '/v1/chunks')) as {
+    cursors: string[];
+  };
+  assert.equal(status.cursors.length, 32);
+});
