@@ -10,7 +10,10 @@ import {
 } from './constants.ts';
 import type { ParsedId } from './id.ts';
 import { sha256, verifySignature } from './keys.ts';
-import { EventSchema, ItemSchema, SnapshotSchema } from './proto/journals_pb.js';
+import { ItemSchema, SnapshotSchema } from './proto/journals_pb.js';
+import { decodeEventFields, encodeEventFields } from './wire.ts';
+
+const EMPTY = new Uint8Array(0);
 
 /** One event of a journal. `seq` counts from 1; `time` is ms since the epoch (writer's clock). */
 export interface JournalEvent {
@@ -92,32 +95,24 @@ function safe(n: bigint, what: string): number {
 }
 
 export function encodeEvent(e: EventRecord): Uint8Array {
-  return toBinary(
-    EventSchema,
-    create(EventSchema, {
-      seq: BigInt(e.seq),
-      time: BigInt(e.time),
-      payload: e.payload,
-      prev: e.prev,
-      ...(e.sig ? { sig: e.sig, sigFirst: BigInt(e.sigFirst ?? e.seq) } : {}),
-    }),
-  );
+  return encodeEventFields({
+    seq: e.seq,
+    time: e.time,
+    payload: e.payload,
+    prev: e.prev,
+    sig: e.sig ?? EMPTY,
+    sigFirst: e.sig ? (e.sigFirst ?? e.seq) : 0,
+  });
 }
 
 /** Decodes an event record (cap checked first) and recomputes its hash. */
 export function decodeEvent(bytes: Uint8Array): EventRecord {
   if (bytes.length > MAX_EVENT_RECORD_BYTES) throw tooLarge('event record', bytes.length);
-  let m: ReturnType<typeof fromBinary<typeof EventSchema>>;
-  try {
-    m = fromBinary(EventSchema, bytes);
-  } catch (err) {
-    throw bad('undecodable event', err);
-  }
+  const m = decodeEventFields(bytes);
   if (m.payload.length > MAX_PAYLOAD_BYTES) throw tooLarge('event payload', m.payload.length);
   if (m.prev.length !== 32) throw bad('event prev hash is not 32 bytes');
-  if (m.seq < 1n) throw bad('event seq must be >= 1');
-  const seq = safe(m.seq, 'seq');
-  const time = safe(m.time, 'time');
+  if (m.seq < 1) throw bad('event seq must be >= 1');
+  const { seq, time } = m;
   const rec: EventRecord = {
     seq,
     time,
@@ -127,7 +122,7 @@ export function decodeEvent(bytes: Uint8Array): EventRecord {
   };
   if (m.sig.length > 0) {
     if (m.sig.length !== 64) throw bad('signature is not 64 bytes');
-    const sigFirst = safe(m.sigFirst, 'sig_first');
+    const sigFirst = m.sigFirst;
     if (sigFirst < 1 || sigFirst > seq || seq - sigFirst >= MAX_SIGNED_EVENTS)
       throw bad('signed range out of bounds');
     rec.sig = m.sig;
