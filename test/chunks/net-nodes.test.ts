@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
+import fc from 'fast-check';
 import { type Chunk, hex, makeChunk } from '../../src/chunks/chunk.ts';
 import { split } from '../../src/chunks/file/splitter.ts';
 import { binsFor } from '../../src/chunks/puller.ts';
 import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval.ts';
 import { ChunksService } from '../../src/chunks/service.ts';
+import { isMurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
 import { addrOf, startNode, until } from '../helpers/node-cluster.ts';
 
@@ -56,6 +58,35 @@ test('retrieval messages round-trip and reject junk', () => {
   const data = makeChunk(randomBytes(100)).data;
   assert.deepEqual(decodeRetrieval(encodeRetrieval({ type: 'delivery', data })), { type: 'delivery', data });
   assert.throws(() => decodeRetrieval(Uint8Array.of(9)), /MURMUR|unknown/);
+});
+
+test('retrieval decoder: random and corrupted bytes throw a stable MurmurError or decode', () => {
+  const valid = encodeRetrieval({ type: 'request', address: new Uint8Array(32).fill(7), hops: 2, skip: [] });
+  const check = (bytes: Uint8Array): void => {
+    try {
+      const m = decodeRetrieval(bytes);
+      assert.ok(['request', 'delivery', 'not-found'].includes(m.type));
+    } catch (err) {
+      assert.ok(
+        isMurmurError(err, 'MURMUR_CHUNKS_BAD_MESSAGE') ||
+          isMurmurError(err, 'MURMUR_CHUNKS_MESSAGE_TOO_LARGE'),
+        String(err),
+      );
+    }
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 5000 }), (b) => check(b)),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), (i, v) => {
+      const b = valid.slice();
+      b[i] = v;
+      check(b);
+    }),
+    { numRuns: 300 },
+  );
+  check(new Uint8Array(10_000));
 });
 
 test('three real nodes: a file put on A reaches B and C by pull-sync and is got intact on C', async () => {
