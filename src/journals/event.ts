@@ -30,6 +30,8 @@ export interface JournalEvent {
 export interface EventRecord extends JournalEvent {
   sig?: Uint8Array;
   sigFirst?: number;
+  /** The record's bytes as decoded (stored as is when accepted: no re-encoding). */
+  raw?: Uint8Array;
 }
 
 /** A writer-signed snapshot: the journal's state after event `upTo` (whose hash is `hash`). */

@@ -283,7 +283,8 @@ export class JournalStore {
       const fresh = events.filter((e) => e.seq > m.head);
       if (fresh.length === 0) return 0;
       const ops: Op[] = [{ type: 'put', key: boundaryKey(id, last.seq), value: last.hash }];
-      for (const e of fresh) ops.push({ type: 'put', key: eventKey(id, e.seq), value: encodeEvent(e) });
+      for (const e of fresh)
+        ops.push({ type: 'put', key: eventKey(id, e.seq), value: e.raw ?? encodeEvent(e) });
       const next = { ...m, head: last.seq, headHash: last.hash };
       ops.push(this.#metaOp(next));
       await this.#db.batch(ops);
@@ -423,16 +424,25 @@ export class JournalStore {
       .iterator({ gte: boundaryKey(id, from), lte: boundaryKey(id, to), limit: maxSegments })
       .all();
     const out: { last: number; hash: Uint8Array; records: Uint8Array[] }[] = [];
+    const lastBound = bounds.at(-1);
+    if (!lastBound) return out;
+    const rows = await this.#db
+      .iterator({ gte: eventKey(id, from), lte: eventKey(id, seqOfKey(lastBound[0])) })
+      .all();
     let next = from;
+    let i = 0;
     let total = 0;
     for (const [k, hash] of bounds) {
       const last = seqOfKey(k);
-      const rows = await this.#db.iterator({ gte: eventKey(id, next), lte: eventKey(id, last) }).all();
-      if (rows.length !== last - next + 1 || (rows[0] && seqOfKey(rows[0][0]) !== next)) break; // compacted meanwhile
-      const records = rows.map(([, v]) => v);
+      const records: Uint8Array[] = [];
+      for (; i < rows.length && next <= last; i++, next++) {
+        const row = rows[i]!;
+        if (seqOfKey(row[0]) !== next) return out; // compacted meanwhile
+        records.push(row[1]);
+        total += row[1].length;
+      }
+      if (next !== last + 1) break;
       out.push({ last, hash, records });
-      next = last + 1;
-      for (const r of records) total += r.length;
       if (total >= maxBytes) break;
     }
     return out;
