@@ -33,6 +33,8 @@ export interface TableHost {
   listener: ChildProcess;
   /** The listener's latest output (for failure messages). */
   output(): string;
+  /** Datagrams the listener logged as accepted, and handler runs it logged as ended. */
+  jobs: { received: number; finished: number };
 }
 
 export interface ConvergeResult {
@@ -94,12 +96,24 @@ async function setupHost(host: Host, base: string, tables: readonly string[]): P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let partial = '';
+  const jobs = { received: 0, finished: 0 };
   const keep = (d: Buffer): void => {
-    out = (out + d.toString('utf8')).slice(-OUTPUT_KEEP);
+    const text = d.toString('utf8');
+    out = (out + text).slice(-OUTPUT_KEEP);
   };
+  // The listener logs `recv key=…` per accepted datagram and `handler key=…` when its handler ends.
+  listener.stderr?.on('data', (d: Buffer) => {
+    keep(d);
+    const lines = (partial + d.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.startsWith('hbbp: recv key=')) jobs.received++;
+      else if (l.startsWith('hbbp: handler key=')) jobs.finished++;
+    }
+  });
   listener.stdout?.on('data', keep);
-  listener.stderr?.on('data', keep);
-  return { host, dir, handlers, tables: tablesDir, env, listener, output: () => out };
+  return { host, dir, handlers, tables: tablesDir, env, listener, output: () => out, jobs };
 }
 
 /** Polls `ss` in the host until a UDP socket is bound to the HBBP port. */
@@ -176,14 +190,16 @@ class GossipLanImpl implements GossipLan {
   async quiet(): Promise<void> {
     const deadline = Date.now() + QUIET_TIMEOUT_MS;
     let calm = 0;
-    await sleep(30); // datagrams in flight reach the listeners
-    while (calm < 3) {
+    await sleep(50); // datagrams in flight reach the listeners
+    while (calm < 4) {
       const counts = await countProcessesIn(this.hosts.map((h) => h.host.ns));
       // The listener is one process (the launchers exec); anything more is a handler still running.
-      calm = counts.every((c) => c <= 1) ? calm + 1 : 0;
+      // Its log also tells accepted datagrams whose handler has not ended (under load, not started yet).
+      const idle = counts.every((c) => c <= 1) && this.hosts.every((h) => h.jobs.finished >= h.jobs.received);
+      calm = idle ? calm + 1 : 0;
       if (Date.now() > deadline)
         throw new Error(`handlers still running after ${QUIET_TIMEOUT_MS} ms: ${counts}`);
-      if (calm < 3) await sleep(25);
+      if (calm < 4) await sleep(25);
     }
   }
 

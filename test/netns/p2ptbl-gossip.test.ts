@@ -17,7 +17,7 @@ import { bin, createGossipLan, type GossipLan, HBBP_PORT, populate } from '../he
 
 const HOSTS = 4;
 const BUDGET = 500;
-const ROWS_PER_HOST = 12;
+const ROWS_PER_HOST = 11;
 const MAX_ROUNDS_CLEAN = 40;
 const MAX_ROUNDS_LOSSY = 60;
 const UDP_TOOL = fileURLToPath(new URL('../helpers/netns-udp.ts', import.meta.url));
