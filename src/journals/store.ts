@@ -1,13 +1,7 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { AnyLevel } from '../streamer/types.ts';
-import {
-  MAX_PAYLOAD_BYTES,
-  MAX_SEGMENT_BYTES,
-  MAX_SIGNED_EVENTS,
-  MAX_SNAPSHOT_STATE_BYTES,
-} from './constants.ts';
+import { MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_STATE_BYTES } from './constants.ts';
 import {
   batchMessage,
   decodeEvent,
@@ -15,7 +9,6 @@ import {
   type EventRecord,
   encodeEvent,
   encodeSnapshot,
-  eventHash,
   type JournalEvent,
   type Snapshot,
   snapshotMessage,
@@ -24,27 +17,13 @@ import {
 import { genesisHash, type JournalId, type ParsedId, parseJournalId } from './id.ts';
 import { bytesEqual, verifySignature, type Writer } from './keys.ts';
 import { boundaryKey, eventKey, META_RANGE, metaKey, seqOfKey, snapshotKey } from './keys-layout.ts';
-import { MetaSchema } from './proto/journals_pb.js';
+import { chainAndSign, decodeMeta, encodeMeta, type JournalInfo } from './meta.ts';
 import { Waiters } from './waiters.ts';
 
 type Sub = AbstractSublevel<AnyLevel, unknown, string, Uint8Array>;
 type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
 
-/** What a node holds of one journal. Verified events are exactly first..head (none when first > head). */
-export interface JournalInfo {
-  id: JournalId;
-  writer: string;
-  name: string;
-  /** Last verified event (0 = none). */
-  head: number;
-  headHash: Uint8Array;
-  /** Oldest stored event (events before it were compacted into the snapshot). */
-  first: number;
-  /** up_to of the stored snapshot (0 = none). */
-  snapshot: number;
-  created: number;
-  lastSnapshotTime: number;
-}
+export type { JournalInfo } from './meta.ts';
 
 interface Meta extends JournalInfo {
   parsed: ParsedId;
@@ -55,9 +34,6 @@ export interface NewEvent {
   payload: Uint8Array;
   time?: number;
 }
-
-/** Per-event record overhead assumed when cutting signed batches (fields, tags, lengths). */
-const RECORD_OVERHEAD = 96;
 
 /**
  * Journal storage on abstract-level: events, the signed-batch index, snapshots and the per-journal
@@ -83,26 +59,8 @@ export class JournalStore {
   /** Loads every journal's meta. */
   async open(): Promise<void> {
     for (const [k, v] of await this.#db.iterator(META_RANGE).all()) {
-      let m: ReturnType<typeof fromBinary<typeof MetaSchema>>;
-      try {
-        m = fromBinary(MetaSchema, v);
-      } catch (cause) {
-        throw new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', `unreadable journal record ${k}`, { cause });
-      }
-      const id = k.slice(2);
-      const parsed = parseJournalId(id);
-      this.#metas.set(id, {
-        id,
-        parsed,
-        writer: id.slice(0, 64),
-        name: parsed.name,
-        head: Number(m.head),
-        headHash: m.headHash,
-        first: Number(m.first),
-        snapshot: Number(m.snapshot),
-        created: Number(m.created),
-        lastSnapshotTime: Number(m.lastSnapshotTime),
-      });
+      const info = decodeMeta(k.slice(2), v);
+      this.#metas.set(info.id, { ...info, parsed: parseJournalId(info.id) });
     }
   }
 
@@ -133,20 +91,7 @@ export class JournalStore {
   }
 
   #metaOp(m: Meta): Op {
-    const value = toBinary(
-      MetaSchema,
-      create(MetaSchema, {
-        writer: m.parsed.writer,
-        name: m.name,
-        head: BigInt(m.head),
-        headHash: m.headHash,
-        first: BigInt(m.first),
-        snapshot: BigInt(m.snapshot),
-        created: BigInt(m.created),
-        lastSnapshotTime: BigInt(m.lastSnapshotTime),
-      }),
-    );
-    return { type: 'put', key: metaKey(m.id), value };
+    return { type: 'put', key: metaKey(m.id), value: encodeMeta(m, m.parsed.writer) };
   }
 
   async #locked<T>(id: JournalId, fn: () => Promise<T>): Promise<T> {
@@ -210,41 +155,17 @@ export class JournalStore {
       if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
         throw new MurmurError('MURMUR_JOURNAL_NOT_WRITER', `not the writer of ${id}`);
       }
-      const now = this.#now();
-      const records: EventRecord[] = [];
-      let prev = m.headHash;
-      let seq = m.head;
-      for (const e of events) {
-        seq++;
-        const time = e.time ?? now;
-        const hash = eventHash(prev, seq, time, e.payload);
-        records.push({ seq, time, payload: e.payload, prev, hash });
-        prev = hash;
-      }
+      const records = chainAndSign(m.parsed, m.head, m.headHash, events, writer, this.#now());
       const ops: Op[] = [];
-      let start = 0;
-      let bytes = RECORD_OVERHEAD;
-      const close = (end: number): void => {
-        const last = records[end]!;
-        const first = records[start]!.seq;
-        last.sig = writer.sign(batchMessage(m.parsed, first, last.seq, last.hash));
-        last.sigFirst = first;
-        ops.push({ type: 'put', key: boundaryKey(id, last.seq), value: last.hash });
-        start = end + 1;
-        bytes = RECORD_OVERHEAD;
-      };
-      for (let i = 0; i < records.length; i++) {
-        const size = records[i]!.payload.length + RECORD_OVERHEAD;
-        if (i > start && (i - start >= MAX_SIGNED_EVENTS || bytes + size > MAX_SEGMENT_BYTES)) close(i - 1);
-        bytes += size;
-      }
-      if (records.length > 0) close(records.length - 1);
+      for (const r of records)
+        if (r.sig) ops.push({ type: 'put', key: boundaryKey(id, r.seq), value: r.hash });
       for (const r of records) ops.push({ type: 'put', key: eventKey(id, r.seq), value: encodeEvent(r) });
-      const next = { ...m, head: seq, headHash: prev };
+      const last = records.at(-1);
+      const next = last ? { ...m, head: last.seq, headHash: last.hash } : m;
       ops.push(this.#metaOp(next));
       await this.#db.batch(ops);
       this.#metas.set(id, next);
-      this.waiters.notify(id, seq);
+      this.waiters.notify(id, next.head);
       return records.map(({ sig: _s, sigFirst: _f, ...e }) => e);
     });
   }

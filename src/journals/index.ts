@@ -1,0 +1,20 @@
+/** Journals: signed, hash-chained append-only event streams with snapshots, compaction and sync. */
+export { CATALOGUE_PROTOCOL, STREAM_NAME } from './constants.ts';
+export type { EventRecord, JournalEvent, Snapshot } from './event.ts';
+export { eventHash } from './event.ts';
+export { formatJournalId, genesisHash, isJournalId, type JournalId, parseJournalId } from './id.ts';
+export {
+  Journals,
+  type JournalsOptions,
+  type JsonEvent,
+  jsonPayload,
+  parseJsonPayload,
+} from './journals.ts';
+export { generateWriter, type Writer, writerFromSeed } from './keys.ts';
+export type { JournalInfo } from './meta.ts';
+export type { SnapshotPolicy } from './policy.ts';
+export { JournalStore } from './store.ts';
+export { type CatalogueEntry, requestCatalogue, serveCatalogue } from './sync/catalogue.ts';
+export { JournalConsumer, JournalProvider } from './sync/provider.ts';
+export { type FollowPolicy, JournalSync, type JournalSyncOptions, type PeerHandle } from './sync/sync.ts';
+export type { FirehoseItem, TailItem, TailOptions } from './tail.ts';
