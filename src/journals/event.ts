@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { MurmurError } from '../errors/index.ts';
 import {
@@ -11,7 +12,7 @@ import {
 import type { ParsedId } from './id.ts';
 import { sha256, verifySignature } from './keys.ts';
 import { ItemSchema, SnapshotSchema } from './proto/journals_pb.js';
-import { decodeEventFields, encodeEventFields } from './wire.ts';
+import { decodeEventFields, decodeItemFrame, encodeEventFields } from './wire.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,12 +59,19 @@ function u64(n: number): Uint8Array {
 
 /** hash_n = SHA-256(domain ‖ prev ‖ u64 seq ‖ u64 time ‖ u32 payload length ‖ payload). */
 export function eventHash(prev: Uint8Array, seq: number, time: number, payload: Uint8Array): Uint8Array {
-  const head = new Uint8Array(20);
-  const v = new DataView(head.buffer);
-  v.setBigUint64(0, BigInt(seq));
-  v.setBigUint64(8, BigInt(time));
-  v.setUint32(16, payload.length);
-  return sha256(D_EVENT, prev, head, payload);
+  const buf = Buffer.allocUnsafe(D_EVENT.length + prev.length + 20 + payload.length);
+  let p = 0;
+  buf.set(D_EVENT, p);
+  p += D_EVENT.length;
+  buf.set(prev, p);
+  p += prev.length;
+  buf.writeUIntBE(Math.floor(seq / 2 ** 32), p, 4);
+  buf.writeUInt32BE(seq % 2 ** 32, p + 4);
+  buf.writeUIntBE(Math.floor(time / 2 ** 32), p + 8, 4);
+  buf.writeUInt32BE(time % 2 ** 32, p + 12);
+  buf.writeUInt32BE(payload.length, p + 16);
+  buf.set(payload, p + 20);
+  return new Uint8Array(hash('sha256', buf, 'buffer'));
 }
 
 function idBytes(j: ParsedId): Uint8Array[] {
@@ -203,16 +211,17 @@ export type Item = { type: 'segment'; events: EventRecord[] } | { type: 'snapsho
  */
 export function decodeItem(bytes: Uint8Array): Item {
   if (bytes.length > MAX_ITEM_BYTES) throw tooLarge('item', bytes.length);
-  let m: ReturnType<typeof fromBinary<typeof ItemSchema>>;
-  try {
-    m = fromBinary(ItemSchema, bytes);
-  } catch (err) {
-    throw bad('undecodable item', err);
+  const frame = decodeItemFrame(bytes);
+  if (frame.snapshot) {
+    let snap: ReturnType<typeof fromBinary<typeof SnapshotSchema>>;
+    try {
+      snap = fromBinary(SnapshotSchema, frame.snapshot);
+    } catch (err) {
+      throw bad('undecodable snapshot', err);
+    }
+    return { type: 'snapshot', snapshot: checkSnapshot(snap) };
   }
-  const body = m.body;
-  if (body.case === 'snapshot') return { type: 'snapshot', snapshot: checkSnapshot(body.value) };
-  if (body.case !== 'segment') throw bad('empty item');
-  const raw = body.value.events;
+  const raw = frame.events;
   if (raw.length === 0) throw bad('empty segment');
   if (raw.length > MAX_SIGNED_EVENTS) throw bad('too many events in a segment');
   let total = 0;

@@ -119,3 +119,71 @@ export function decodeEventFields(buf: Uint8Array): EventFields {
   }
   return out;
 }
+
+/** Most events a segment may list (checked while parsing, before any event is decoded). */
+const MAX_FRAME_EVENTS = 1024;
+
+/**
+ * Splits an `Item` (proto/journals.proto) without reflection: either the raw records of its segment
+ * (field 1 → repeated bytes field 1) or the bytes of its snapshot (field 2). Last occurrence wins for
+ * the oneof, as in protobuf; unknown fields are skipped.
+ */
+export function decodeItemFrame(buf: Uint8Array): { events: Uint8Array[]; snapshot?: Uint8Array } {
+  let events: Uint8Array[] | undefined;
+  let snapshot: Uint8Array | undefined;
+  for (const [field, wire, v] of fields(buf)) {
+    if (field === 1 && wire === 2) {
+      events = [];
+      for (const [f, w, e] of fields(v as Uint8Array)) {
+        if (f === 1 && w === 2) {
+          if (events.length >= MAX_FRAME_EVENTS) throw bad('too many events in a segment');
+          events.push(e as Uint8Array);
+        } else if (f === 1) throw bad('segment events have the wrong wire type');
+      }
+      snapshot = undefined;
+    } else if (field === 2 && wire === 2) {
+      snapshot = v as Uint8Array;
+      events = undefined;
+    } else if (field === 1 || field === 2) {
+      throw bad(`item field ${field} has wire type ${wire}`);
+    }
+  }
+  if (snapshot) return { events: [], snapshot };
+  if (!events) throw bad('empty item');
+  return { events };
+}
+
+/** Iterates (field, wire type, value) over a protobuf message: numbers for varints, bytes for len. */
+function* fields(buf: Uint8Array): Generator<[number, number, number | Uint8Array]> {
+  let p = 0;
+  const varint = (): number => {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (p >= buf.length) throw bad('truncated varint');
+      const b = buf[p++]!;
+      n += (b & 127) * mul;
+      if (b < 128) return n;
+      mul *= 128;
+    }
+    throw bad('varint too long');
+  };
+  while (p < buf.length) {
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (field === 0) throw bad('field number 0');
+    if (wire === 0) yield [field, wire, varint()];
+    else if (wire === 2) {
+      const len = varint();
+      if (len > buf.length - p) throw bad('truncated field');
+      const v = buf.subarray(p, p + len);
+      p += len;
+      yield [field, wire, v];
+    } else if (wire === 1 || wire === 5) {
+      p += wire === 1 ? 8 : 4;
+      if (p > buf.length) throw bad('truncated field');
+      yield [field, wire, 0];
+    } else throw bad(`unsupported wire type ${wire}`);
+  }
+}
