@@ -1,4 +1,4 @@
-import { isMurmurError, MurmurError } from '../errors/index.ts';
+import { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { FrameChannel } from './channel.ts';
 import { BATCH_SIZE, MAX_U64, PRIORITY, QUEUE_CAPACITY } from './constants.ts';
@@ -30,6 +30,12 @@ export interface Consumer {
   deliver(hash: Uint8Array, data: Uint8Array): Promise<boolean>;
   /** Every wanted item of [from, to] arrived: record the interval. */
   synced?(from: bigint, to: bigint): Promise<void>;
+  /**
+   * The subscription ended without this side unsubscribing: the session closed
+   * (`MURMUR_STREAMER_CLOSED`) or the peer refused it (the peer's error code when it is a known one,
+   * else `MURMUR_STREAMER_UNKNOWN_STREAM`; the peer's own code is in `details.code`). At most once.
+   */
+  ended?(err: MurmurError): void;
 }
 
 export type ProviderFactory = (peer: string, stream: Stream) => Provider | undefined;
@@ -71,6 +77,7 @@ export class StreamerSession {
     }
   >();
   readonly #stop = new AbortController();
+  readonly #onClose: ((session: StreamerSession) => void) | undefined;
   #loops: Promise<unknown>[] = [];
 
   constructor(options: {
@@ -80,6 +87,8 @@ export class StreamerSession {
     batchSize?: number;
     queueCapacity?: number;
     logger?: Logger;
+    /** Called once when the session stops (either side closed, the channel failed, or stop()). */
+    onClose?: (session: StreamerSession) => void;
   }) {
     this.peer = options.peer;
     this.#channel = options.channel;
@@ -87,6 +96,17 @@ export class StreamerSession {
     this.#batchSize = Math.min(options.batchSize ?? BATCH_SIZE, BATCH_SIZE);
     this.#queue = new PriorityQueue({ capacity: options.queueCapacity ?? QUEUE_CAPACITY });
     this.#log = options.logger ?? silentLogger;
+    this.#onClose = options.onClose;
+  }
+
+  /** True once the session stopped; subscribe() then throws MURMUR_STREAMER_CLOSED. */
+  get closed(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Aborts when the session stops. */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
   }
 
   start(): void {
@@ -94,11 +114,29 @@ export class StreamerSession {
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort();
-    for (const s of this.#serving.values()) s.ac.abort();
-    this.#queue.close();
-    this.#channel.close();
+    if (!this.#stop.signal.aborted) {
+      this.#stop.abort();
+      for (const s of this.#serving.values()) s.ac.abort();
+      this.#queue.close();
+      this.#channel.close();
+      const subs = [...this.#subs.values()];
+      this.#subs.clear();
+      for (const sub of subs) this.#ended(sub, new MurmurError('MURMUR_STREAMER_CLOSED', 'session closed'));
+      try {
+        this.#onClose?.(this);
+      } catch (err) {
+        this.#log.debug({ err }, 'streamer: onClose listener failed');
+      }
+    }
     await Promise.allSettled(this.#loops);
+  }
+
+  #ended(sub: Subscription, err: MurmurError): void {
+    try {
+      sub.consumer.ended?.(err);
+    } catch (e) {
+      this.#log.debug({ err: e }, 'streamer: ended listener failed');
+    }
   }
 
   /** Subscribes to a stream of the peer from `from` to `to` (undefined = open-ended, live). */
@@ -106,6 +144,7 @@ export class StreamerSession {
     stream: Stream,
     options: { from: bigint; to?: bigint; priority?: number; consumer: Consumer; ruid?: number },
   ): Promise<void> {
+    if (this.closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'session closed');
     const to = options.to ?? MAX_U64;
     this.#subs.set(streamKey(stream), { stream, to, consumer: options.consumer, batches: [] });
     const priority = options.priority ?? (stream.live ? PRIORITY.live : PRIORITY.history);
@@ -215,9 +254,22 @@ export class StreamerSession {
         for (const s of this.#serving.values())
           if (s.ruid === body.value.ruid && body.value.ruid !== 0) s.ac.abort();
         return;
-      case 'error':
-        this.#subs.delete(streamKey(body.value.stream as Stream));
+      case 'error': {
+        const key = streamKey(body.value.stream as Stream);
+        const sub = this.#subs.get(key);
+        if (!sub) return;
+        this.#subs.delete(key);
+        const remote = body.value.code;
+        const code: ErrorCode =
+          remote.startsWith('MURMUR_') && remote in ERROR_CODES
+            ? (remote as ErrorCode)
+            : 'MURMUR_STREAMER_UNKNOWN_STREAM';
+        this.#ended(
+          sub,
+          new MurmurError(code, body.value.message || 'refused by the peer', { details: { code: remote } }),
+        );
         return;
+      }
     }
   }
 

@@ -135,3 +135,37 @@ test('property: streamer decoder throws only stable codes', () => {
     (e) => isMurmurError(e, 'MURMUR_STREAMER_MESSAGE_TOO_LARGE'),
   );
 });
+
+test('a subscriber is told when the peer refuses its stream and when the session closes', async () => {
+  const log = new Log();
+  log.append(3);
+  const [a, b] = memoryPair();
+  const up = new StreamerSession({ peer: 'down', channel: a, providers: { sync: () => log } });
+  let closes = 0;
+  const down = new StreamerSession({ peer: 'up', channel: b, onClose: () => closes++ });
+  up.start();
+  down.start();
+  const refused: string[] = [];
+  const closed: string[] = [];
+  const c1 = { ...sink(), ended: (e: { code: string }) => refused.push(e.code) };
+  await down.subscribe({ name: 'nope', key: '', live: false }, { from: 1n, consumer: c1 });
+  await until(() => refused.length === 1);
+  assert.deepEqual(refused, ['MURMUR_STREAMER_UNKNOWN_STREAM']);
+  const c2 = { ...sink(), ended: (e: { code: string }) => closed.push(e.code) };
+  await down.subscribe({ name: 'sync', key: '1', live: true }, { from: 1n, consumer: c2 });
+  await until(() => c2.have.size === 3);
+  assert.equal(down.closed, false);
+  await up.stop(); // the remote side goes away: the live subscriber learns it
+  await until(() => closed.length === 1);
+  assert.deepEqual(closed, ['MURMUR_STREAMER_CLOSED']);
+  assert.equal(down.closed, true);
+  assert.equal(down.signal.aborted, true);
+  assert.equal(closes, 1);
+  await assert.rejects(
+    down.subscribe({ name: 'sync', key: '1', live: true }, { from: 1n, consumer: sink() }),
+    (e) => isMurmurError(e, 'MURMUR_STREAMER_CLOSED'),
+  );
+  await down.stop();
+  assert.equal(closes, 1);
+  assert.equal(refused.length, 1);
+});
