@@ -19,6 +19,8 @@ export class JournalProvider implements Provider {
   readonly #id: JournalId;
   readonly #maxBytes: number;
   readonly #cache = new Map<string, Uint8Array>();
+  /** upTo of the last snapshot offered on this subscription (a newer one is pushed to live followers). */
+  #pushed = 0;
 
   constructor(store: JournalStore, id: JournalId, options: { maxBatchBytes?: number } = {}) {
     this.#store = store;
@@ -38,13 +40,17 @@ export class JournalProvider implements Provider {
     for (;;) {
       const info = this.#store.info(this.#id);
       if (!info) throw new MurmurError('MURMUR_JOURNAL_NOT_FOUND', `no journal ${this.#id}`);
-      if (info.snapshot >= from) {
+      if (info.snapshot > this.#pushed) {
+        // From before upTo: the snapshot replaces the compacted events. Past upTo (a follower that is
+        // already live, or resumes after it): the snapshot is pushed once as an item covering no new
+        // index, so the follower stores it (and compacts) too.
         const snap = await this.#store.snapshotOf(this.#id);
-        if (snap && snap.upTo >= from) {
+        if (snap && snap.upTo > this.#pushed) {
+          this.#pushed = snap.upTo;
           const bytes = encodeSnapshotItem(snap);
           const hash = sha256(bytes);
           this.#cache.set(toHex(hash), bytes);
-          return { hashes: [hash], to: BigInt(snap.upTo) };
+          return { hashes: [hash], to: BigInt(Math.max(snap.upTo, from - 1)) };
         }
       }
       if (from <= info.head && from >= info.first) {
@@ -87,17 +93,27 @@ export class JournalConsumer implements Consumer {
   readonly #id: JournalId;
   readonly #onProgress: (events: number) => void;
   readonly #onFault: (err: unknown) => void;
+  readonly #onEnded: ((err: unknown) => void) | undefined;
 
   constructor(options: {
     store: JournalStore;
     id: JournalId;
     onProgress: (events: number) => void;
     onFault: (err: unknown) => void;
+    /** The subscription ended on the streamer's side (session closed, stream refused). */
+    onEnded?: (err: unknown) => void;
   }) {
     this.#store = options.store;
     this.#id = options.id;
     this.#onProgress = options.onProgress;
     this.#onFault = options.onFault;
+    this.#onEnded = options.onEnded;
+  }
+
+  ended(err: unknown): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.#onEnded?.(err);
   }
 
   async need(hashes: Uint8Array[]): Promise<boolean[]> {

@@ -147,13 +147,19 @@ export class JournalSync {
     await this.evaluate();
   }
 
-  /** Current subscriptions: journal → peer, and the verified head. */
-  status(): { journal: JournalId; peer: string | undefined; head: number }[] {
+  /** Current subscriptions: journal → peer, the verified head and the highest head peers advertise. */
+  status(): { journal: JournalId; peer: string | undefined; head: number; advertised: number }[] {
     return this.#wanted().map((journal) => ({
       journal,
       peer: this.#subs.get(journal)?.peer,
       head: this.#journals.store.info(journal)?.head ?? 0,
+      advertised: this.#advertised(journal),
     }));
+  }
+
+  /** Peers currently known to the sync manager. */
+  peers(): string[] {
+    return [...this.#peers.keys()];
   }
 
   async #fetch(peer: string): Promise<void> {
@@ -234,6 +240,7 @@ export class JournalSync {
         this.stats.accepted += n;
       },
       onFault: (err) => this.#fault(id, sub, err),
+      onEnded: (err) => this.#ended(id, sub, err),
     });
     this.#subs.set(id, sub);
     this.stats.subscriptions++;
@@ -259,6 +266,22 @@ export class JournalSync {
       this.#log.warn({ id, peer: sub.peer, err }, 'journals: cannot store an item');
     }
     this.#routeAround(id, sub);
+  }
+
+  /** The streamer ended the subscription: session closed (forget that session) or stream refused. */
+  #ended(id: JournalId, sub: Sub, err: unknown): void {
+    if (this.#subs.get(id) !== sub) return;
+    this.#subs.delete(id);
+    if (isMurmurError(err, 'MURMUR_STREAMER_CLOSED')) {
+      if (this.#peers.get(sub.peer)?.session === sub.session) {
+        this.#peers.delete(sub.peer);
+        this.#catalogues.delete(sub.peer);
+      }
+    } else {
+      this.#backoff.set(`${sub.peer}|${id}`, this.#now() + this.#backoffMs);
+    }
+    this.#log.debug({ id, peer: sub.peer, err }, 'journals: subscription ended by the streamer');
+    if (!this.#stop.signal.aborted) void this.evaluate();
   }
 
   #routeAround(id: JournalId, sub: Sub): void {
