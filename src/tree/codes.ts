@@ -24,4 +24,5 @@ export const TREE_CODES = {
   MURMUR_TREE_RECONCILE_MALFORMED: 'A reconciliation message is malformed or does not fit the session state.',
   MURMUR_TREE_UNKNOWN_TREE: 'No tree with this root key is held here.',
   MURMUR_TREE_CLOSED: 'The tree or store is closed.',
+  MURMUR_TREE_NOT_FOUND: 'No visible value at this key of the tree (never written, or deleted).',
 } as const satisfies Record<`MURMUR_${string}`, string>;

@@ -1,0 +1,125 @@
+import type { Logger } from '../../log/index.ts';
+import type { FrameChannel } from '../../streamer/channel.ts';
+import { encodeBundle } from '../codec.ts';
+import { fromHex } from '../keys.ts';
+import type { Tree } from '../tree.ts';
+import { bundlesFor } from './sync.ts';
+import { encodePush } from './wire.ts';
+
+/** Pending pushes per peer beyond which new ones are dropped (anti-entropy repairs them). */
+const MAX_PENDING = 64;
+
+interface Outbound {
+  channel: Promise<FrameChannel> | null;
+  tail: Promise<void>;
+  pending: number;
+}
+
+export interface PusherOptions {
+  dial: (peerId: string) => Promise<FrameChannel>;
+  peers: () => string[];
+  tree: (rootHex: string) => Tree | undefined;
+  batchMs: number;
+  logger: Logger;
+}
+
+/**
+ * Pushes newly stored records to every connected peer at once (batched for `batchMs`), except the
+ * peer they came from. One long-lived push stream per peer, frames sent in order. A receiver that
+ * already holds a record stores nothing and emits nothing, so the flood stops at duplicates.
+ */
+export class Pusher {
+  readonly #o: PusherOptions;
+  readonly #out = new Map<string, Outbound>();
+  /** tree hex → source peer ('' = local) → record id hexes. */
+  #batch = new Map<string, Map<string, Set<string>>>();
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  readonly stats = { frames: 0, bytes: 0, dropped: 0, failed: 0 };
+
+  constructor(options: PusherOptions) {
+    this.#o = options;
+  }
+
+  /** Queues records of `tree` (from `source`, or '' for local writes) for the next push. */
+  add(treeHex: string, source: string, idHexes: Iterable<string>): void {
+    if (this.#stopped) return;
+    let bySource = this.#batch.get(treeHex);
+    if (bySource === undefined) {
+      bySource = new Map();
+      this.#batch.set(treeHex, bySource);
+    }
+    let ids = bySource.get(source);
+    if (ids === undefined) {
+      ids = new Set();
+      bySource.set(source, ids);
+    }
+    for (const h of idHexes) ids.add(h);
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#flush(), this.#o.batchMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  /** Closes a peer's push stream (peer gone). */
+  drop(peerId: string): void {
+    const o = this.#out.get(peerId);
+    this.#out.delete(peerId);
+    o?.channel?.then((ch) => ch.close()).catch(() => {});
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    for (const p of [...this.#out.keys()]) this.drop(p);
+  }
+
+  #flush(): void {
+    this.#timer = null;
+    const batch = this.#batch;
+    this.#batch = new Map();
+    const peers = this.#o.peers();
+    for (const [treeHex, bySource] of batch) {
+      const tree = this.#o.tree(treeHex);
+      if (tree === undefined) continue;
+      const root = fromHex(treeHex, 32);
+      for (const [source, ids] of bySource) {
+        const frames = [...bundlesFor(tree, [...ids])].map((b) => encodePush(root, encodeBundle(b)));
+        for (const peer of peers) if (peer !== source) for (const f of frames) this.#send(peer, f);
+      }
+    }
+  }
+
+  #send(peerId: string, frame: Uint8Array): void {
+    let o = this.#out.get(peerId);
+    if (o === undefined) {
+      o = { channel: null, tail: Promise.resolve(), pending: 0 };
+      this.#out.set(peerId, o);
+    }
+    if (o.pending >= MAX_PENDING) {
+      this.stats.dropped++;
+      return;
+    }
+    const out = o;
+    out.pending++;
+    out.tail = out.tail
+      .then(async () => {
+        if (this.#stopped) return;
+        if (out.channel === null) out.channel = this.#o.dial(peerId);
+        const ch = await out.channel;
+        await ch.send(frame);
+        this.stats.frames++;
+        this.stats.bytes += frame.length;
+      })
+      .catch((err: unknown) => {
+        this.stats.failed++;
+        this.#o.logger.debug({ peer: peerId, err }, 'tree push failed');
+        out.channel?.then((ch) => ch.close()).catch(() => {});
+        out.channel = null;
+      })
+      .finally(() => {
+        out.pending--;
+      });
+  }
+}

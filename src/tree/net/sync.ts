@@ -1,0 +1,193 @@
+import { MurmurError } from '../../errors/index.ts';
+import type { FrameChannel } from '../../streamer/channel.ts';
+import { type Bundle, decodeBundle, encodeBundle } from '../codec.ts';
+import { toHex } from '../keys.ts';
+import { Reconciler } from '../reconcile.ts';
+import type { Refusal } from '../store.ts';
+import type { Tree } from '../tree.ts';
+import { BUNDLE_TARGET_BYTES } from './constants.ts';
+import {
+  decodeSync,
+  encodeSync,
+  SYNC_BUNDLE,
+  SYNC_END,
+  SYNC_OPEN,
+  SYNC_RECON,
+  SYNC_RECON_DONE,
+  SYNC_UNKNOWN_TREE,
+  type SyncFrame,
+} from './wire.ts';
+
+/** Figures of one sync session (one side's view). */
+export interface SyncResult {
+  /** False when the responder does not hold the tree. */
+  held: boolean;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Reconciliation messages received by the initiator (0 for the responder). */
+  roundTrips: number;
+  recordsSent: number;
+  recordsReceived: number;
+  refused: Refusal[];
+}
+
+export interface SyncHooks {
+  signal?: AbortSignal;
+  /** Records a peer sent that were refused (the caller strikes the peer). */
+  onRefused?: (refused: Refusal[]) => void;
+}
+
+/** A frame reader over a channel with byte counting; undecodable frames throw MURMUR_TREE_MALFORMED. */
+class Frames {
+  readonly #it: AsyncIterator<Uint8Array>;
+  readonly #ch: FrameChannel;
+  readonly res: SyncResult;
+  constructor(ch: FrameChannel, res: SyncResult) {
+    this.#ch = ch;
+    this.#it = ch[Symbol.asyncIterator]();
+    this.res = res;
+  }
+  async next(): Promise<SyncFrame> {
+    const r = await this.#it.next();
+    if (r.done === true) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'sync stream ended early');
+    this.res.bytesReceived += r.value.length;
+    return decodeSync(r.value);
+  }
+  async send(f: SyncFrame, signal?: AbortSignal): Promise<void> {
+    const bytes = encodeSync(f);
+    this.res.bytesSent += bytes.length;
+    await this.#ch.send(bytes, signal === undefined ? {} : { signal });
+  }
+}
+
+function fresh(): SyncResult {
+  return {
+    held: true,
+    bytesSent: 0,
+    bytesReceived: 0,
+    roundTrips: 0,
+    recordsSent: 0,
+    recordsReceived: 0,
+    refused: [],
+  };
+}
+
+/** Runs a session as the initiator on a freshly dialled sync channel. */
+export async function initiateSync(ch: FrameChannel, tree: Tree, hooks: SyncHooks = {}): Promise<SyncResult> {
+  const res = fresh();
+  const frames = new Frames(ch, res);
+  tree.subscriptions.setDirty(true);
+  try {
+    const rec = new Reconciler(tree.state.idSet());
+    await frames.send({ type: SYNC_OPEN, tree: tree.root, message: rec.initiate() }, hooks.signal);
+    const first = await frames.next();
+    if (first.type === SYNC_UNKNOWN_TREE) {
+      res.held = false;
+      return res;
+    }
+    await reconcileLoop(frames, rec, first, hooks, true);
+    await transfer(frames, tree, rec, hooks);
+    return res;
+  } finally {
+    tree.subscriptions.setDirty(false);
+  }
+}
+
+/**
+ * Answers a session whose OPEN frame was already read. `treeOf` maps the root key to a held tree
+ * (undefined → UNKNOWN_TREE is answered).
+ */
+export async function respondSync(
+  ch: FrameChannel,
+  open: SyncFrame,
+  treeOf: (root: Uint8Array) => Tree | undefined,
+  hooks: SyncHooks = {},
+): Promise<SyncResult> {
+  const res = fresh();
+  const frames = new Frames(ch, res);
+  if (open.type !== SYNC_OPEN) throw new MurmurError('MURMUR_TREE_MALFORMED', 'a sync starts with OPEN');
+  const tree = treeOf(open.tree);
+  if (tree === undefined) {
+    res.held = false;
+    await frames.send({ type: SYNC_UNKNOWN_TREE }, hooks.signal);
+    return res;
+  }
+  tree.subscriptions.setDirty(true);
+  try {
+    const rec = new Reconciler(tree.state.idSet());
+    await reconcileLoop(frames, rec, { type: SYNC_RECON, message: open.message }, hooks, false);
+    await transfer(frames, tree, rec, hooks);
+    return res;
+  } finally {
+    tree.subscriptions.setDirty(false);
+  }
+}
+
+/** Exchanges reconciliation messages until one side has nothing more to say. */
+async function reconcileLoop(
+  frames: Frames,
+  rec: Reconciler,
+  first: SyncFrame,
+  hooks: SyncHooks,
+  initiator: boolean,
+): Promise<void> {
+  let f = first;
+  for (;;) {
+    if (f.type === SYNC_RECON_DONE) return;
+    if (f.type !== SYNC_RECON) throw new MurmurError('MURMUR_TREE_RECONCILE_MALFORMED', 'expected a message');
+    if (initiator) frames.res.roundTrips++;
+    const reply = rec.receive(f.message);
+    if (reply === null) {
+      await frames.send({ type: SYNC_RECON_DONE }, hooks.signal);
+      return;
+    }
+    await frames.send({ type: SYNC_RECON, message: reply }, hooks.signal);
+    f = await frames.next();
+  }
+}
+
+/** Sends my records the peer lacks while ingesting theirs; both sides end with END. */
+async function transfer(frames: Frames, tree: Tree, rec: Reconciler, hooks: SyncHooks): Promise<void> {
+  const send = async (): Promise<void> => {
+    for (const bundle of bundlesFor(tree, rec.have.map(toHex))) {
+      frames.res.recordsSent += bundle.entries.length + bundle.grants.length + bundle.revocations.length;
+      await frames.send({ type: SYNC_BUNDLE, bundle: encodeBundle(bundle) }, hooks.signal);
+    }
+    await frames.send({ type: SYNC_END }, hooks.signal);
+  };
+  const receive = async (): Promise<void> => {
+    for (;;) {
+      const f = await frames.next();
+      if (f.type === SYNC_END) return;
+      if (f.type !== SYNC_BUNDLE) throw new MurmurError('MURMUR_TREE_MALFORMED', 'expected a bundle');
+      const bundle = decodeBundle(f.bundle);
+      frames.res.recordsReceived += bundle.entries.length + bundle.grants.length + bundle.revocations.length;
+      const r = await tree.ingest(bundle, hooks.signal === undefined ? {} : { signal: hooks.signal });
+      if (r.refused.length > 0) {
+        frames.res.refused.push(...r.refused);
+        hooks.onRefused?.(r.refused);
+      }
+    }
+  };
+  await Promise.all([send(), receive()]);
+}
+
+/** Splits records into bundles of about BUNDLE_TARGET_BYTES, each with the grants its entries need. */
+export function* bundlesFor(tree: Tree, idHexes: readonly string[]): Generator<Bundle> {
+  let batch: string[] = [];
+  let size = 0;
+  const state = tree.state;
+  for (const h of idHexes) {
+    const r = state.record(h);
+    if (r === undefined) continue;
+    const est = r.kind === 'entry' ? (r.record.value?.length ?? 0) + 200 + 32 * r.record.grants.length : 300;
+    if (batch.length > 0 && size + est > BUNDLE_TARGET_BYTES) {
+      yield tree.bundleFor(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push(h);
+    size += est;
+  }
+  if (batch.length > 0) yield tree.bundleFor(batch);
+}

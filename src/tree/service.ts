@@ -1,0 +1,410 @@
+import type { ApiServer } from '../api/server.ts';
+import { MurmurError } from '../errors/index.ts';
+import { type Logger, silentLogger } from '../log/index.ts';
+import type { NodeService, ServiceContext, ServicePeer } from '../node/services.ts';
+import type { FrameChannel } from '../streamer/channel.ts';
+import { decodeBundle } from './codec.ts';
+import { HlcClock } from './hlc.ts';
+import { loadOrCreateKeyFile } from './keyfile.ts';
+import { fromHex, generateKeyPair, type KeyPair, type Signer, signerFromKeyPair, toHex } from './keys.ts';
+import { Announcer } from './net/announcer.ts';
+import {
+  DEFAULT_ANNOUNCE_DEBOUNCE_MS,
+  DEFAULT_ANTI_ENTROPY_MS,
+  DEFAULT_PUSH_BATCH_MS,
+  DEFAULT_SYNC_TIMEOUT_MS,
+  PUSH_IDLE_MS,
+  PUSH_PROTOCOL,
+  SYNC_IDLE_MS,
+  SYNC_PROTOCOL,
+} from './net/constants.ts';
+import { Pusher } from './net/push.ts';
+import { strikeRefusals } from './net/strikes.ts';
+import { initiateSync, respondSync, type SyncResult } from './net/sync.ts';
+import { decodePush, decodeSync, MAX_PUSH_FRAME_BYTES, MAX_SYNC_FRAME_BYTES } from './net/wire.ts';
+import { registerTreeRoutes } from './routes.ts';
+import { recordId } from './state.ts';
+import { type TreeDb, TreeStore, type TreeStoreEvents } from './store.ts';
+import { Tree } from './tree.ts';
+
+export interface TreeServiceOptions {
+  /** File holding the node's own tree key (0600, created on first use); else kept in the store. */
+  keyFile?: string;
+  /** Seconds-scale period of anti-entropy re-announcements to connected peers (ms). */
+  antiEntropyMs?: number;
+  /** Delay gathering writes before announcing root hashes (ms). */
+  announceDebounceMs?: number;
+  /** Delay gathering new records into one push (ms). */
+  pushBatchMs?: number;
+  /** Time limit of one sync session (ms). */
+  syncTimeoutMs?: number;
+  /** Clock of every tree (tests inject a skewed one). */
+  clock?: HlcClock;
+  /** Interest cull delay of subscriptions (ms). */
+  cullDelayMs?: number;
+}
+
+const META_SIGNER = 'meta!signer';
+const META_DEFAULT = 'meta!default';
+
+/**
+ * The `tree` node service: holds signed key/value trees in the service's store namespace,
+ * announces root hashes (on connect, after writes, periodically, and on the LAN), reconciles with
+ * peers whose hash differs, pushes new records at once, strikes peers that send refused records,
+ * and serves the `/v1/trees` API routes.
+ */
+export class TreeService implements NodeService {
+  readonly name = 'tree';
+  readonly stats = { syncs: 0, syncFailures: 0, syncBytes: 0, received: 0, refused: 0, strikes: 0 };
+  readonly #o: TreeServiceOptions;
+  readonly clock: HlcClock;
+  #ctx: ServiceContext | undefined;
+  #store: TreeStore | undefined;
+  #signer: Signer | undefined;
+  #default = '';
+  readonly #trees = new Map<string, Tree>();
+  #pusher: Pusher | undefined;
+  #announcer: Announcer | undefined;
+  #log: Logger = silentLogger;
+  readonly #syncs = new Map<string, { again: boolean; done: Promise<SyncResult | null> }>();
+  readonly #cleanup: (() => void)[] = [];
+  readonly #channels = new Set<FrameChannel>();
+
+  constructor(options: TreeServiceOptions = {}) {
+    this.#o = options;
+    this.clock = options.clock ?? new HlcClock();
+  }
+
+  get store(): TreeStore {
+    if (this.#store === undefined)
+      throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'tree service not started');
+    return this.#store;
+  }
+
+  /** The node's own tree key (public half, hex). */
+  get publicKey(): string {
+    if (this.#signer === undefined)
+      throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'tree service not started');
+    return toHex(this.#signer.publicKey);
+  }
+
+  /** The default tree (`murmur tree use`), the node key's own tree unless set. */
+  get defaultTree(): string {
+    return this.#default;
+  }
+
+  async start(ctx: ServiceContext, options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#ctx = ctx;
+    this.#log = ctx.logger;
+    const store = new TreeStore(ctx.store as unknown as TreeDb, { logger: ctx.logger });
+    await store.open(options);
+    this.#store = store;
+    this.#signer = signerFromKeyPair(await this.#nodeKey());
+    for (const root of store.trees()) await this.#open(root, options.signal);
+    this.#default = (await this.#meta(META_DEFAULT)) ?? this.publicKey;
+    await this.join(this.#default, options);
+
+    this.#pusher = new Pusher({
+      dial: (peer) => this.#dial(peer, PUSH_PROTOCOL, PUSH_IDLE_MS, MAX_PUSH_FRAME_BYTES),
+      peers: () => ctx.peers().map((p) => p.peerId),
+      tree: (root) => this.#trees.get(root),
+      batchMs: this.#o.pushBatchMs ?? DEFAULT_PUSH_BATCH_MS,
+      logger: this.#log,
+    });
+    this.#announcer = new Announcer({
+      ctx,
+      trees: () => [...this.#trees.values()],
+      onDiffer: (peer, root) => this.#onDiffer(peer, root),
+      debounceMs: this.#o.announceDebounceMs ?? DEFAULT_ANNOUNCE_DEBOUNCE_MS,
+      antiEntropyMs: this.#o.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS,
+      logger: this.#log,
+    });
+    await this.#announcer.start();
+
+    await ctx.handle(SYNC_PROTOCOL, (ch, peer) => this.#serveSync(ch, peer), {
+      maxMessageBytes: MAX_SYNC_FRAME_BYTES,
+      idleTimeoutMs: SYNC_IDLE_MS,
+    });
+    await ctx.handle(PUSH_PROTOCOL, (ch, peer) => this.#servePush(ch, peer), {
+      maxMessageBytes: MAX_PUSH_FRAME_BYTES,
+      idleTimeoutMs: PUSH_IDLE_MS,
+    });
+    const onRecords = (d: TreeStoreEvents['records']): void => {
+      this.#pusher?.add(
+        d.tree,
+        this.#sourceOf(d),
+        d.records.map((r) => toHex(recordId(r))),
+      );
+      this.#announcer?.changed(d.tree);
+    };
+    const onActive = (p: ServicePeer): void => this.#announcer?.announceTo(p.peerId);
+    const onInactive = ({ peerId }: { peerId: string }): void => this.#pusher?.drop(peerId);
+    store.on('records', onRecords);
+    ctx.on('peer:active', onActive);
+    ctx.on('peer:inactive', onInactive);
+    this.#cleanup.push(
+      () => store.off('records', onRecords),
+      () => ctx.off('peer:active', onActive),
+      () => ctx.off('peer:inactive', onInactive),
+    );
+    for (const p of ctx.peers()) this.#announcer.announceTo(p.peerId);
+  }
+
+  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    for (const off of this.#cleanup.splice(0)) off();
+    this.#announcer?.stop();
+    this.#pusher?.stop();
+    for (const ch of this.#channels) ch.close(new Error('tree service stopping'));
+    this.#channels.clear();
+    await Promise.allSettled([...this.#syncs.values()].map((s) => s.done));
+    for (const t of this.#trees.values()) t.close();
+    this.#trees.clear();
+    await this.#store?.close();
+    this.#store = undefined;
+    this.#ctx = undefined;
+  }
+
+  routes(api: ApiServer): void {
+    registerTreeRoutes(api, this);
+  }
+
+  /** Held trees (root hex). */
+  trees(): string[] {
+    return [...this.#trees.keys()];
+  }
+
+  /** The client of a held tree, signing with the node's key (MURMUR_TREE_UNKNOWN_TREE otherwise). */
+  tree(rootHex: string): Tree {
+    const t = this.#trees.get(rootHex);
+    if (t === undefined)
+      throw new MurmurError('MURMUR_TREE_UNKNOWN_TREE', 'tree not held here', { details: { tree: rootHex } });
+    return t;
+  }
+
+  /** A client of a held tree signing with another key (close it after use). */
+  async treeWith(rootHex: string, signer: Signer, options: { signal?: AbortSignal } = {}): Promise<Tree> {
+    this.tree(rootHex);
+    return Tree.open(this.store, rootHex, { signer, clock: this.clock, ...options });
+  }
+
+  /** Starts holding a tree and syncs it with connected peers. */
+  async join(rootHex: string, options: { signal?: AbortSignal } = {}): Promise<Tree> {
+    fromHex(rootHex, 32);
+    const known = this.#trees.get(rootHex);
+    if (known !== undefined) return known;
+    const t = await this.#open(rootHex, options.signal);
+    this.#announcer?.changed(rootHex);
+    return t;
+  }
+
+  /** Sets the default tree (joins it). */
+  async use(rootHex: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.join(rootHex, options);
+    await this.store.db.put(META_DEFAULT, rootHex, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    this.#default = rootHex;
+  }
+
+  /**
+   * Runs one reconciliation session with `peerId` for a tree (deduplicated per peer and tree: a
+   * request during a running session runs once more after it). Null if the peer is gone.
+   */
+  async sync(
+    peerId: string,
+    rootHex: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SyncResult | null> {
+    const k = `${peerId}|${rootHex}`;
+    const running = this.#syncs.get(k);
+    if (running !== undefined) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve<SyncResult | null>(null) };
+    entry.done = (async () => {
+      let last: SyncResult | null = null;
+      try {
+        do {
+          entry.again = false;
+          last = await this.#syncOnce(peerId, rootHex, options.signal);
+        } while (entry.again && this.#ctx !== undefined);
+      } finally {
+        this.#syncs.delete(k);
+      }
+      return last;
+    })();
+    this.#syncs.set(k, entry);
+    return entry.done;
+  }
+
+  /** Announces every held tree to every connected peer now (what the anti-entropy timer does). */
+  announceAll(): void {
+    this.#announcer?.announceAll();
+  }
+
+  async #syncOnce(peerId: string, rootHex: string, signal?: AbortSignal): Promise<SyncResult | null> {
+    const tree = this.#trees.get(rootHex);
+    if (tree === undefined || this.#ctx === undefined) return null;
+    const timeout = AbortSignal.timeout(this.#o.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+    const sig = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    let ch: FrameChannel | undefined;
+    try {
+      ch = await this.#dial(peerId, SYNC_PROTOCOL, SYNC_IDLE_MS, MAX_SYNC_FRAME_BYTES, sig);
+      const res = await initiateSync(ch, tree, { signal: sig, onRefused: (r) => this.#refused(peerId, r) });
+      ch.close();
+      this.stats.syncs++;
+      this.stats.syncBytes += res.bytesSent + res.bytesReceived;
+      this.#log.debug({ peer: peerId, tree: rootHex, ...res, refused: res.refused.length }, 'tree sync done');
+      return res;
+    } catch (err) {
+      this.stats.syncFailures++;
+      ch?.close(err as Error);
+      this.#misbehaved(peerId, err);
+      this.#log.debug({ peer: peerId, tree: rootHex, err }, 'tree sync failed');
+      return null;
+    } finally {
+      if (ch !== undefined) this.#channels.delete(ch);
+    }
+  }
+
+  async #serveSync(ch: FrameChannel, peer: ServicePeer): Promise<void> {
+    this.#channels.add(ch);
+    try {
+      const it = ch[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (first.done === true) return;
+      const res = await respondSync(ch, decodeSync(first.value), (root) => this.#trees.get(toHex(root)), {
+        onRefused: (r) => this.#refused(peer.peerId, r),
+      });
+      res.bytesReceived += first.value.length;
+      this.stats.syncBytes += res.bytesSent + res.bytesReceived;
+      ch.close();
+    } catch (err) {
+      this.#misbehaved(peer.peerId, err);
+      throw err;
+    } finally {
+      this.#channels.delete(ch);
+    }
+  }
+
+  async #servePush(ch: FrameChannel, peer: ServicePeer): Promise<void> {
+    this.#channels.add(ch);
+    try {
+      for await (const frame of ch) {
+        const { tree: root, bundle } = decodePush(frame);
+        const tree = this.#trees.get(toHex(root));
+        if (tree === undefined) continue;
+        const b = decodeBundle(bundle);
+        this.#sources.push({ peer: peer.peerId, bundle: b });
+        try {
+          const res = await tree.ingest(b);
+          this.stats.received += res.added.length;
+          this.#refused(peer.peerId, res.refused);
+        } finally {
+          this.#sources.splice(
+            this.#sources.findIndex((s) => s.bundle === b),
+            1,
+          );
+        }
+      }
+    } catch (err) {
+      this.#misbehaved(peer.peerId, err);
+      throw err;
+    } finally {
+      this.#channels.delete(ch);
+    }
+  }
+
+  /** Bundles being ingested from peers, so their records are not pushed back to the sender. */
+  readonly #sources: { peer: string; bundle: ReturnType<typeof decodeBundle> }[] = [];
+
+  #sourceOf(d: TreeStoreEvents['records']): string {
+    const first = d.records[0];
+    if (first === undefined) return '';
+    for (const s of this.#sources) {
+      const list: readonly unknown[] =
+        first.kind === 'entry'
+          ? s.bundle.entries
+          : first.kind === 'grant'
+            ? s.bundle.grants
+            : s.bundle.revocations;
+      if (list.includes(first.record)) return s.peer;
+    }
+    return '';
+  }
+
+  #onDiffer(peerId: string, rootHex: string): void {
+    const ctx = this.#ctx;
+    if (ctx === undefined || !this.#trees.has(rootHex)) return;
+    // The side with the smaller peer id initiates; the other answers with its own hash so it does.
+    if (ctx.peerId < peerId) void this.sync(peerId, rootHex);
+    else this.#announcer?.announceTo(peerId, [rootHex]);
+  }
+
+  #refused(peerId: string, refused: readonly { code: string; kind: string; message: string }[]): void {
+    if (refused.length === 0) return;
+    this.stats.refused += refused.length;
+    this.stats.strikes += strikeRefusals(refused as never, (kind) => this.#ctx?.strike(peerId, kind));
+  }
+
+  /** Undecodable frames and reconciliation violations are strikes; transport errors are not. */
+  #misbehaved(peerId: string, err: unknown): void {
+    const code = (err as { code?: string }).code;
+    if (
+      code === 'MURMUR_TREE_MALFORMED' ||
+      code === 'MURMUR_TREE_TOO_LARGE' ||
+      code === 'MURMUR_TREE_RECONCILE_MALFORMED'
+    ) {
+      this.stats.strikes++;
+      this.#ctx?.strike(peerId, 'undecodable');
+    }
+  }
+
+  async #dial(
+    peerId: string,
+    protocol: string,
+    idleTimeoutMs: number,
+    maxMessageBytes: number,
+    signal?: AbortSignal,
+  ): Promise<FrameChannel> {
+    const ctx = this.#ctx;
+    if (ctx === undefined) throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'tree service stopped');
+    const ch = await ctx.dial(peerId, protocol, {
+      idleTimeoutMs,
+      maxMessageBytes,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    this.#channels.add(ch);
+    return ch;
+  }
+
+  async #open(rootHex: string, signal?: AbortSignal): Promise<Tree> {
+    const t = await Tree.open(this.store, rootHex, {
+      signer: this.#signer!,
+      clock: this.clock,
+      ...(this.#o.cullDelayMs === undefined ? {} : { cullDelayMs: this.#o.cullDelayMs }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    this.#trees.set(rootHex, t);
+    return t;
+  }
+
+  async #nodeKey(): Promise<KeyPair> {
+    if (this.#o.keyFile !== undefined) return loadOrCreateKeyFile(this.#o.keyFile);
+    const stored = await this.#meta(META_SIGNER);
+    if (stored !== undefined) {
+      const [pub, priv] = stored.split(':');
+      return { publicKey: fromHex(pub ?? '', 32), privateKey: fromHex(priv ?? '', 32) };
+    }
+    const pair = generateKeyPair();
+    await this.store.db.put(META_SIGNER, `${toHex(pair.publicKey)}:${toHex(pair.privateKey)}`, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
+    });
+    return pair;
+  }
+
+  async #meta(key: string): Promise<string | undefined> {
+    const v = await this.store.db.get(key, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    return v === undefined ? undefined : String(v);
+  }
+}
