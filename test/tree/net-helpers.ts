@@ -1,0 +1,61 @@
+import type { NodeService, ServiceContext } from '../../src/node/services.ts';
+import type { MurmurNode } from '../../src/node/types.ts';
+import { toHex } from '../../src/tree/keys.ts';
+import { TreeService, type TreeServiceOptions } from '../../src/tree/service.ts';
+import { addrOf, startNode, until } from '../helpers/node-cluster.ts';
+
+/** Short timers for loopback tree tests. */
+export const TREE_FAST: TreeServiceOptions = { announceDebounceMs: 50, antiEntropyMs: 1000, pushBatchMs: 2 };
+
+export interface TreeNode {
+  node: MurmurNode;
+  tree: TreeService;
+}
+
+/** Starts n nodes with a tree service each; every node after the first connects to the first. */
+export async function treeCluster(
+  n: number,
+  opts: (i: number) => TreeServiceOptions = () => ({}),
+  extra: (i: number) => NodeService[] = () => [],
+): Promise<TreeNode[]> {
+  const out: TreeNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const tree = new TreeService({ ...TREE_FAST, ...opts(i) });
+    const node = await startNode({ services: [tree, ...extra(i)] });
+    out.push({ node, tree });
+  }
+  for (const t of out.slice(1)) await t.node.connect(addrOf(out[0]!.node));
+  return out;
+}
+
+export async function stopAll(nodes: TreeNode[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.node.stop()));
+}
+
+export function hashOf(t: TreeNode, root: string): string {
+  return toHex(t.tree.tree(root).rootHash());
+}
+
+/** Waits until every node holds the tree with the same root hash. */
+export async function converged(nodes: TreeNode[], root: string, timeoutMs = 15_000): Promise<void> {
+  await until(
+    () => new Set(nodes.map((n) => hashOf(n, root))).size === 1,
+    timeoutMs,
+    `equal root hashes of ${root.slice(0, 8)}`,
+  );
+}
+
+/** A service that only exposes its context: lets a test act as a lying peer on the real protocols. */
+export class RawService implements NodeService {
+  readonly name: string;
+  ctx: ServiceContext | undefined;
+  constructor(name = 'raw') {
+    this.name = name;
+  }
+  async start(ctx: ServiceContext): Promise<void> {
+    this.ctx = ctx;
+  }
+  async stop(): Promise<void> {
+    this.ctx = undefined;
+  }
+}
