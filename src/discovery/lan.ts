@@ -12,6 +12,8 @@ export interface LanDiscoveryOptions {
   addrs: () => string[];
   intervalMs: number;
   onPeer: (peerId: string, addrs: string[]) => void;
+  /** Every other datagram heard on this listener, so services can share the node's one HBBP socket. */
+  onOther?: (msg: { key: string; payload: Uint8Array; from: string }) => void;
   /** HBBP port / destination override (tests). */
   port?: number;
   address?: string;
@@ -39,7 +41,10 @@ export class LanDiscovery {
     const listenOpts: Parameters<typeof listen>[0] = {
       iface: this.#o.iface,
       onMessage: (m) => {
-        if (m.key !== this.#o.key) return;
+        if (m.key !== this.#o.key) {
+          this.#o.onOther?.({ key: m.key, payload: m.payload, from: m.from.address });
+          return;
+        }
         this.#heard(m.payload);
       },
       signal: this.#abort.signal,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { Hive } from '../discovery/hive.ts';
+import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
 import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, type HelloInfo, refusal } from '../handshake/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -19,7 +20,6 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   MAX_PENDING_DIALS,
 } from './constants.ts';
-import { NodeLan } from './lan.ts';
 import { Links } from './links.ts';
 import { ServiceHost } from './service-host.ts';
 import type { NodeService } from './services.ts';
@@ -48,7 +48,7 @@ export class Node implements MurmurNode {
   #host: Host | undefined;
   #links: Links | undefined;
   #hive: Hive | undefined;
-  #lan: NodeLan | undefined;
+  #lan: LanDiscovery | undefined;
   #services: ServiceHost | undefined;
   readonly #serviceList: NodeService[];
   #dialTimer: NodeJS.Timeout | undefined;
@@ -208,7 +208,7 @@ export class Node implements MurmurNode {
   }
 
   async #startLan(iface: string, announceMs: number | undefined): Promise<void> {
-    const lanOpts: ConstructorParameters<typeof NodeLan>[0] = {
+    const lanOpts: ConstructorParameters<typeof LanDiscovery>[0] = {
       iface,
       key: `${ANNOUNCE_KEY_PREFIX}${this.networkId}`,
       peerId: this.peerId,
@@ -224,7 +224,7 @@ export class Node implements MurmurNode {
     if (this.#o.hbbp?.port !== undefined) lanOpts.port = this.#o.hbbp.port;
     if (this.#o.hbbp?.address !== undefined) lanOpts.address = this.#o.hbbp.address;
     lanOpts.onOther = (msg) => this.#services?.lanMessage(msg);
-    this.#lan = new NodeLan(lanOpts);
+    this.#lan = new LanDiscovery(lanOpts);
     await this.#lan.start();
   }
 
