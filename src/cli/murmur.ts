@@ -7,6 +7,7 @@ import { registerId } from './murmur/id.ts';
 import { registerPeers } from './murmur/peers.ts';
 import { registerStart } from './murmur/start.ts';
 import { registerStatus } from './murmur/status.ts';
+import { registerTree } from './murmur/tree.ts';
 
 /** The `murmur` command: a daemon (`start`), clients of its local API, and `demo`. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerDemo(program);
   registerFiles(program);
+  registerTree(program);
   return program;
 }
 

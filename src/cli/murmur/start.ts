@@ -1,10 +1,11 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { readApiToken } from '../../api/files.ts';
 import { ChunksService } from '../../chunks/service.ts';
 import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
 import { Daemon } from '../../daemon/index.ts';
+import { TreeService } from '../../tree/service.ts';
 import { action } from './common.ts';
 import { dashboardLink } from './dashboard.ts';
 import { createCliLogger } from './logger.ts';
@@ -65,7 +66,11 @@ async function runStart(flags: StartFlags): Promise<void> {
   }
   const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
   const log = createCliLogger(config.logLevel as LogLevel, flags.pretty === false ? { pretty: false } : {});
-  const daemon = new Daemon({ config, logger: log, services: [new ChunksService()] });
+  const daemon = new Daemon({
+    config,
+    logger: log,
+    services: [new ChunksService(), new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') })],
+  });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
