@@ -97,6 +97,16 @@ export class ChunkStore {
     }
   }
 
+  /** The data of each address (undefined where not stored), in one storage read. */
+  async getMany(addresses: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (addresses.length === 0) return [];
+    try {
+      return await this.#chunks.getMany(addresses.map(hex));
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
   /** Which of the addresses are stored (one read each, in parallel). */
   async hasMany(addresses: Uint8Array[]): Promise<boolean[]> {
     if (addresses.length === 0) return [];

@@ -5,13 +5,14 @@ import { ADDRESS_SIZE } from '../constants.ts';
 import type { ChunkStore, PullItem } from '../store.ts';
 import {
   CLOSE_TIMEOUT_MS,
+  DELIVERY_READ_BATCH,
   MAX_OFFER_HASHES,
   PAGE_LIMIT,
   PAGE_WAIT_MS,
   REQUEST_TIMEOUT_MS,
   WANT_TIMEOUT_MS,
 } from './constants.ts';
-import { bitSet, decode, encode, expect } from './messages.ts';
+import { bitSet, decode, encode, encodeDelivery, expect } from './messages.ts';
 import { PullSyncStats } from './stats.ts';
 
 export interface ServerOptions {
@@ -172,13 +173,19 @@ export class PullSyncServer {
       if (want.bitvector.length !== Math.ceil(items.length / 8)) {
         throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', 'want bitvector length does not match the offer');
       }
-      for (const [i, it] of items.entries()) {
-        if (!bitSet(want.bitvector, i)) continue;
+      const wanted = items.filter((_, i) => bitSet(want.bitvector, i)).map((it) => it.address);
+      // one storage read for the whole page, in slices so a cancel is noticed between them
+      for (let s = 0; s < wanted.length; s += DELIVERY_READ_BATCH) {
         if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-        const data = await this.#store.get(it.address);
+        const slice = wanted.slice(s, s + DELIVERY_READ_BATCH);
+        const datas = await this.#store.getMany(slice);
         this.stats.dbOps++;
-        if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
-        await channel.send(encode({ case: 'delivery', value: { address: it.address, data } }), { signal });
+        for (const [j, address] of slice.entries()) {
+          const data = datas[j];
+          if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
+          if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
+          await channel.send(encodeDelivery(address, data), { signal });
+        }
       }
     } finally {
       this.#closing.signal.removeEventListener('abort', onClose);

@@ -1,0 +1,196 @@
+/**
+ * Pull-sync throughput of 4 KiB chunks between two murmur nodes over TCP loopback (LevelDB each, the
+ * node's libp2p: TCP + Noise + yamux), side by side in one run with
+ *   - Hypercore 11 replicating the same bytes as 4 KiB blocks over a TCP socket (the anchor), and
+ *   - a raw libp2p stream with the node's config, 64 KiB writes (the ceiling).
+ * All three run both ends in this one process (same conditions for each). `CHUNKS=n` sets the chunk
+ * count (default 32768 = 128 MiB), `RUNS=r` repeats each and keeps the median (default 1).
+ * Reported: MB/s of payload (n × 4096 bytes), chunks/s, and the ratios the issue asks about.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { type Chunk, makeChunk } from '../src/chunks/chunk.ts';
+import { silentLogger } from '../src/log/index.ts';
+import { startHost } from '../src/p2p/host.ts';
+import {
+  type BenchNode,
+  loopbackAddr,
+  mbps,
+  printTable,
+  startBenchNode,
+  stopBenchNode,
+  storedCount,
+  waitFor,
+} from './chunks-net-common.ts';
+
+const BLOCK = 4096;
+
+function makeChunks(n: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  const pool = randomBytes(BLOCK * 256);
+  for (let i = 0; i < n; i++) {
+    // distinct payloads without generating n × 4 KiB of randomness: a random slice + the index
+    const p = new Uint8Array(BLOCK);
+    p.set(pool.subarray((i % 255) * BLOCK, (i % 255) * BLOCK + BLOCK));
+    new DataView(p.buffer).setUint32(0, i);
+    new DataView(p.buffer).setUint32(4, (i * 2654435761) >>> 0);
+    chunks.push(makeChunk(p));
+  }
+  return chunks;
+}
+
+/** murmur: chunks stored on A; B connects; time until B holds all of them (puller, every bin). */
+async function murmurPullSync(chunks: Chunk[]): Promise<number> {
+  let a: BenchNode | undefined;
+  let b: BenchNode | undefined;
+  try {
+    a = await startBenchNode('ps-up');
+    for (let i = 0; i < chunks.length; i += 1024) {
+      await a.chunks.store.putMany(chunks.slice(i, i + 1024), { verify: false });
+    }
+    b = await startBenchNode('ps-down');
+    const down = b.chunks;
+    const t0 = performance.now();
+    await b.node.connect(loopbackAddr(a.node));
+    await waitFor(() => storedCount(down) >= chunks.length, 600_000, 'pull-sync to finish');
+    return performance.now() - t0;
+  } finally {
+    if (b) await stopBenchNode(b);
+    if (a) await stopBenchNode(a);
+  }
+}
+
+interface HypercoreLike {
+  ready(): Promise<void>;
+  append(blocks: Uint8Array[]): Promise<unknown>;
+  replicate(isInitiator: boolean): NodeJS.ReadWriteStream;
+  download(range: { start: number; end: number }): { done(): Promise<void> };
+  close(): Promise<void>;
+  key: Uint8Array;
+  length: number;
+}
+type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
+
+/** Hypercore: writer appends the blocks; a reader core with its key downloads them over TCP. */
+async function hypercoreReplication(chunks: Chunk[]): Promise<number> {
+  const Hypercore = ((await import('hypercore' as string)) as { default: HypercoreCtor }).default;
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-hc-'));
+  const writer = new Hypercore(join(dir, 'w'));
+  await writer.ready();
+  for (let i = 0; i < chunks.length; i += 1000) {
+    await writer.append(chunks.slice(i, i + 1000).map((c) => c.data.subarray(8)));
+  }
+  const reader = new Hypercore(join(dir, 'r'), writer.key);
+  await reader.ready();
+  const server = createServer((socket) => {
+    socket.pipe(writer.replicate(false)).pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const t0 = performance.now();
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.pipe(reader.replicate(true)).pipe(socket);
+    await reader.download({ start: 0, end: chunks.length }).done();
+    const ms = performance.now() - t0;
+    socket.destroy();
+    return ms;
+  } finally {
+    server.close();
+    await reader.close();
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Raw libp2p stream, node config (TCP + Noise + yamux): `bytes` in 64 KiB writes, until all read. */
+async function rawLibp2p(bytes: number): Promise<number> {
+  const PROTO = '/murmur-bench/raw/1.0.0';
+  const opts = { listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger };
+  const a = await startHost({ ...opts, privateKey: await generateKeyPair('Ed25519') });
+  const b = await startHost({ ...opts, privateKey: await generateKeyPair('Ed25519') });
+  try {
+    let received = 0;
+    let onDone: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      onDone = r;
+    });
+    await b.handle(PROTO, async (stream) => {
+      for await (const m of stream) {
+        received += m.byteLength;
+        if (received >= bytes) onDone();
+      }
+    });
+    const addr = b.getMultiaddrs().find((m) => m.toString().includes('127.0.0.1'));
+    if (addr === undefined) throw new Error('no loopback address');
+    const t0 = performance.now();
+    const stream = await a.dialProtocol(multiaddr(addr.toString()), PROTO);
+    const block = new Uint8Array(randomBytes(64 * 1024));
+    for (let sent = 0; sent < bytes; sent += block.byteLength) {
+      if (!stream.send(block.subarray(0, Math.min(block.byteLength, bytes - sent)))) await stream.onDrain();
+    }
+    await done;
+    const ms = performance.now() - t0;
+    await stream.close().catch(() => {});
+    return ms;
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+export async function run(): Promise<Record<string, unknown>> {
+  const n = Number(process.env.CHUNKS ?? 32_768);
+  const runs = Number(process.env.RUNS ?? 1);
+  const bytes = n * BLOCK;
+  const chunks = makeChunks(n);
+  const times = { murmur: [] as number[], hypercore: [] as number[], raw: [] as number[] };
+  for (let r = 0; r < runs; r++) {
+    times.raw.push(await rawLibp2p(bytes));
+    times.murmur.push(await murmurPullSync(chunks));
+    times.hypercore.push(await hypercoreReplication(chunks));
+  }
+  const ms = { murmur: median(times.murmur), hypercore: median(times.hypercore), raw: median(times.raw) };
+  const row = (what: string, t: number): Record<string, unknown> => ({
+    what,
+    seconds: +(t / 1000).toFixed(2),
+    mb_per_s: mbps(bytes, t),
+    chunks_per_s: Math.round(n / (t / 1000)),
+  });
+  const rows = [
+    row('murmur pull-sync (2 nodes, LevelDB)', ms.murmur),
+    row('hypercore 11.37.1 replication (TCP)', ms.hypercore),
+    row('raw libp2p stream (Noise+yamux, 64 KiB)', ms.raw),
+  ];
+  return {
+    chunks: n,
+    mib: bytes / 2 ** 20,
+    runs,
+    rows,
+    pullsync_mb_per_s: mbps(bytes, ms.murmur),
+    pullsync_chunks_per_s: Math.round(n / (ms.murmur / 1000)),
+    hypercore_mb_per_s: mbps(bytes, ms.hypercore),
+    raw_libp2p_mb_per_s: mbps(bytes, ms.raw),
+    pullsync_vs_hypercore: +(ms.hypercore / ms.murmur).toFixed(2),
+    pullsync_vs_raw: +(ms.raw / ms.murmur).toFixed(2),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const r = await run();
+  printTable(r.rows as Record<string, unknown>[]);
+  console.log(
+    `\n${r.chunks} chunks (${r.mib} MiB): pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}×`,
+  );
+}
