@@ -13,4 +13,5 @@ export const JOURNALS_CODES = {
   MURMUR_JOURNAL_BAD_SNAPSHOT: 'A snapshot is out of range (beyond the head, or older than the stored one).',
   MURMUR_JOURNAL_SLOW_CONSUMER: 'A live reader fell too far behind and was disconnected.',
   MURMUR_JOURNAL_CLOSED: 'The journals store was closed.',
+  MURMUR_JOURNAL_BAD_KEY: 'The journal writer key file cannot be read or is not a 32-byte Ed25519 seed.',
 } as const satisfies Record<`MURMUR_${string}`, string>;

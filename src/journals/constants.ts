@@ -1,5 +1,17 @@
 /** Name of the streamer stream carrying one journal (stream key = journal id). */
 export const STREAM_NAME = 'journal';
+/** Protocol id of the streamer sessions carrying journals between two nodes. */
+export const JOURNALS_PROTOCOL = '/murmur/journals/1.0.0';
+/** File of the node's journal writer key in the data folder (64 hex digits of an Ed25519 seed, 0600). */
+export const KEY_FILE_NAME = 'journal-key';
+/** Idle time allowed on a journals session stream before it is closed (it is then re-opened). */
+export const SESSION_IDLE_MS = 10 * 60_000;
+/** Delay before re-opening a session to a peer that is still active after its session closed. */
+export const SESSION_REOPEN_MS = 1_000;
+/** Largest JSON body of an append request (a batch) on the local API. */
+export const MAX_API_APPEND_BYTES = 32 * 1024 * 1024;
+/** Largest JSON body of a snapshot request on the local API. */
+export const MAX_API_SNAPSHOT_BYTES = 512 * 1024;
 /** Protocol id of the catalogue exchange (one request, one answer per channel). */
 export const CATALOGUE_PROTOCOL = '/murmur/journal-catalogue/1.0.0';
 

@@ -1,5 +1,5 @@
 /** Journals: signed, hash-chained append-only event streams with snapshots, compaction and sync. */
-export { CATALOGUE_PROTOCOL, STREAM_NAME } from './constants.ts';
+export { CATALOGUE_PROTOCOL, JOURNALS_PROTOCOL, KEY_FILE_NAME, STREAM_NAME } from './constants.ts';
 export type { EventRecord, JournalEvent, Snapshot } from './event.ts';
 export { eventHash } from './event.ts';
 export { formatJournalId, genesisHash, isJournalId, type JournalId, parseJournalId } from './id.ts';
@@ -10,11 +10,16 @@ export {
   jsonPayload,
   parseJsonPayload,
 } from './journals.ts';
+export { journalKeyPath, loadOrCreateJournalKey, parseKeyFile } from './key-file.ts';
 export { generateWriter, type Writer, writerFromSeed } from './keys.ts';
 export type { JournalInfo } from './meta.ts';
 export type { SnapshotPolicy } from './policy.ts';
+export { registerJournalRoutes } from './routes.ts';
+export { JournalsService, type JournalsServiceOptions } from './service.ts';
+export { journalsOptionsFromEnv } from './settings.ts';
 export { JournalStore } from './store.ts';
 export { type CatalogueEntry, requestCatalogue, serveCatalogue } from './sync/catalogue.ts';
 export { JournalConsumer, JournalProvider } from './sync/provider.ts';
 export { type FollowPolicy, JournalSync, type JournalSyncOptions, type PeerHandle } from './sync/sync.ts';
 export type { FirehoseItem, TailItem, TailOptions } from './tail.ts';
+export { type EventView, eventView, type JournalView, type SnapshotView, snapshotView } from './views.ts';

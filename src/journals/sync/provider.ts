@@ -40,24 +40,34 @@ export class JournalProvider implements Provider {
     for (;;) {
       const info = this.#store.info(this.#id);
       if (!info) throw new MurmurError('MURMUR_JOURNAL_NOT_FOUND', `no journal ${this.#id}`);
+      // From before the snapshot's upTo, the snapshot replaces the compacted events. A follower
+      // already past a newer snapshot (live, or resuming after it) gets it pushed along with the next
+      // events (an offer cannot cover no index), so it stores the snapshot and compacts too.
+      let push: Uint8Array | undefined;
       if (info.snapshot > this.#pushed) {
-        // From before upTo: the snapshot replaces the compacted events. Past upTo (a follower that is
-        // already live, or resumes after it): the snapshot is pushed once as an item covering no new
-        // index, so the follower stores it (and compacts) too.
         const snap = await this.#store.snapshotOf(this.#id);
         if (snap && snap.upTo > this.#pushed) {
-          this.#pushed = snap.upTo;
           const bytes = encodeSnapshotItem(snap);
           const hash = sha256(bytes);
           this.#cache.set(toHex(hash), bytes);
-          return { hashes: [hash], to: BigInt(Math.max(snap.upTo, from - 1)) };
+          if (snap.upTo >= from) {
+            this.#pushed = snap.upTo;
+            return { hashes: [hash], to: BigInt(snap.upTo) };
+          }
+          push = hash;
         }
       }
       if (from <= info.head && from >= info.first) {
-        const segs = await this.#store.segments(this.#id, from, MAX_SAFE, limit, this.#maxBytes);
+        const n = push ? Math.max(1, limit - 1) : limit;
+        const segs = await this.#store.segments(this.#id, from, MAX_SAFE, n, this.#maxBytes);
         if (segs.length > 0) {
           for (const s of segs) this.#cache.set(toHex(s.hash), encodeSegmentItem(s.records));
-          return { hashes: segs.map((s) => s.hash), to: BigInt(segs.at(-1)!.last) };
+          const hashes = segs.map((s) => s.hash);
+          if (push) {
+            this.#pushed = info.snapshot;
+            hashes.unshift(push);
+          }
+          return { hashes, to: BigInt(segs.at(-1)!.last) };
         }
       }
       const now = this.#store.info(this.#id);
