@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ApiClient } from '../../src/api/index.ts';
+import { type Daemon, murmur, startDaemon } from '../cli/helpers.ts';
+
+const daemons: Daemon[] = [];
+const dirs: string[] = [];
+after(async () => {
+  for (const d of daemons) {
+    if (d.child.exitCode === null) {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  }
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'murmur-tree-cli-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Retries a command until `ok` holds for its result (replication is asynchronous). */
+async function eventually(
+  args: string[],
+  ok: (r: { code: number; stdout: string; stderr: string }) => boolean,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const r = await murmur(args);
+    if (ok(r)) return r;
+    if (Date.now() > end) throw new Error(`murmur ${args.join(' ')} never satisfied: ${JSON.stringify(r)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, grant, refused write, revoke', async () => {
+  const [da, db, work] = [await tmp(), await tmp(), await tmp()];
+  const a = await startDaemon(da);
+  daemons.push(a);
+  const b = await startDaemon(db);
+  daemons.push(b);
+  const status = await (await ApiClient.fromDataDir(da)).status();
+  const addrA = status.addresses.find((x) => x.includes('/ip4/127.0.0.1/'))!;
+  assert.equal((await murmur(['connect', addrA, '--data', db])).code, 0);
+
+  // a newcomer writes at once to the node's own tree; the node key file is 0600
+  const ls = await murmur(['tree', 'ls', '--json', '--data', da]);
+  assert.equal(ls.code, 0, ls.stderr);
+  const root = (JSON.parse(ls.stdout) as { nodeKey: string; default: string }).nodeKey;
+  assert.equal(((await stat(join(da, 'tree-key.json'))).mode & 0o777).toString(8), '600');
+  const put = await murmur(['kv', 'put', '/hello', 'world', '--data', da]);
+  assert.equal(put.code, 0, put.stderr);
+  assert.equal((await murmur(['kv', 'get', '/hello', '--data', da])).stdout, 'world\n');
+  assert.equal((await murmur(['kv', 'put', '/cfg', '{"a":1}', '--json-value', '--data', da])).code, 0);
+
+  // the other node joins A's tree as its default and reads A's writes
+  assert.equal((await murmur(['tree', 'use', root, '--data', db])).code, 0);
+  await eventually(['kv', 'get', '/hello', '--data', db], (r) => r.stdout === 'world\n');
+  const list = await eventually(['kv', 'list', '--data', db], (r) => r.stdout.includes('/cfg'));
+  assert.match(list.stdout, /\/cfg = \{"a":1\}/);
+
+  // a fresh key gets a grant under /w/**
+  const keyFile = join(work, 'writer.json');
+  const kg = await murmur(['keygen', '-o', keyFile]);
+  assert.equal(kg.code, 0, kg.stderr);
+  const pub = kg.stdout.trim();
+  assert.match(pub, /^[0-9a-f]{64}$/);
+  const g = await murmur(['grant', '--to', pub, '--pattern', '/w/**', '--data', da]);
+  assert.equal(g.code, 0, g.stderr);
+  const grantId = g.stdout.trim();
+  await eventually(['grants', '--json', '--data', db], (r) => r.stdout.includes(grantId));
+  const w = await murmur(['kv', 'put', '/w/x', 'by writer', '--key', keyFile, '--data', db]);
+  assert.equal(w.code, 0, w.stderr);
+  const refused = await murmur(['kv', 'put', '/elsewhere', 'no', '--key', keyFile, '--data', db]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /MURMUR_TREE_NO_GRANT/);
+  await eventually(['kv', 'get', '/w/x', '--tree', root, '--data', da], (r) => r.stdout === 'by writer\n');
+
+  // revoking removes the writer's entry on both nodes
+  const rv = await murmur(['revoke', grantId, '--data', da]);
+  assert.equal(rv.code, 0, rv.stderr);
+  await eventually(['kv', 'get', '/w/x', '--data', db], (r) => r.stderr.includes('MURMUR_TREE_NOT_FOUND'));
+  const gl = await murmur(['grants', '--json', '--data', da]);
+  assert.equal((JSON.parse(gl.stdout) as { revoked: boolean }[])[0]?.revoked, true);
+  const again = await murmur(['kv', 'put', '/w/y', 'late', '--key', keyFile, '--data', db]);
+  assert.match(again.stderr, /MURMUR_TREE_GRANT_REVOKED/);
+});
