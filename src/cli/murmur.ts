@@ -4,6 +4,7 @@ import { registerDashboard } from './murmur/dashboard.ts';
 import { registerDemo } from './murmur/demo.ts';
 import { registerFiles } from './murmur/files.ts';
 import { registerId } from './murmur/id.ts';
+import { registerJournal } from './murmur/journal.ts';
 import { registerPeers } from './murmur/peers.ts';
 import { registerStart } from './murmur/start.ts';
 import { registerStatus } from './murmur/status.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerDemo(program);
   registerFiles(program);
+  registerJournal(program);
   registerTree(program);
   return program;
 }

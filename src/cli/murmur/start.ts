@@ -5,6 +5,8 @@ import { ChunksService } from '../../chunks/service.ts';
 import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
 import { Daemon } from '../../daemon/index.ts';
+import { JournalsService } from '../../journals/service.ts';
+import { journalsOptionsFromEnv } from '../../journals/settings.ts';
 import { TreeService } from '../../tree/service.ts';
 import { action } from './common.ts';
 import { dashboardLink } from './dashboard.ts';
@@ -20,6 +22,7 @@ interface StartFlags {
   logLevel?: string;
   encryption?: string;
   pretty?: boolean;
+  journalKey?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -47,6 +50,10 @@ export function registerStart(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error, silent (default info)')
     .option('--encryption <kind>', 'noise or tls (default noise)')
     .option('--no-pretty', 'JSON log lines even on a terminal')
+    .option(
+      '--journal-key <file>',
+      'journal writer key (64 hex digits; default <data>/journal-key, env MURMUR_JOURNAL_KEY)',
+    )
     .action(action(async (flags: StartFlags) => runStart(flags)));
 }
 
@@ -69,7 +76,15 @@ async function runStart(flags: StartFlags): Promise<void> {
   const daemon = new Daemon({
     config,
     logger: log,
-    services: [new ChunksService(), new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') })],
+    services: [
+      new ChunksService(),
+      new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') }),
+      new JournalsService({
+        dataDir: config.dataDir,
+        ...journalsOptionsFromEnv(process.env),
+        ...(flags.journalKey === undefined ? {} : { keyFile: flags.journalKey }),
+      }),
+    ],
   });
 
   let stopping = false;
