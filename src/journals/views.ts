@@ -32,6 +32,8 @@ export interface JournalView {
   to: number;
   /** upTo of the stored snapshot (0: none). */
   snapshot: number;
+  /** Hash of the head event (hex): two nodes with the same to and hash hold the same journal. */
+  hash: string;
   own: boolean;
 }
 
@@ -60,5 +62,14 @@ export function snapshotView(s: Snapshot): SnapshotView {
 }
 
 export function journalView(i: JournalInfo, own: boolean): JournalView {
-  return { id: i.id, writer: i.writer, name: i.name, from: i.first, to: i.head, snapshot: i.snapshot, own };
+  return {
+    id: i.id,
+    writer: i.writer,
+    name: i.name,
+    from: i.first,
+    to: i.head,
+    snapshot: i.snapshot,
+    hash: toHex(i.headHash),
+    own,
+  };
 }
