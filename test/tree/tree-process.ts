@@ -3,7 +3,8 @@
  * MURMUR_BOOTSTRAP (comma-separated), TREE_ROOT (key JSON of the tree's root), TREE_SEED (records
  * to write at start, in batches), TREE_WRITE_MS (write /own/<n> every so often and print
  * {"acked": key} once each put resolved), TREE_EXPECT (file of keys, one a line: print how many are
- * missing at start). Prints {"ready", peerId, addresses} then {"count","hash"} every 100 ms.
+ * missing at start), TREE_WRITE_COUNT (stop after so many writes; SIGUSR2 allows as many more), TREE_PREFIX (key prefix),
+ * MURMUR_LISTEN, MURMUR_IFACE. Prints {"ready", peerId, addresses} then {"count","hash"} every 100 ms.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ const svc = new TreeService({
 });
 const node = await createNode({
   dataDir,
-  listen: ['/ip4/127.0.0.1/tcp/0'],
+  listen: (env.MURMUR_LISTEN ?? '/ip4/127.0.0.1/tcp/0').split(','),
+  ...(env.MURMUR_IFACE ? { iface: env.MURMUR_IFACE } : {}),
   bootstrap: (env.MURMUR_BOOTSTRAP ?? '').split(',').filter((s) => s !== ''),
   services: [svc],
   peerBook: { backoffMs: [200, 400, 800, 1000], idleMs: 500, heartbeatCheckMs: 100, pongTimeoutMs: 500 },
@@ -41,6 +43,12 @@ if (env.TREE_EXPECT) {
   out({ expected: keys.length, missing: keys.filter((k) => tree.get(k) === undefined).length });
 }
 const seed = Number(env.TREE_SEED ?? 0);
+const prefix = env.TREE_PREFIX ?? '';
+let maxWrites = Number(env.TREE_WRITE_COUNT ?? Number.POSITIVE_INFINITY);
+// SIGUSR2: another round of TREE_WRITE_COUNT writes
+process.on('SIGUSR2', () => {
+  maxWrites += Number(env.TREE_WRITE_COUNT ?? 0);
+});
 const clock = new HlcClock();
 const value = new Uint8Array(512).fill(7);
 for (let i = 0; i < seed; i += 1000) {
@@ -49,7 +57,7 @@ for (let i = 0; i < seed; i += 1000) {
     entries.push(
       makeEntry(root, {
         tree: root.publicKey,
-        key: `/seed/${j}`,
+        key: `${prefix}/seed/${j}`,
         value,
         timestamp: clock.tick(),
         grants: [],
@@ -65,7 +73,8 @@ const status = setInterval(
 let n = 0;
 const writer = env.TREE_WRITE_MS
   ? setInterval(() => {
-      const key = `/own/${process.pid}/${n++}`;
+      if (n >= maxWrites) return;
+      const key = `${prefix}/own/${process.pid}/${n++}`;
       const t = svc.treeWith(rootHex, root);
       t.then((c) => c.put(key, new Uint8Array(16)).finally(() => c.close()))
         .then(() => out({ acked: key }))
