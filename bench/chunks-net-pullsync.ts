@@ -31,6 +31,22 @@ import {
 
 const BLOCK = 4096;
 
+/** Wall and CPU milliseconds (user + system, this process: both ends) of one measured run. */
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Starts a measurement; the returned function ends it. */
+function startTiming(): () => Timing {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+  };
+}
+
 function makeChunks(n: number): Chunk[] {
   const chunks: Chunk[] = [];
   const pool = randomBytes(BLOCK * 256);
@@ -46,7 +62,7 @@ function makeChunks(n: number): Chunk[] {
 }
 
 /** murmur: chunks stored on A; B connects; time until B holds all of them (puller, every bin). */
-async function murmurPullSync(chunks: Chunk[]): Promise<number> {
+async function murmurPullSync(chunks: Chunk[]): Promise<Timing> {
   let a: BenchNode | undefined;
   let b: BenchNode | undefined;
   try {
@@ -56,10 +72,10 @@ async function murmurPullSync(chunks: Chunk[]): Promise<number> {
     }
     b = await startBenchNode('ps-down');
     const down = b.chunks;
-    const t0 = performance.now();
+    const end = startTiming();
     await b.node.connect(loopbackAddr(a.node));
     await waitFor(() => storedCount(down) >= chunks.length, 600_000, 'pull-sync to finish');
-    return performance.now() - t0;
+    return end();
   } finally {
     if (b) await stopBenchNode(b);
     if (a) await stopBenchNode(a);
@@ -78,7 +94,7 @@ interface HypercoreLike {
 type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
 
 /** Hypercore: writer appends the blocks; a reader core with its key downloads them over TCP. */
-async function hypercoreReplication(chunks: Chunk[]): Promise<number> {
+async function hypercoreReplication(chunks: Chunk[]): Promise<Timing> {
   const Hypercore = ((await import('hypercore' as string)) as { default: HypercoreCtor }).default;
   const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-hc-'));
   const writer = new Hypercore(join(dir, 'w'));
@@ -94,13 +110,13 @@ async function hypercoreReplication(chunks: Chunk[]): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   try {
-    const t0 = performance.now();
+    const end = startTiming();
     const socket = tcpConnect(port, '127.0.0.1');
     socket.pipe(reader.replicate(true)).pipe(socket);
     await reader.download({ start: 0, end: chunks.length }).done();
-    const ms = performance.now() - t0;
+    const t = end();
     socket.destroy();
-    return ms;
+    return t;
   } finally {
     server.close();
     await reader.close();
@@ -110,7 +126,7 @@ async function hypercoreReplication(chunks: Chunk[]): Promise<number> {
 }
 
 /** Raw libp2p stream, node config (TCP + Noise + yamux): `bytes` in 64 KiB writes, until all read. */
-async function rawLibp2p(bytes: number): Promise<number> {
+async function rawLibp2p(bytes: number): Promise<Timing> {
   const PROTO = '/murmur-bench/raw/1.0.0';
   const opts = { listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger };
   const a = await startHost({ ...opts, privateKey: await generateKeyPair('Ed25519') });
@@ -129,16 +145,16 @@ async function rawLibp2p(bytes: number): Promise<number> {
     });
     const addr = b.getMultiaddrs().find((m) => m.toString().includes('127.0.0.1'));
     if (addr === undefined) throw new Error('no loopback address');
-    const t0 = performance.now();
+    const end = startTiming();
     const stream = await a.dialProtocol(multiaddr(addr.toString()), PROTO);
     const block = new Uint8Array(randomBytes(64 * 1024));
     for (let sent = 0; sent < bytes; sent += block.byteLength) {
       if (!stream.send(block.subarray(0, Math.min(block.byteLength, bytes - sent)))) await stream.onDrain();
     }
     await done;
-    const ms = performance.now() - t0;
+    const t = end();
     await stream.close().catch(() => {});
-    return ms;
+    return t;
   } finally {
     await a.stop();
     await b.stop();
@@ -155,23 +171,34 @@ export async function run(): Promise<Record<string, unknown>> {
   const runs = Number(process.env.RUNS ?? 1);
   const bytes = n * BLOCK;
   const chunks = makeChunks(n);
-  const times = { murmur: [] as number[], hypercore: [] as number[], raw: [] as number[] };
+  const times = { murmur: [] as Timing[], hypercore: [] as Timing[], raw: [] as Timing[] };
   for (let r = 0; r < runs; r++) {
     times.raw.push(await rawLibp2p(bytes));
     times.murmur.push(await murmurPullSync(chunks));
     times.hypercore.push(await hypercoreReplication(chunks));
   }
-  const ms = { murmur: median(times.murmur), hypercore: median(times.hypercore), raw: median(times.raw) };
-  const row = (what: string, t: number): Record<string, unknown> => ({
+  const pick = (ts: Timing[]): Timing => ({
+    ms: median(ts.map((t) => t.ms)),
+    cpuMs: median(ts.map((t) => t.cpuMs)),
+  });
+  const ms = { murmur: pick(times.murmur).ms, hypercore: pick(times.hypercore).ms, raw: pick(times.raw).ms };
+  const cpu = {
+    murmur: pick(times.murmur).cpuMs,
+    hypercore: pick(times.hypercore).cpuMs,
+    raw: pick(times.raw).cpuMs,
+  };
+  const row = (what: string, t: number, c: number): Record<string, unknown> => ({
     what,
     seconds: +(t / 1000).toFixed(2),
     mb_per_s: mbps(bytes, t),
     chunks_per_s: Math.round(n / (t / 1000)),
+    cpu_s: +(c / 1000).toFixed(2),
+    mb_per_cpu_s: mbps(bytes, c),
   });
   const rows = [
-    row('murmur pull-sync (2 nodes, LevelDB)', ms.murmur),
-    row('hypercore 11.37.1 replication (TCP)', ms.hypercore),
-    row('raw libp2p stream (Noise+yamux, 64 KiB)', ms.raw),
+    row('murmur pull-sync (2 nodes, LevelDB)', ms.murmur, cpu.murmur),
+    row('hypercore 11.37.1 replication (TCP)', ms.hypercore, cpu.hypercore),
+    row('raw libp2p stream (Noise+yamux, 64 KiB)', ms.raw, cpu.raw),
   ];
   return {
     chunks: n,
@@ -184,6 +211,8 @@ export async function run(): Promise<Record<string, unknown>> {
     raw_libp2p_mb_per_s: mbps(bytes, ms.raw),
     pullsync_vs_hypercore: +(ms.hypercore / ms.murmur).toFixed(2),
     pullsync_vs_raw: +(ms.raw / ms.murmur).toFixed(2),
+    cpu_pullsync_vs_hypercore: +(cpu.hypercore / cpu.murmur).toFixed(2),
+    cpu_pullsync_vs_raw: +(cpu.raw / cpu.murmur).toFixed(2),
   };
 }
 
@@ -191,6 +220,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await run();
   printTable(r.rows as Record<string, unknown>[]);
   console.log(
-    `\n${r.chunks} chunks (${r.mib} MiB): pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}×`,
+    `\n${r.chunks} chunks (${r.mib} MiB): pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}× (per CPU second: ${r.cpu_pullsync_vs_hypercore}× / ${r.cpu_pullsync_vs_raw}×)`,
   );
 }

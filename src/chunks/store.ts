@@ -85,7 +85,12 @@ export class ChunkStore {
   }
 
   async has(address: Uint8Array): Promise<boolean> {
-    return (await this.get(address)) !== undefined;
+    if (address.length !== ADDRESS_SIZE) return false;
+    try {
+      return await this.#chunks.has(hex(address));
+    } catch (err) {
+      throw storageError(err);
+    }
   }
 
   async get(address: Uint8Array): Promise<Uint8Array | undefined> {
@@ -107,12 +112,11 @@ export class ChunkStore {
     }
   }
 
-  /** Which of the addresses are stored (one read each, in parallel). */
+  /** Which of the addresses are stored (one storage call, values not read). */
   async hasMany(addresses: Uint8Array[]): Promise<boolean[]> {
     if (addresses.length === 0) return [];
     try {
-      const vals = await this.#chunks.getMany(addresses.map(hex));
-      return vals.map((v) => v !== undefined);
+      return await this.#chunks.hasMany(addresses.map(hex));
     } catch (err) {
       throw storageError(err);
     }
@@ -144,9 +148,9 @@ export class ChunkStore {
 
   async #putLocked(chunks: Chunk[]): Promise<PutResult[]> {
     const keys = chunks.map((c) => hex(c.address));
-    let existing: (Uint8Array | undefined)[];
+    let existing: boolean[];
     try {
-      existing = keys.length ? await this.#chunks.getMany(keys) : [];
+      existing = keys.length ? await this.#chunks.hasMany(keys) : [];
     } catch (err) {
       throw storageError(err);
     }
@@ -158,7 +162,7 @@ export class ChunkStore {
     for (const [i, c] of chunks.entries()) {
       const bin = this.binOf(c.address);
       const key = keys[i]!;
-      if (existing[i] !== undefined || seen.has(key)) {
+      if (existing[i] === true || seen.has(key)) {
         results.push({ stored: false, bin, binId: 0n });
         continue;
       }

@@ -1,5 +1,6 @@
 import { isMurmurError, MurmurError } from '../errors/index.ts';
-import { FramedStream, type MessageStreamLike } from '../p2p/stream.ts';
+import { encodeFrame, FrameDecoder } from '../p2p/framing.ts';
+import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 
 export interface StreamChannelOptions {
@@ -15,6 +16,13 @@ export interface StreamChannelOptions {
   onViolation?: (kind: 'oversized' | 'undecodable', err: MurmurError) => void;
 }
 
+/**
+ * Frames sent in one turn of the event loop are written to the stream together, up to this many bytes
+ * per write: one Noise message and one yamux frame for many small messages (the byte stream on the wire
+ * is the same as with one write per frame).
+ */
+export const COALESCE_BYTES = 64 * 1024;
+
 /** Maps a framing error to the strike kind the node uses for it, or undefined for other errors. */
 export function violationKind(err: unknown): 'oversized' | 'undecodable' | undefined {
   if (!isMurmurError(err)) return undefined;
@@ -23,29 +31,39 @@ export function violationKind(err: unknown): 'oversized' | 'undecodable' | undef
   return undefined;
 }
 
+type Chunk = Uint8Array | { subarray(): Uint8Array };
+
 /**
  * A FrameChannel over one libp2p stream, with the node's varint length-prefixed framing: whole
  * messages, a byte cap checked before buffering, an idle timeout per read/write, back-pressure on
  * send. Iteration ends when the remote closes its side or the channel is closed locally; a framing
  * violation aborts the stream, is reported through onViolation and thrown from the iterator.
+ *
+ * Hot path: frames sent in the same event-loop turn are coalesced into one stream write (flushed at
+ * COALESCE_BYTES, on setImmediate, or before close); all frames decoded from one incoming chunk are
+ * yielded without further waiting, so timers are armed per transport read, not per message.
  */
 export class StreamChannel implements FrameChannel {
-  readonly #framed: FramedStream;
   readonly #stream: MessageStreamLike;
   readonly #o: StreamChannelOptions;
+  readonly #decoder: FrameDecoder;
+  readonly #iter: AsyncIterator<Chunk>;
+  readonly #inbox: Uint8Array[] = [];
+  #ended = false;
   #closed = false;
   #onClosed: (() => void) | undefined;
   readonly #closedSignal: Promise<null>;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushTimer: NodeJS.Immediate | undefined;
+  #drain: Promise<void> | undefined;
+  #writeError: unknown;
 
   constructor(stream: MessageStreamLike, options: StreamChannelOptions) {
     this.#stream = stream;
     this.#o = options;
-    const framedOpts: ConstructorParameters<typeof FramedStream>[1] = {
-      maxBytes: options.maxBytes,
-      timeoutMs: options.idleTimeoutMs,
-    };
-    if (options.onBytes !== undefined) framedOpts.onBytes = options.onBytes;
-    this.#framed = new FramedStream(stream, framedOpts);
+    this.#decoder = new FrameDecoder(options.maxBytes);
+    this.#iter = stream[Symbol.asyncIterator]();
     this.#closedSignal = new Promise<null>((resolve) => {
       this.#onClosed = () => resolve(null);
     });
@@ -57,24 +75,111 @@ export class StreamChannel implements FrameChannel {
 
   async send(frame: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
+    if (options.signal?.aborted) {
+      this.#abort(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
+      throw new MurmurError('MURMUR_ABORTED', 'operation aborted');
+    }
+    let bytes: Uint8Array;
     try {
-      await this.#framed.write(frame, options.signal === undefined ? {} : { signal: options.signal });
+      bytes = encodeFrame(frame, this.#o.maxBytes);
     } catch (err) {
       this.#markClosed();
-      if (isMurmurError(err) && err.code !== 'MURMUR_STREAM_CLOSED') throw err;
-      throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed while sending', { cause: err });
+      throw err;
+    }
+    if (this.#drain !== undefined) await this.#waitDrain(options.signal);
+    this.#throwIfWriteFailed();
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.byteLength;
+    this.#o.onBytes?.('out', bytes.byteLength);
+    if (this.#pendingBytes >= COALESCE_BYTES) {
+      this.#flush();
+      this.#throwIfWriteFailed();
+    } else {
+      this.#flushTimer ??= setImmediate(() => {
+        this.#flushTimer = undefined;
+        this.#flush();
+      });
     }
     this.#o.onMessage?.('out');
   }
 
+  /** Writes the coalesced frames to the stream; back-pressure is awaited by the next send. */
+  #flush(): void {
+    if (this.#flushTimer !== undefined) {
+      clearImmediate(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    if (this.#pending.length === 0 || this.#writeError !== undefined) return;
+    const parts = this.#pending;
+    const data = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts, this.#pendingBytes));
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    try {
+      if (!this.#stream.send(data) && this.#drain === undefined) {
+        this.#drain = this.#stream.onDrain().then(
+          () => {
+            this.#drain = undefined;
+          },
+          (err: unknown) => {
+            this.#drain = undefined;
+            this.#writeError ??= err;
+          },
+        );
+      }
+    } catch (err) {
+      this.#writeError ??= err;
+    }
+  }
+
+  #throwIfWriteFailed(): void {
+    if (this.#writeError === undefined) return;
+    this.#markClosed();
+    throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed while sending', {
+      cause: this.#writeError,
+    });
+  }
+
+  async #waitDrain(signal: AbortSignal | undefined): Promise<void> {
+    const ms = this.#o.idleTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new MurmurError('MURMUR_TIMEOUT', `write not drained in ${ms} ms`)),
+        ms,
+      );
+      onAbort = () => reject(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#drain, stop]);
+    } catch (err) {
+      this.#abort(err as Error);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   close(err?: Error): void {
     if (this.#closed) return;
-    this.#markClosed();
     if (err !== undefined) {
-      this.#stream.abort(err);
+      this.#abort(err);
       return;
     }
+    this.#flush();
+    this.#markClosed();
     this.#stream.close().catch((e: unknown) => this.#stream.abort(e as Error));
+  }
+
+  #abort(err: Error): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#markClosed();
+    this.#stream.abort(err);
   }
 
   #markClosed(): void {
@@ -82,33 +187,68 @@ export class StreamChannel implements FrameChannel {
     this.#onClosed?.();
   }
 
+  /** The next transport chunk (null when closed locally meanwhile), bounded by the idle timeout. */
+  async #nextChunk(): Promise<IteratorResult<Chunk> | null> {
+    const ms = this.#o.idleTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([this.#iter.next(), this.#closedSignal, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       if (this.#closed) return;
-      let msg: Uint8Array | null;
-      try {
-        msg = await Promise.race([this.#framed.read(), this.#closedSignal]);
-      } catch (err) {
-        const wasClosed = this.#closed;
-        this.#markClosed();
-        const kind = violationKind(err);
-        if (kind !== undefined) {
-          this.#o.onViolation?.(kind, err as MurmurError);
-          throw err;
-        }
-        if (wasClosed) return;
-        if (isMurmurError(err) && err.code === 'MURMUR_TIMEOUT') throw err;
-        throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed', { cause: err });
+      const next = this.#inbox.shift();
+      if (next !== undefined) {
+        this.#o.onMessage?.('in');
+        yield next;
+        continue;
       }
-      if (msg === null) {
-        if (!this.#closed) {
-          // the remote ended its side: finish ours too
-          this.close();
+      if (this.#ended) {
+        if (this.#decoder.buffered > 0) {
+          this.#markClosed();
+          throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed', {
+            cause: new MurmurError('MURMUR_STREAM_CLOSED', 'stream ended inside a message'),
+          });
         }
+        // the remote ended its side: finish ours too
+        this.close();
         return;
       }
-      this.#o.onMessage?.('in');
-      yield msg;
+      let r: IteratorResult<Chunk> | null;
+      try {
+        r = await this.#nextChunk();
+      } catch (err) {
+        const wasClosed = this.#closed;
+        if (isMurmurError(err) && err.code === 'MURMUR_TIMEOUT') {
+          this.#abort(err);
+          throw err;
+        }
+        this.#markClosed();
+        if (wasClosed) return;
+        throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed', { cause: err });
+      }
+      if (r === null) return;
+      if (r.done === true) {
+        this.#ended = true;
+        continue;
+      }
+      const bytes = r.value instanceof Uint8Array ? r.value : r.value.subarray();
+      this.#o.onBytes?.('in', bytes.byteLength);
+      try {
+        for (const m of this.#decoder.push(bytes)) this.#inbox.push(m);
+      } catch (err) {
+        this.#abort(err as Error);
+        const kind = violationKind(err);
+        if (kind !== undefined) this.#o.onViolation?.(kind, err as MurmurError);
+        throw err;
+      }
     }
   }
 }

@@ -21,4 +21,4 @@ export const CLOSE_TIMEOUT_MS = 10_000;
 /** Backoff after a failed interval sync before trying the peer again (ms). */
 export const RETRY_BACKOFF_MS = [100, 500, 2_000, 5_000, 15_000] as const;
 /** Chunks the upstream reads from storage in one call while delivering a page. */
-export const DELIVERY_READ_BATCH = 32;
+export const DELIVERY_READ_BATCH = 128;
