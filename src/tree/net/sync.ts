@@ -86,7 +86,7 @@ export async function initiateSync(ch: FrameChannel, tree: Tree, hooks: SyncHook
       return res;
     }
     await reconcileLoop(frames, rec, first, hooks, true);
-    await transfer(frames, tree, rec, hooks);
+    await transfer(frames, tree, rec, hooks, true);
     return res;
   } finally {
     tree.subscriptions.setDirty(false);
@@ -116,7 +116,7 @@ export async function respondSync(
   try {
     const rec = new Reconciler(tree.state.idSet());
     await reconcileLoop(frames, rec, { type: SYNC_RECON, message: open.message }, hooks, false);
-    await transfer(frames, tree, rec, hooks);
+    await transfer(frames, tree, rec, hooks, false);
     return res;
   } finally {
     tree.subscriptions.setDirty(false);
@@ -146,8 +146,19 @@ async function reconcileLoop(
   }
 }
 
-/** Sends my records the peer lacks while ingesting theirs; both sides end with END. */
-async function transfer(frames: Frames, tree: Tree, rec: Reconciler, hooks: SyncHooks): Promise<void> {
+/**
+ * Sends my records the peer lacks and ingests theirs; each side ends its bundles with END. The
+ * initiator sends and receives at once; the responder first ingests everything the initiator sent,
+ * then sends its own: so the responder's END also acknowledges that the initiator's records are
+ * stored, and a finished initiateSync means both sides hold the union.
+ */
+async function transfer(
+  frames: Frames,
+  tree: Tree,
+  rec: Reconciler,
+  hooks: SyncHooks,
+  initiator: boolean,
+): Promise<void> {
   const send = async (): Promise<void> => {
     for (const bundle of bundlesFor(tree, rec.have.map(toHex))) {
       frames.res.recordsSent += bundle.entries.length + bundle.grants.length + bundle.revocations.length;
@@ -169,7 +180,11 @@ async function transfer(frames: Frames, tree: Tree, rec: Reconciler, hooks: Sync
       }
     }
   };
-  await Promise.all([send(), receive()]);
+  if (initiator) await Promise.all([send(), receive()]);
+  else {
+    await receive();
+    await send();
+  }
 }
 
 /** Splits records into bundles of about BUNDLE_TARGET_BYTES, each with the grants its entries need. */
