@@ -126,20 +126,33 @@ export class JournalConsumer implements Consumer {
     this.#onEnded?.(err);
   }
 
+  /** Items decoded and queued for the store but not applied yet (bytes), and the apply chain. */
+  #queuedBytes = 0;
+  #chain: Promise<void> = Promise.resolve();
+
+  /**
+   * Answering the next offer only once the queue is below one batch keeps the transfer of batch n+1
+   * overlapped with the verification and storage of batch n, with at most about two batches buffered.
+   */
   async need(hashes: Uint8Array[]): Promise<boolean[]> {
+    while (this.#queuedBytes > MAX_BATCH_BYTES && !this.dead) await this.#chain;
     return hashes.map(() => !this.dead);
   }
 
+  /**
+   * Decodes and checks the offered hash at once, then queues the store's verification and append
+   * (serial, in delivery order). A fault found later kills the consumer and drops what is queued.
+   */
   async deliver(hash: Uint8Array, data: Uint8Array): Promise<boolean> {
     if (this.dead) return false;
+    let apply: () => Promise<number>;
     try {
       const item = decodeItem(data);
-      let n: number;
       if (item.type === 'segment') {
         if (!bytesEqual(hash, item.events.at(-1)!.hash)) {
           throw new MurmurError('MURMUR_JOURNAL_FORGED', 'delivered segment does not match the offered hash');
         }
-        n = await this.#store.applySegment(this.#id, item.events);
+        apply = () => this.#store.applySegment(this.#id, item.events);
       } else {
         if (!bytesEqual(hash, sha256(data))) {
           throw new MurmurError(
@@ -147,15 +160,37 @@ export class JournalConsumer implements Consumer {
             'delivered snapshot does not match the offered hash',
           );
         }
-        n = (await this.#store.applySnapshot(this.#id, item.snapshot)) ? 1 : 0;
+        apply = async () => ((await this.#store.applySnapshot(this.#id, item.snapshot)) ? 1 : 0);
       }
-      this.accepted += n;
-      this.#onProgress(n);
-      return true;
     } catch (err) {
-      this.dead = true;
-      this.#onFault(err);
+      this.#kill(err);
       return false;
     }
+    const size = data.length;
+    this.#queuedBytes += size;
+    this.#chain = this.#chain.then(async () => {
+      try {
+        if (this.dead) return;
+        const n = await apply();
+        this.accepted += n;
+        this.#onProgress(n);
+      } catch (err) {
+        this.#kill(err);
+      } finally {
+        this.#queuedBytes -= size;
+      }
+    });
+    return true;
+  }
+
+  /** Resolves once every queued item has been applied (or dropped). */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  #kill(err: unknown): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.#onFault(err);
   }
 }
