@@ -132,6 +132,7 @@ export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
 
   api.route('GET', '/v1/trees', () => ({
     default: svc.defaultTree,
+    status: svc.status(),
     nodeKey: svc.publicKey,
     trees: svc.trees().map((root) => {
       const t = svc.tree(root);

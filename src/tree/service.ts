@@ -168,6 +168,16 @@ export class TreeService implements NodeService {
     registerTreeRoutes(api, this);
   }
 
+  /** Counters for the API and benchmarks. */
+  status(): Record<string, unknown> {
+    return {
+      ...this.stats,
+      push: { ...(this.#pusher?.stats ?? {}) },
+      announce: { ...(this.#announcer?.stats ?? {}) },
+      store: { ...(this.#store?.counters ?? {}) },
+    };
+  }
+
   /** Held trees (root hex). */
   trees(): string[] {
     return [...this.#trees.keys()];
