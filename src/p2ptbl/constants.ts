@@ -32,3 +32,24 @@ export const LOCK_TIMEOUT_MS = 30_000;
 
 /** Poll interval of the lock-file fallback (used only where flock(1) is missing). */
 export const LOCK_POLL_MS = 15;
+
+/** First line of the hot-rows sidecar `T.hot` (./hot.ts); a file without it is ignored. */
+export const HOT_HEADER = 'p2ptbl-hot 1';
+
+/** A sidecar larger than this is ignored (nothing hot). */
+export const MAX_HOT_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Cap on the sends a hot row is given. */
+export const MAX_HOT_SENDS = 1000;
+
+/**
+ * Default K: a row changed locally (update, del, filter) goes first in its next K gossips. Chosen by
+ * bench/p2ptbl-convergence.ts (docs/P2PTBL.md). Env `P2PTBL_HOT_SENDS` overrides in the commands.
+ */
+export const DEFAULT_HOT_SENDS = 3;
+
+/**
+ * Default K for a row changed by a merge (gossip received or `merge`). A row learnt from a broadcast
+ * was already heard by the whole link once, so it gets one send less than a local change.
+ */
+export const DEFAULT_MERGE_HOT_SENDS = 2;

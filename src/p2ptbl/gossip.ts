@@ -45,27 +45,37 @@ export interface GossipSelection {
   readonly rows: readonly Row[];
   /** Rows passed over because even alone they do not fit the budget. */
   readonly oversized: number;
+  /** Those rows. */
+  readonly oversizedRows: readonly Row[];
 }
 
 export interface SelectOptions {
   /** Uniform integer in [0, n); default crypto.randomInt. */
   randomInt?: (n: number) => number;
+  /**
+   * Rows to send before the shuffled ones, in this order (hot rows, ./hot.ts); they must not also be
+   * in `rows`. Default none: the original uniform selection.
+   */
+  first?: readonly Row[];
 }
 
 /**
- * Shuffles the rows and returns the largest prefix whose gzip fits in `budget` bytes (exponential then
- * binary search on the row count). Rows that cannot fit even alone are skipped. `undefined` for an
- * empty table; MURMUR_P2PTBL_NO_ROW_FITS when no single row fits.
+ * Puts `opts.first` in front of a shuffle of `rows` and returns the largest prefix whose gzip fits in
+ * `budget` bytes (exponential then binary search on the row count). Rows that cannot fit even alone
+ * are skipped. `undefined` for an empty table; MURMUR_P2PTBL_NO_ROW_FITS when no single row fits.
  */
 export function selectGossip(
   rows: readonly Row[],
   budget: number,
   opts: SelectOptions = {},
 ): GossipSelection | undefined {
-  if (rows.length === 0) return undefined;
+  const first = opts.first ?? [];
+  const total = first.length + rows.length;
+  if (total === 0) return undefined;
   const rand = opts.randomInt ?? ((n: number) => randomInt(n));
-  const pool = rows.slice();
-  let shuffled = 0; // pool[0, shuffled) is a uniform random sample, in random order
+  const pool = first.length === 0 ? rows.slice() : [...first, ...rows];
+  let fixed = first.length; // pool[0, fixed) keeps its order
+  let shuffled = fixed; // pool[fixed, shuffled) is a uniform random sample of the rest, in random order
   const take = (n: number): Row[] => {
     while (shuffled < n) {
       const j = shuffled + rand(pool.length - shuffled);
@@ -80,16 +90,16 @@ export function selectGossip(
     const z = gzipRows(take(n));
     return z.length <= budget ? z : undefined;
   };
-  let oversized = 0;
+  const oversizedRows: Row[] = [];
   let best = fits(1);
   while (best === undefined) {
-    // The first row does not fit alone: drop it and try the next random one.
-    pool.splice(0, 1);
-    shuffled = 0;
-    oversized++;
+    // The first row does not fit alone: drop it and try the next one.
+    oversizedRows.push(pool.splice(0, 1)[0] as Row);
+    if (fixed > 0) fixed--;
+    shuffled = Math.max(fixed, shuffled - 1);
     if (pool.length === 0) {
       throw new MurmurError('MURMUR_P2PTBL_NO_ROW_FITS', `no row of the table fits in ${budget} gzip bytes`, {
-        details: { budget, rows: rows.length },
+        details: { budget, rows: total },
       });
     }
     best = fits(1);
@@ -114,7 +124,7 @@ export function selectGossip(
     }
   }
   // `best` is always the gzip of the prefix of `lo` rows: it is updated exactly when `lo` is.
-  return { payload: best, rows: take(lo), oversized };
+  return { payload: best, rows: take(lo), oversized: oversizedRows.length, oversizedRows };
 }
 
 export interface DecodeOptions {

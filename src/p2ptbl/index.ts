@@ -10,6 +10,19 @@ export {
   type SelectOptions,
   selectGossip,
 } from './gossip.ts';
+export {
+  changedKeys,
+  coolSent,
+  formatHot,
+  type HotSplit,
+  type HotState,
+  hotPath,
+  markHot,
+  parseHot,
+  readHot,
+  splitHot,
+  writeHot,
+} from './hot.ts';
 export { type LockOptions, lockTable, type ReleaseLock } from './lock.ts';
 export {
   binaryToText,
@@ -30,5 +43,12 @@ export {
   textToBinary,
 } from './rows.ts';
 export { readTableFile, writeTableFile } from './store.ts';
-export { type FilterStats, type MergeStats, type OpOptions, Table, type TableOptions } from './table.ts';
+export {
+  type FilterStats,
+  type GossipOptions,
+  type MergeStats,
+  type OpOptions,
+  Table,
+  type TableOptions,
+} from './table.ts';
 export { nextVersion } from './version.ts';

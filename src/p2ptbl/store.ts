@@ -138,6 +138,28 @@ export async function writeTableFile(path: string, rows: readonly Row[]): Promis
 export interface TransactOptions extends LockOptions {
   /** Create the table (and its folder) when missing instead of failing with MURMUR_P2PTBL_NO_TABLE. */
   create?: boolean;
+  /**
+   * Runs after a change was written (still under the lock) with the rows before and after, e.g. to
+   * update the hot-rows sidecar. Not run when the change left the file untouched.
+   */
+  afterWrite?: (before: readonly Row[], after: readonly Row[]) => Promise<void>;
+}
+
+/** Runs `fn` under the table's exclusive lock (after removing a killed writer's temp files). */
+export async function withTableLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  opts: LockOptions = {},
+): Promise<T> {
+  throwIfAborted(opts.signal);
+  if (!(await tableExists(path))) await readBinaryFile(path); // throws MURMUR_P2PTBL_NO_TABLE
+  const release = await lockTable(path, opts);
+  try {
+    await removeStaleTemps(path);
+    return await fn();
+  } finally {
+    await release();
+  }
 }
 
 /**
@@ -158,7 +180,10 @@ export async function transact<T>(
     const current = await readTableFile(path);
     throwIfAborted(opts.signal);
     const { rows, result } = await change(current);
-    if (rows !== undefined) await writeTableFile(path, rows);
+    if (rows !== undefined) {
+      await writeTableFile(path, rows);
+      await opts.afterWrite?.(current.rows, rows);
+    }
     return result;
   } finally {
     await release();

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
+import { DEFAULT_HOT_SENDS, DEFAULT_MERGE_HOT_SENDS } from './constants.ts';
 import {
   type DecodeOptions,
   decodeGossip,
@@ -14,6 +15,7 @@ import {
   payloadBudget,
   selectGossip,
 } from './gossip.ts';
+import { changedKeys, coolSent, type HotState, markHot, readHot, splitHot, writeHot } from './hot.ts';
 import {
   assertKey,
   assertValue,
@@ -24,13 +26,28 @@ import {
   putRow,
   type Row,
 } from './rows.ts';
-import { createTableFile, readBinaryFile, readTableFile, transact } from './store.ts';
+import { createTableFile, readBinaryFile, readTableFile, transact, withTableLock } from './store.ts';
 import { nextVersion } from './version.ts';
 
 export interface TableOptions {
   /** How long writers wait for the lock (default LOCK_TIMEOUT_MS). */
   lockTimeoutMs?: number;
   logger?: Logger;
+  /** K: a row changed by update, del or filter goes first in its next K gossips (0: never hot). */
+  hotSends?: number;
+  /** K for a row a merge (received gossip, mergeFile) changed (0: never hot). */
+  mergeHotSends?: number;
+  /** Gossip the original way (uniform random subset, hot rows ignored and never cooled). */
+  uniform?: boolean;
+}
+
+export interface GossipOptions extends OpOptions {
+  /** Bytes the transport adds (HBBP encryption envelope): the budget shrinks by that much. */
+  overhead?: number;
+  /** Override the table's `uniform` option for this gossip. */
+  uniform?: boolean;
+  /** Uniform integer in [0, n) (tests); default crypto.randomInt. */
+  randomInt?: (n: number) => number;
 }
 
 export interface OpOptions {
@@ -56,10 +73,16 @@ export class Table {
   readonly path: string;
   readonly #lockTimeoutMs: number | undefined;
   readonly #log: Logger;
+  readonly #hotSends: number;
+  readonly #mergeHotSends: number;
+  readonly #uniform: boolean;
 
   constructor(path: string, opts: TableOptions = {}) {
     this.path = path;
     this.#lockTimeoutMs = opts.lockTimeoutMs;
+    this.#hotSends = opts.hotSends ?? DEFAULT_HOT_SENDS;
+    this.#mergeHotSends = opts.mergeHotSends ?? DEFAULT_MERGE_HOT_SENDS;
+    this.#uniform = opts.uniform ?? false;
     this.#log = (opts.logger ?? silentLogger).child({ table: path });
   }
 
@@ -126,6 +149,7 @@ export class Table {
         return changed > 0 ? { rows: merged, result } : { result };
       },
       opts.create,
+      this.#mergeHotSends,
     );
   }
 
@@ -142,13 +166,34 @@ export class Table {
     return stats;
   }
 
-  /** Picks the rows and payload of one gossip datagram of at most `size` bytes (undefined if empty). */
-  async gossip(
-    size: number,
-    opts: OpOptions & { overhead?: number } = {},
-  ): Promise<GossipSelection | undefined> {
+  /**
+   * Picks the rows and payload of one gossip datagram of at most `size` bytes (undefined if empty):
+   * hot rows first (most sends left first, shuffled among equals), then a uniform shuffle of the
+   * rest, the largest prefix whose gzip fits. The hot rows sent lose one send (sidecar rewritten
+   * under the lock). With nothing hot, or `uniform`, no lock is taken and nothing is written.
+   */
+  async gossip(size: number, opts: GossipOptions = {}): Promise<GossipSelection | undefined> {
     const budget = payloadBudget(size, this.gossipKey, opts.overhead);
-    return selectGossip((await this.read(opts)).rows, budget);
+    const rand = opts.randomInt ? { randomInt: opts.randomInt } : {};
+    const table = await this.read(opts);
+    if (opts.uniform ?? this.#uniform) return selectGossip(table.rows, budget, rand);
+    const peek = await readHot(this.path);
+    if (!table.rows.some((r) => peek.has(r.key))) return selectGossip(table.rows, budget, rand);
+    return withTableLock(
+      this.path,
+      async () => {
+        const { rows } = await this.read(opts);
+        const state = await readHot(this.path);
+        const { hot, rest } = splitHot(rows, state, opts.randomInt);
+        const live: HotState = new Map();
+        for (const r of hot) live.set(r.key, state.get(r.key) ?? 0);
+        const selection = selectGossip(rest, budget, { ...rand, first: hot });
+        if (selection !== undefined) coolSent(live, selection.rows, selection.oversizedRows);
+        if (!(await writeHot(this.path, live))) this.#log.warn('cannot write the hot-rows sidecar');
+        return selection;
+      },
+      this.#lockOptions(opts),
+    );
   }
 
   /**
@@ -197,15 +242,34 @@ export class Table {
     });
   }
 
+  #lockOptions(opts: OpOptions): { signal?: AbortSignal; timeoutMs?: number } {
+    return {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(this.#lockTimeoutMs === undefined ? {} : { timeoutMs: this.#lockTimeoutMs }),
+    };
+  }
+
+  /** Read-modify-write under the lock; rows it changes become hot for `sends` gossips. */
   #write<T>(
     opts: OpOptions,
     change: (current: ParseResult) => Promise<{ rows?: Row[]; result: T }> | { rows?: Row[]; result: T },
     create = false,
+    sends = this.#hotSends,
   ): Promise<T> {
+    const afterWrite =
+      sends > 0
+        ? async (before: readonly Row[], after: readonly Row[]): Promise<void> => {
+            const keys = changedKeys(before, after);
+            if (keys.length === 0) return;
+            const state = await readHot(this.path);
+            markHot(state, keys, sends);
+            if (!(await writeHot(this.path, state))) this.#log.warn('cannot write the hot-rows sidecar');
+          }
+        : undefined;
     return transact(this.path, change, {
       create,
-      signal: opts.signal,
-      ...(this.#lockTimeoutMs === undefined ? {} : { timeoutMs: this.#lockTimeoutMs }),
+      ...this.#lockOptions(opts),
+      ...(afterWrite ? { afterWrite } : {}),
     });
   }
 }
