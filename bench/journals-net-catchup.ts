@@ -93,7 +93,8 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const { label, n, size } of sizes) {
     const data = payloads(n, size);
     const m = await murmur(data);
-    const h = process.env.JOURNAL_ANCHOR === '0' ? { ms: Number.NaN, cpuMs: Number.NaN } : await hypercore(data);
+    const h =
+      process.env.JOURNAL_ANCHOR === '0' ? { ms: Number.NaN, cpuMs: Number.NaN } : await hypercore(data);
     const rate = (t: { ms: number }) => Math.round(n / (t.ms / 1000));
     const mbps = (t: { ms: number }) => +((n * size) / 1e6 / (t.ms / 1000)).toFixed(1);
     const key = size === 100 ? 'small' : 'large';
