@@ -24,6 +24,12 @@ function int(name: string) {
   };
 }
 
+function hotSendsArg(v: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new InvalidArgumentError('hot sends must be an integer >= 0');
+  return Number(v);
+}
+
 /** The table a handler invoked as `.../p2ptbl/<name>` serves: `$P2PTBL_DIR/<name>`. */
 function tableFromInvokedName(invoked: string | undefined): string {
   const name = basename(invoked ?? '');
@@ -62,13 +68,29 @@ async function main(): Promise<void> {
       MAX_RECV_DECOMPRESSED_BYTES,
     )
     .option('--lock-timeout <ms>', 'how long to wait for the table lock', int('lock timeout'))
+    .option(
+      '--hot-sends <n>',
+      'K: rows the payload changes go first in the next K-1 gossips (default 3, env P2PTBL_HOT_SENDS; 0: off)',
+      hotSendsArg,
+    )
     .option('-v, --verbose', 'print what was merged on stderr')
     .showHelpAfterError();
   program.parse(process.argv);
-  const o = program.opts<{ table?: string; maxBytes: number; lockTimeout?: number; verbose?: boolean }>();
+  const o = program.opts<{
+    table?: string;
+    maxBytes: number;
+    lockTimeout?: number;
+    hotSends?: number;
+    verbose?: boolean;
+  }>();
+  const env = process.env.P2PTBL_HOT_SENDS;
+  const k = o.hotSends ?? (env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined);
   const path = o.table ?? tableFromInvokedName(process.env.MURMUR_INVOKED_AS ?? process.argv[1]);
   const payload = await readStdin(MAX_RECV_COMPRESSED_BYTES);
-  const table = new Table(path, o.lockTimeout === undefined ? {} : { lockTimeoutMs: o.lockTimeout });
+  const table = new Table(path, {
+    ...(o.lockTimeout === undefined ? {} : { lockTimeoutMs: o.lockTimeout }),
+    ...(k === undefined ? {} : { hotSends: k, mergeHotSends: Math.max(0, k - 1) }),
+  });
   const stats = await table.receive(payload, { maxDecompressedBytes: o.maxBytes });
   if (o.verbose || stats.skipped > 0) {
     process.stderr.write(

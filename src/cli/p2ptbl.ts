@@ -15,6 +15,8 @@ interface NetOptions {
   port?: number;
   address?: string;
   lockTimeout?: number;
+  hotSends?: number;
+  uniform?: boolean;
 }
 
 function int(name: string, min: number) {
@@ -40,9 +42,23 @@ function out(bin: string): void {
   process.stdout.write(Buffer.from(bin, 'latin1'));
 }
 
-function table(path: string, o: NetOptions): Table {
-  return new Table(path, o.lockTimeout === undefined ? {} : { lockTimeoutMs: o.lockTimeout });
+/** K for rows this command changes: `--hot-sends`, else env P2PTBL_HOT_SENDS, else the default. */
+function hotSends(o: NetOptions): number | undefined {
+  if (o.hotSends !== undefined) return o.hotSends;
+  const env = process.env.P2PTBL_HOT_SENDS;
+  return env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined;
 }
+
+function table(path: string, o: NetOptions = {}): Table {
+  const k = hotSends(o);
+  return new Table(path, {
+    ...(o.lockTimeout === undefined ? {} : { lockTimeoutMs: o.lockTimeout }),
+    ...(k === undefined ? {} : { hotSends: k, mergeHotSends: Math.max(0, k - 1) }),
+    ...(o.uniform ? { uniform: true } : {}),
+  });
+}
+
+const HOT_HELP = 'changed rows go first in their next N gossips (default 3, env P2PTBL_HOT_SENDS; 0: off)';
 
 /** Whether `name` is a network interface of this host (so `update T K V… IFACE` can tell it from a value). */
 function isInterface(name: string): boolean {
@@ -79,7 +95,8 @@ function netOptions(cmd: Command): Command {
     .option('--keydir <dir>', 'HBBP key folder: encrypt when it holds a key set for p2ptbl/<table>')
     .option('--port <port>', 'HBBP UDP port (default 4950)', int('port', 1))
     .option('--address <addr>', 'send to this address instead of ff02::1%IFACE (tests)')
-    .option('--lock-timeout <ms>', 'how long to wait for the table lock', int('lock timeout', 0));
+    .option('--lock-timeout <ms>', 'how long to wait for the table lock', int('lock timeout', 0))
+    .option('--hot-sends <n>', HOT_HELP, int('hot sends', 0));
 }
 
 function buildProgram(): Command {
@@ -149,6 +166,7 @@ function buildProgram(): Command {
     .command('merge <table> <file>')
     .description('merge another table file (- = stdin): per key the larger version wins, ties deterministic')
     .option('--lock-timeout <ms>', 'how long to wait for the table lock', int('lock timeout', 0))
+    .option('--hot-sends <n>', HOT_HELP, int('hot sends', 0))
     .action(async (path: string, file: string, o: NetOptions) => {
       await table(path, o).mergeFile(file === '-' ? '/dev/stdin' : file);
     });
@@ -158,15 +176,23 @@ function buildProgram(): Command {
     .description(
       'pipe key<TAB>values rows through PROG; changed rows get new versions, dropped rows tombstones',
     )
+    .option('--hot-sends <n>', HOT_HELP, int('hot sends', 0))
     .passThroughOptions()
-    .action(async (path: string, prog: string, args: string[]) => {
-      await new Table(path).filter(prog, args);
+    .action(async (path: string, prog: string, args: string[], o: NetOptions) => {
+      await table(path, o).filter(prog, args);
     });
 
   netOptions(
     program
       .command('gossip <table> <size> <iface>')
-      .description('broadcast a random subset whose gzip fits SIZE bytes on IFACE (- = write it to stdout)'),
+      .description(
+        'broadcast recently changed (hot) rows, then a random subset, whose gzip fits SIZE bytes on IFACE ' +
+          '(- = write it to stdout)',
+      )
+      .option(
+        '--uniform',
+        'original selection: a uniform random subset, hot rows ignored (sidecar untouched)',
+      ),
   ).action(async (path: string, sizeText: string, iface: string, o: NetOptions) => {
     const size = int('size', 1)(sizeText);
     const t = table(path, o);
