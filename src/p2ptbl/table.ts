@@ -169,21 +169,20 @@ export class Table {
   /**
    * Picks the rows and payload of one gossip datagram of at most `size` bytes (undefined if empty):
    * hot rows first (most sends left first, shuffled among equals), then a uniform shuffle of the
-   * rest, the largest prefix whose gzip fits. The hot rows sent lose one send (sidecar rewritten
-   * under the lock). With nothing hot, or `uniform`, no lock is taken and nothing is written.
+   * rest, the largest prefix whose gzip fits. Runs under the table lock (as the original's gossip
+   * held a shared flock) so no hot row is sent uncounted; the hot rows sent lose one send (sidecar
+   * rewritten). With `uniform`: the original selection, no lock, the sidecar neither read nor written.
    */
   async gossip(size: number, opts: GossipOptions = {}): Promise<GossipSelection | undefined> {
     const budget = payloadBudget(size, this.gossipKey, opts.overhead);
     const rand = opts.randomInt ? { randomInt: opts.randomInt } : {};
-    const table = await this.read(opts);
-    if (opts.uniform ?? this.#uniform) return selectGossip(table.rows, budget, rand);
-    const peek = await readHot(this.path);
-    if (!table.rows.some((r) => peek.has(r.key))) return selectGossip(table.rows, budget, rand);
+    if (opts.uniform ?? this.#uniform) return selectGossip((await this.read(opts)).rows, budget, rand);
     return withTableLock(
       this.path,
       async () => {
         const { rows } = await this.read(opts);
         const state = await readHot(this.path);
+        if (state.size === 0) return selectGossip(rows, budget, rand);
         const { hot, rest } = splitHot(rows, state, opts.randomInt);
         const live: HotState = new Map();
         for (const r of hot) live.set(r.key, state.get(r.key) ?? 0);

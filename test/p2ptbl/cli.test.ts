@@ -225,4 +225,36 @@ describe('p2ptbl-recv handler', () => {
     await run(RECV, ['--table', a], gb.stdout);
     assert.deepEqual(await readFile(a), await readFile(b));
   });
+
+  it('gossip sends hot rows first and cools them; --uniform leaves the sidecar alone; --hot-sends', async () => {
+    const t = join(dir, 'hot');
+    await p2ptbl('init', t);
+    let cold = '';
+    for (let i = 0; i < 300; i++) cold += `cold-${String(i).padStart(4, '0')}\t${1000 + i}\tvalue ${i}\n`;
+    await writeFile(join(dir, 'cold'), cold);
+    assert.equal((await p2ptbl('merge', t, join(dir, 'cold'), '--hot-sends', '0')).code, 0);
+    await assert.rejects(readFile(`${t}.hot`), { code: 'ENOENT' }, '--hot-sends 0: nothing hot');
+    assert.equal((await p2ptbl('update', t, 'fresh', 'row')).code, 0);
+    assert.equal(await readFile(`${t}.hot`, 'latin1'), 'p2ptbl-hot 1\nfresh\t3\n');
+
+    const uniform = await p2ptbl('gossip', '--uniform', t, '300', '-');
+    assert.equal(uniform.code, 0, uniform.stderr);
+    assert.ok(parseTable(gunzipSync(uniform.stdout).toString('latin1')).rows.length > 1);
+    assert.equal(await readFile(`${t}.hot`, 'latin1'), 'p2ptbl-hot 1\nfresh\t3\n', 'uniform: untouched');
+
+    const hot = await p2ptbl('gossip', t, '300', '-');
+    assert.equal(hot.code, 0, hot.stderr);
+    assert.match(gunzipSync(hot.stdout).toString('latin1'), /^fresh\t\d+\trow\n/, 'the hot row leads');
+    assert.equal(await readFile(`${t}.hot`, 'latin1'), 'p2ptbl-hot 1\nfresh\t2\n', 'one send counted');
+
+    // p2ptbl-recv: a row the payload changes is hot for K-1 sends; env P2PTBL_HOT_SENDS sets K.
+    const r = join(dir, 'hot-recv');
+    const env = { ...process.env, P2PTBL_HOT_SENDS: '5' };
+    assert.equal((await run(RECV, ['--table', r], hot.stdout, env)).code, 0);
+    const state = (await readFile(`${r}.hot`, 'latin1')).split('\n');
+    assert.equal(state[0], 'p2ptbl-hot 1');
+    assert.ok(state.includes('fresh\t4'), state.join('|'));
+    assert.equal((await run(RECV, ['--table', r, '--hot-sends', '0'], gzipSync('new\t1\tv\n'))).code, 0);
+    assert.ok(!(await readFile(`${r}.hot`, 'latin1')).includes('new\t'));
+  });
 });
