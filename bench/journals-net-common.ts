@@ -26,7 +26,12 @@ export async function startJournalNode(
   options: JournalsServiceOptions = {},
 ): Promise<JournalBenchNode> {
   const dir = mkdtempSync(join(tmpdir(), `murmur-bench-${tag}-`));
-  const svc = new JournalsService({ writer: generateWriter(), stallTimeoutMs: 60_000, ...options });
+  const svc = new JournalsService({
+    writer: generateWriter(),
+    dataDir: dir,
+    stallTimeoutMs: 60_000,
+    ...options,
+  });
   const node = await createNode({
     dataDir: dir,
     listen: ['/ip4/127.0.0.1/tcp/0'],

@@ -230,6 +230,7 @@ export function decodeItem(bytes: Uint8Array): Item {
     total += r.length;
     if (total > MAX_SEGMENT_BYTES) throw tooLarge('segment', total);
     const e = decodeEvent(r);
+    e.raw = r;
     const prev = events.at(-1);
     if (prev) {
       if (e.seq !== prev.seq + 1) {

@@ -36,6 +36,8 @@ export function parseJsonPayload(payload: Uint8Array): JsonEvent | undefined {
 export interface JournalsOptions {
   /** Any abstract-level database (the node's `journals` sublevel, memory-level in tests). */
   db: AnyLevel;
+  /** Folder of the per-journal event logs (the index stays in `db`); without it records go in `db`. */
+  dir?: string;
   /** The key this node writes its own journals with (the node's identity). Without it: read-only. */
   writer?: Writer;
   /** Automatic snapshots of own journals (after N events / T ms). */
@@ -65,7 +67,10 @@ export class Journals {
   #started = false;
 
   constructor(options: JournalsOptions) {
-    this.store = new JournalStore(options.db, options.now ? { now: options.now } : {});
+    this.store = new JournalStore(options.db, {
+      dir: options.dir,
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.writer = options.writer;
     this.#tickMs = options.tickMs ?? 1000;
     this.#log = options.logger ?? silentLogger;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
@@ -23,7 +24,7 @@ import { type JournalsMetricsSource, registerJournalsMetrics } from './service-m
 import { type FollowPolicy, JournalSync } from './sync/sync.ts';
 
 export interface JournalsServiceOptions {
-  /** Data folder: the writer key is `<dataDir>/journal-key` (created 0600 at first start). */
+  /** Data folder: the writer key `<dataDir>/journal-key` (created 0600 at first start) and the event logs `<dataDir>/journals/`. */
   dataDir?: string;
   /** Writer key file to use instead (64 hex digits of an Ed25519 seed); must exist. */
   keyFile?: string;
@@ -104,6 +105,7 @@ export class JournalsService implements NodeService {
     const writer = await this.#writer();
     const journals = new Journals({
       db: ctx.store as unknown as AnyLevel,
+      ...(o.dataDir === undefined ? {} : { dir: join(o.dataDir, 'journals') }),
       ...(writer ? { writer } : {}),
       ...(o.autoSnapshot ? { autoSnapshot: o.autoSnapshot } : {}),
       logger: this.#log,

@@ -1,6 +1,18 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { AnyLevel } from '../streamer/types.ts';
+import {
+  type Bound,
+  type ChunkLog,
+  decodeBound,
+  encodeBound,
+  FileChunkLog,
+  framedSize,
+  LevelChunkLog,
+  type Op,
+  splitChunk,
+  writeFramed,
+} from './chunk-log.ts';
 import { MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_STATE_BYTES } from './constants.ts';
 import {
   batchMessage,
@@ -16,12 +28,18 @@ import {
 } from './event.ts';
 import { genesisHash, type JournalId, type ParsedId, parseJournalId } from './id.ts';
 import { bytesEqual, verifySignature, type Writer } from './keys.ts';
-import { boundaryKey, eventKey, META_RANGE, metaKey, seqOfKey, snapshotKey } from './keys-layout.ts';
+import { boundaryKey, META_RANGE, metaKey, seqOfKey, snapshotKey } from './keys-layout.ts';
 import { chainAndSign, decodeMeta, encodeMeta, type JournalInfo } from './meta.ts';
 import { Waiters } from './waiters.ts';
 
 type Sub = AbstractSublevel<AnyLevel, unknown, string, Uint8Array>;
-type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
+/** Records of one stored segment, written as one chunk of the log. */
+interface Chunk {
+  last: number;
+  hash: Uint8Array;
+  records: Uint8Array[];
+}
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export type { JournalInfo } from './meta.ts';
 
@@ -46,27 +64,119 @@ export class JournalStore {
   readonly #locks = new Map<JournalId, Promise<unknown>>();
   readonly waiters = new Waiters();
   readonly #now: () => number;
+  readonly #log: ChunkLog;
   #closed = false;
 
-  constructor(db: AnyLevel, options: { now?: () => number } = {}) {
+  /**
+   * `dir`: folder of the per-journal log files holding the event records (the index stays in `db`);
+   * without it the records are LevelDB values too (memory-level, tests).
+   */
+  constructor(db: AnyLevel, options: { now?: () => number; dir?: string | undefined } = {}) {
     this.#db = db.sublevel<string, Uint8Array>('journals', {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
     }) as Sub;
     this.#now = options.now ?? Date.now;
+    this.#log = options.dir !== undefined ? new FileChunkLog(options.dir) : new LevelChunkLog(this.#db);
   }
 
-  /** Loads every journal's meta. */
+  /** Loads every journal's meta and opens its log (cutting a torn tail left by a crash). */
   async open(): Promise<void> {
     for (const [k, v] of await this.#db.iterator(META_RANGE).all()) {
       const info = decodeMeta(k.slice(2), v);
-      this.#metas.set(info.id, { ...info, parsed: parseJournalId(info.id) });
+      const m = { ...info, parsed: parseJournalId(info.id) };
+      this.#metas.set(info.id, m);
+      await this.#openLog(m);
     }
+  }
+
+  async #openLog(m: Meta): Promise<void> {
+    const rows = await this.#db
+      .iterator({ gte: boundaryKey(m.id, 0), lte: boundaryKey(m.id, MAX_SAFE), reverse: true })
+      .all();
+    const bounds = rows.map(([k, v]) => decodeBound(seqOfKey(k), v));
+    const end = bounds[0] ? bounds[0].offset + bounds[0].length : 0;
+    const held = await this.#log.open(m.id, end);
+    if (held >= end) return;
+    // the log lost indexed bytes (never after a process crash: chunks are synced before the index)
+    const keep = bounds.find((b) => b.offset + b.length <= held);
+    const ops: Op[] = bounds
+      .filter((b) => b !== keep && b.last > (keep?.last ?? 0))
+      .map((b) => ({
+        type: 'del' as const,
+        key: boundaryKey(m.id, b.last),
+      }));
+    const snap = await this.snapshotOf(m.id);
+    const next =
+      keep && keep.last >= m.first
+        ? { ...m, head: keep.last, headHash: keep.hash }
+        : snap
+          ? { ...m, head: snap.upTo, headHash: snap.hash, first: snap.upTo + 1 }
+          : { ...m, head: 0, headHash: genesisHash(m.parsed), first: 1 };
+    ops.push(this.#metaOp(next));
+    await this.#db.batch(ops);
+    this.#metas.set(m.id, next);
+    await this.#log.open(m.id, keep ? keep.offset + keep.length : 0);
   }
 
   close(): void {
     this.#closed = true;
     this.waiters.close(new MurmurError('MURMUR_JOURNAL_CLOSED', 'journals store closed'));
+    void this.#log.close();
+  }
+
+  /** Writes chunks at the end of the journal's log (synced) and returns their index puts. */
+  async #writeChunks(id: JournalId, chunks: Chunk[]): Promise<Op[]> {
+    let size = 0;
+    for (const c of chunks) for (const r of c.records) size += framedSize(r.length);
+    const buf = Buffer.allocUnsafe(size);
+    const starts: number[] = [];
+    let p = 0;
+    for (const c of chunks) {
+      starts.push(p);
+      for (const r of c.records) p = writeFramed(buf, p, r);
+    }
+    const { offset, ops } = await this.#log.append(id, buf);
+    chunks.forEach((c, i) => {
+      const start = starts[i]!;
+      const length = (starts[i + 1] ?? size) - start;
+      const value = encodeBound({ hash: c.hash, offset: offset + start, length, count: c.records.length });
+      ops.push({ type: 'put', key: boundaryKey(id, c.last), value });
+    });
+    return ops;
+  }
+
+  /** Index entries from the chunk holding `from` on, while `more(bound, index)` says so. */
+  async #bounds(id: JournalId, from: number, more: (b: Bound, i: number) => boolean): Promise<Bound[]> {
+    const out: Bound[] = [];
+    for await (const [k, v] of this.#db.iterator({
+      gte: boundaryKey(id, from),
+      lte: boundaryKey(id, MAX_SAFE),
+    })) {
+      const b = decodeBound(seqOfKey(k), v);
+      if (!more(b, out.length)) break;
+      out.push(b);
+    }
+    return out;
+  }
+
+  /** Each bound's chunk split into records (one log read), with the seq of its first record. */
+  async #chunks(
+    id: JournalId,
+    bounds: Bound[],
+  ): Promise<{ bound: Bound; first: number; chunk: Uint8Array; records: Uint8Array[]; starts: number[] }[]> {
+    const first = bounds[0];
+    const last = bounds.at(-1);
+    if (!first || !last) return [];
+    const buf = await this.#log.read(id, first.offset, last.offset + last.length - first.offset);
+    if (!buf) return [];
+    return bounds.map((b) => {
+      const chunk = buf.subarray(b.offset - first.offset, b.offset - first.offset + b.length);
+      const { records, starts } = splitChunk(chunk);
+      if (records.length !== b.count)
+        throw new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', 'chunk does not match its index');
+      return { bound: b, first: b.last - b.count + 1, chunk, records, starts };
+    });
   }
 
   has(id: JournalId): boolean {
@@ -125,6 +235,7 @@ export class JournalStore {
           created: now,
           lastSnapshotTime: now,
         };
+        await this.#log.open(id, 0); // a log file left without index (store wiped) is cut
         await this.#db.batch([this.#metaOp(m)]);
         this.#metas.set(id, m);
         this.waiters.notify(id, 0);
@@ -156,10 +267,16 @@ export class JournalStore {
         throw new MurmurError('MURMUR_JOURNAL_NOT_WRITER', `not the writer of ${id}`);
       }
       const records = chainAndSign(m.parsed, m.head, m.headHash, events, writer, this.#now());
-      const ops: Op[] = [];
-      for (const r of records)
-        if (r.sig) ops.push({ type: 'put', key: boundaryKey(id, r.seq), value: r.hash });
-      for (const r of records) ops.push({ type: 'put', key: eventKey(id, r.seq), value: encodeEvent(r) });
+      const chunks: Chunk[] = [];
+      let recs: Uint8Array[] = [];
+      for (const r of records) {
+        recs.push(encodeEvent(r));
+        if (r.sig) {
+          chunks.push({ last: r.seq, hash: r.hash, records: recs });
+          recs = [];
+        }
+      }
+      const ops = await this.#writeChunks(id, chunks);
       const last = records.at(-1);
       const next = last ? { ...m, head: last.seq, headHash: last.hash } : m;
       ops.push(this.#metaOp(next));
@@ -203,9 +320,9 @@ export class JournalStore {
       if (!bytesEqual(link, m.headHash)) throw this.#fork(id, m.head + 1);
       const fresh = events.filter((e) => e.seq > m.head);
       if (fresh.length === 0) return 0;
-      const ops: Op[] = [{ type: 'put', key: boundaryKey(id, last.seq), value: last.hash }];
-      for (const e of fresh)
-        ops.push({ type: 'put', key: eventKey(id, e.seq), value: e.raw ?? encodeEvent(e) });
+      const ops = await this.#writeChunks(id, [
+        { last: last.seq, hash: last.hash, records: fresh.map((e) => e.raw ?? encodeEvent(e)) },
+      ]);
       const next = { ...m, head: last.seq, headHash: last.hash };
       ops.push(this.#metaOp(next));
       await this.#db.batch(ops);
@@ -224,7 +341,10 @@ export class JournalStore {
   async #hashAt(m: Meta, seq: number): Promise<Uint8Array | undefined> {
     if (seq === m.head) return m.headHash;
     if (seq === m.snapshot) return (await this.snapshotOf(m.id))?.hash;
-    const raw = await this.#db.get(eventKey(m.id, seq));
+    const [c] = await this.#chunks(m.id, await this.#bounds(m.id, seq, (_b, i) => i < 1));
+    if (!c || seq < c.first) return undefined;
+    if (seq === c.bound.last) return c.bound.hash;
+    const raw = c.records[seq - c.first];
     return raw ? decodeEvent(raw).hash : undefined;
   }
 
@@ -314,8 +434,9 @@ export class JournalStore {
   }
 
   async #clear(id: JournalId, from: number, to: number): Promise<void> {
-    await this.#db.clear({ gte: eventKey(id, from), lte: eventKey(id, to) });
     await this.#db.clear({ gte: boundaryKey(id, from), lte: boundaryKey(id, to) });
+    const [next] = await this.#bounds(id, to + 1, (_b, i) => i < 1);
+    await this.#log.dropBefore(id, next ? next.offset : MAX_SAFE);
   }
 
   async snapshotOf(id: JournalId): Promise<Snapshot | undefined> {
@@ -325,14 +446,26 @@ export class JournalStore {
 
   /** Stored events from..to (inclusive), at most `limit`. Starts later than `from` if compacted. */
   async read(id: JournalId, from: number, to: number, limit: number): Promise<EventRecord[]> {
-    if (to < from || limit <= 0) return [];
-    const rows = await this.#db.iterator({ gte: eventKey(id, from), lte: eventKey(id, to), limit }).all();
-    return rows.map(([, v]) => decodeEvent(v));
+    const m = this.#metas.get(id);
+    if (!m) return [];
+    const start = Math.max(from, m.first);
+    const end = Math.min(to, m.head, start + limit - 1);
+    if (end < start || limit <= 0) return [];
+    const bounds = await this.#bounds(id, start, (b, i) => i === 0 || b.last - b.count < end);
+    const out: EventRecord[] = [];
+    for (const c of await this.#chunks(id, bounds)) {
+      c.records.forEach((r, i) => {
+        const seq = c.first + i;
+        if (seq >= start && seq <= end) out.push(decodeEvent(r));
+      });
+    }
+    return out;
   }
 
   /**
-   * Raw records from `from` grouped into verifiable segments (each ends with a signed event), at most
-   * `maxSegments` and about `maxBytes`. Used by the streamer provider: no decoding, no re-encoding.
+   * Segments from `from` (each ends with a signed event), at most `maxSegments` and about `maxBytes`,
+   * as stored: the raw records and the wire `Item` (a log chunk is a Segment body: no re-encoding).
+   * Used by the streamer provider.
    */
   async segments(
     id: JournalId,
@@ -340,31 +473,29 @@ export class JournalStore {
     to: number,
     maxSegments: number,
     maxBytes: number,
-  ): Promise<{ last: number; hash: Uint8Array; records: Uint8Array[] }[]> {
-    const bounds = await this.#db
-      .iterator({ gte: boundaryKey(id, from), lte: boundaryKey(id, to), limit: maxSegments })
-      .all();
-    const out: { last: number; hash: Uint8Array; records: Uint8Array[] }[] = [];
-    let next = from;
+  ): Promise<{ last: number; hash: Uint8Array; records: Uint8Array[]; item: Uint8Array }[]> {
     let total = 0;
-    // values only, 8 segments per read; keys of one journal are contiguous, so a count that does
-    // not match the range means a compaction ran meanwhile (the provider then re-checks)
-    for (let g = 0; g < bounds.length && total < maxBytes; g += 8) {
-      const group = bounds.slice(g, g + 8);
-      const end = seqOfKey(group.at(-1)![0]);
-      const values = await this.#db.values({ gte: eventKey(id, next), lte: eventKey(id, end) }).all();
-      if (values.length !== end - next + 1) return out;
-      let i = 0;
-      for (const [k, hash] of group) {
-        const last = seqOfKey(k);
-        const records = values.slice(i, i + (last - next + 1));
-        i += records.length;
-        next = last + 1;
-        for (const r of records) total += r.length;
-        out.push({ last, hash, records });
-        if (total >= maxBytes) break;
-      }
-    }
-    return out;
+    const bounds = await this.#bounds(id, from, (b, i) => {
+      if (i >= maxSegments || total >= maxBytes || b.last > to) return false;
+      total += b.length;
+      return true;
+    });
+    return (await this.#chunks(id, bounds)).map((c) => {
+      const skip = Math.max(0, from - c.first);
+      const body = c.chunk.subarray(c.starts[skip] ?? c.chunk.length);
+      return {
+        last: c.bound.last,
+        hash: c.bound.hash,
+        records: c.records.slice(skip),
+        item: segmentItem(body),
+      };
+    });
   }
+}
+
+/** Item{segment: Segment{events}} around a chunk: `0x0a varint(len)` ‖ chunk. */
+function segmentItem(body: Uint8Array): Uint8Array {
+  const item = Buffer.allocUnsafe(framedSize(body.length));
+  writeFramed(item, 0, body);
+  return item;
 }

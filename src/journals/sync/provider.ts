@@ -1,6 +1,6 @@
 import { MurmurError } from '../../errors/index.ts';
 import type { Consumer, Provider } from '../../streamer/session.ts';
-import { decodeItem, encodeSegmentItem, encodeSnapshotItem } from '../event.ts';
+import { decodeItem, encodeSnapshotItem } from '../event.ts';
 import type { JournalId } from '../id.ts';
 import { bytesEqual, sha256, toHex } from '../keys.ts';
 import type { JournalStore } from '../store.ts';
@@ -61,7 +61,7 @@ export class JournalProvider implements Provider {
         const n = push ? Math.max(1, limit - 1) : limit;
         const segs = await this.#store.segments(this.#id, from, MAX_SAFE, n, this.#maxBytes);
         if (segs.length > 0) {
-          for (const s of segs) this.#cache.set(toHex(s.hash), encodeSegmentItem(s.records));
+          for (const s of segs) this.#cache.set(toHex(s.hash), s.item);
           const hashes = segs.map((s) => s.hash);
           if (push) {
             this.#pushed = info.snapshot;

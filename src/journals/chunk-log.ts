@@ -1,0 +1,257 @@
+import { constants, type FileHandle, mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MurmurError } from '../errors/index.ts';
+import type { JournalId } from './id.ts';
+import { seqKey } from './keys-layout.ts';
+
+/** A write for the store's LevelDB batch. */
+export type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
+
+/**
+ * Where the event records of a journal live: one append-only byte log per journal, written in
+ * chunks (the records of one stored segment, each framed as protobuf field 1: `0x0a varint(len)
+ * record`, so a chunk is also the body of a wire `Segment`). The store's LevelDB index maps each
+ * segment boundary to its chunk's (offset, length, count) in that log.
+ */
+export interface ChunkLog {
+  /** Sets a journal's end from the index; the file log cuts a torn tail. Returns the bytes held (≤ end). */
+  open(id: JournalId, end: number): Promise<number>;
+  /**
+   * Writes `bytes` at the journal's end. The file log has them on disk (fdatasync) when it resolves;
+   * the LevelDB log returns the put for the caller's atomic batch instead.
+   */
+  append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }>;
+  /** Bytes [offset, offset + length), or undefined if they are not all held (compacted). */
+  read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined>;
+  /** Drops what lies before `offset` (compaction) where the log can. */
+  dropBefore(id: JournalId, offset: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One file per journal: `<dir>/<writer hex>.<name>.log`. */
+export class FileChunkLog implements ChunkLog {
+  readonly #dir: string;
+  readonly #files = new Map<JournalId, { fh: FileHandle; end: number }>();
+  #made = false;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  path(id: JournalId): string {
+    return join(this.#dir, `${id.replace('/', '.')}.log`);
+  }
+
+  async #file(id: JournalId): Promise<{ fh: FileHandle; end: number }> {
+    let f = this.#files.get(id);
+    if (f) return f;
+    if (!this.#made) {
+      await mkdir(this.#dir, { recursive: true });
+      this.#made = true;
+    }
+    const fh = await open(this.path(id), constants.O_RDWR | constants.O_CREAT, 0o644);
+    f = this.#files.get(id); // opened concurrently
+    if (f) {
+      await fh.close();
+      return f;
+    }
+    f = { fh, end: (await fh.stat()).size };
+    this.#files.set(id, f);
+    return f;
+  }
+
+  async open(id: JournalId, end: number): Promise<number> {
+    const f = await this.#file(id);
+    if (f.end > end) {
+      await f.fh.truncate(end); // torn tail: bytes written after the last indexed chunk
+      await f.fh.datasync();
+      f.end = end;
+    }
+    return f.end;
+  }
+
+  async append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
+    const f = await this.#file(id);
+    const offset = f.end;
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await f.fh.write(bytes, done, bytes.length - done, offset + done);
+      done += bytesWritten;
+    }
+    await f.fh.datasync(); // on disk before the index (and so the head) moves
+    f.end = offset + bytes.length;
+    return { offset, ops: [] };
+  }
+
+  async read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const f = await this.#file(id);
+    if (offset + length > f.end) return undefined;
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await f.fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) return undefined;
+      done += bytesRead;
+    }
+    return buf;
+  }
+
+  async dropBefore(): Promise<void> {
+    // the space of compacted chunks is not reclaimed yet (the index no longer points to it)
+  }
+
+  async close(): Promise<void> {
+    const files = [...this.#files.values()];
+    this.#files.clear();
+    await Promise.all(files.map((f) => f.fh.close().catch(() => {})));
+  }
+}
+
+type Db = {
+  iterator(o: { gte: string; lte: string; reverse: true; limit: 1 }): {
+    all(): Promise<[string, Uint8Array][]>;
+  };
+  values(o: { gt: string; lt: string }): { all(): Promise<Uint8Array[]> };
+  clear(o: { gte: string; lt: string }): Promise<void>;
+};
+
+/** Chunks as LevelDB values `c!<id>!<16 hex offset>` (no data folder, memory-level). */
+export class LevelChunkLog implements ChunkLog {
+  readonly #db: Db;
+  readonly #ends = new Map<JournalId, number>();
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  #key(id: JournalId, offset: number): string {
+    return `c!${id}!${seqKey(offset)}`;
+  }
+
+  async open(id: JournalId, end: number): Promise<number> {
+    this.#ends.set(id, end);
+    return end;
+  }
+
+  async append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
+    const offset = this.#ends.get(id) ?? 0;
+    this.#ends.set(id, offset + bytes.length);
+    return { offset, ops: [{ type: 'put', key: this.#key(id, offset), value: bytes }] };
+  }
+
+  async read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {
+    // one append (several chunks) is one value: start from the value holding `offset`
+    const [head] = await this.#db
+      .iterator({ gte: this.#key(id, 0), lte: this.#key(id, offset), reverse: true, limit: 1 })
+      .all();
+    if (!head) return undefined;
+    const start = Number.parseInt(head[0].slice(-16), 16);
+    const rest = await this.#db
+      .values({ gt: this.#key(id, start), lt: this.#key(id, offset + length) })
+      .all();
+    const buf = rest.length === 0 ? head[1] : Buffer.concat([head[1], ...rest]);
+    if (buf.length < offset - start + length) return undefined;
+    return buf.subarray(offset - start, offset - start + length);
+  }
+
+  async dropBefore(id: JournalId, offset: number): Promise<void> {
+    // keeps the value holding `offset` (it may start before it)
+    const [head] = await this.#db
+      .iterator({ gte: this.#key(id, 0), lte: this.#key(id, offset), reverse: true, limit: 1 })
+      .all();
+    if (head) await this.#db.clear({ gte: this.#key(id, 0), lt: head[0] });
+  }
+
+  async close(): Promise<void> {}
+}
+
+const bad = (why: string): MurmurError => new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', why);
+
+/** Bytes of a record framed as protobuf field 1 (`0x0a varint(len) record`). */
+export function framedSize(len: number): number {
+  let size = 2;
+  for (let n = len; n >= 128; n = Math.floor(n / 128)) size++;
+  return size + len;
+}
+
+/** Writes the frame of `rec` at `pos`; returns the position after it. */
+export function writeFramed(buf: Uint8Array, pos: number, rec: Uint8Array): number {
+  buf[pos++] = 0x0a;
+  let n = rec.length;
+  while (n >= 128) {
+    buf[pos++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  buf.set(rec, pos);
+  return pos + rec.length;
+}
+
+/** Frames records into one chunk. */
+export function frameRecords(records: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const r of records) size += framedSize(r.length);
+  const buf = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (const r of records) p = writeFramed(buf, p, r);
+  return buf;
+}
+
+/** Splits a chunk into its records (subarrays) and their frame starts; throws on malformed bytes. */
+export function splitChunk(buf: Uint8Array): { records: Uint8Array[]; starts: number[] } {
+  const records: Uint8Array[] = [];
+  const starts: number[] = [];
+  let p = 0;
+  while (p < buf.length) {
+    starts.push(p);
+    if (buf[p++] !== 0x0a) throw bad('chunk record is not framed');
+    let len = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      if (p >= buf.length || i > 4) throw bad('truncated chunk');
+      const b = buf[p++]!;
+      len += (b & 127) * mul;
+      if (b < 128) break;
+      mul *= 128;
+    }
+    if (len > buf.length - p) throw bad('truncated chunk');
+    records.push(buf.subarray(p, p + len));
+    p += len;
+  }
+  return { records, starts };
+}
+
+/** Index entry of a segment boundary `g!<id>!<seq>`: its chunk in the log. */
+export interface Bound {
+  /** Sequence number of the chunk's last (signed) event. */
+  last: number;
+  /** Hash of that event. */
+  hash: Uint8Array;
+  offset: number;
+  length: number;
+  /** Events in the chunk (the first is `last - count + 1`). */
+  count: number;
+}
+
+/** hash (32) ‖ u64be offset ‖ u32be length ‖ u32be count. */
+export function encodeBound(b: Omit<Bound, 'last'>): Uint8Array {
+  const buf = Buffer.allocUnsafe(48);
+  buf.set(b.hash, 0);
+  buf.writeUIntBE(Math.floor(b.offset / 2 ** 32), 32, 4);
+  buf.writeUInt32BE(b.offset % 2 ** 32, 36);
+  buf.writeUInt32BE(b.length, 40);
+  buf.writeUInt32BE(b.count, 44);
+  return buf;
+}
+
+export function decodeBound(last: number, v: Uint8Array): Bound {
+  if (v.length !== 48) throw bad('journal index entry is not 48 bytes (store of an older version?)');
+  const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+  return {
+    last,
+    hash: v.subarray(0, 32),
+    offset: b.readUInt32BE(32) * 2 ** 32 + b.readUInt32BE(36),
+    length: b.readUInt32BE(40),
+    count: b.readUInt32BE(44),
+  };
+}
