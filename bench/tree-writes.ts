@@ -101,8 +101,9 @@ async function gossip(nodes: number, degree: number): Promise<number> {
   }
   trees.forEach((t, i) => {
     t.store.on('records', ({ records }) => {
-      const bundle = t.bundleFor(records.map((r) => toHex(recordId(r))));
-      for (const j of links[i]!) setImmediate(() => void trees[j]!.ingest(bundle));
+      void t.bundleFor(records.map((r) => toHex(recordId(r)))).then((bundle) => {
+        for (const j of links[i]!) setImmediate(() => void trees[j]!.ingest(bundle));
+      });
     });
   });
   let reached = 0;

@@ -47,3 +47,8 @@ export const RECONCILE_MAX_ROUNDS = 64;
 
 /** Default delay before an unsubscribed key's interest is dropped (ms). */
 export const DEFAULT_CULL_DELAY_MS = 2_000;
+
+/** Ids per block of the incremental reconciliation id set (IdSet). */
+export const IDSET_BLOCK = 128;
+/** Decoded entries kept by a TreeStore's read cache (the index holds no values). */
+export const RECORD_CACHE_ENTRIES = 4096;

@@ -5,6 +5,7 @@ import { grantId } from './codec.ts';
 import { hlcWall } from './hlc.ts';
 import { keyPairToJson, signerFromJson } from './keyfile.ts';
 import { generateKeyPair, toHex } from './keys.ts';
+import { ListFilter } from './list-filter.ts';
 import type { TreeService } from './service.ts';
 import type { Tree } from './tree.ts';
 import type { Entry, Grant } from './types.ts';
@@ -148,9 +149,9 @@ export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
     return { root, default: svc.defaultTree === root };
   });
 
-  api.route('GET', '/v1/trees/:root/kv/*key', ({ params }) => {
+  api.route('GET', '/v1/trees/:root/kv/*key', async ({ params, signal }) => {
     const key = keyOf(params.key);
-    const got = svc.tree(rootOf(params.root)).get(key);
+    const got = await svc.tree(rootOf(params.root)).get(key, { signal });
     if (got === undefined)
       throw new MurmurError('MURMUR_TREE_NOT_FOUND', `no value at ${key}`, { details: { key } });
     return entryView(got.entry);
@@ -176,8 +177,8 @@ export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
   api.route('GET', '/v1/trees/:root/list', async ({ params, query, res, signal }) => {
     const tree = svc.tree(rootOf(params.root));
     const filters = query.getAll('filter');
-    if (query.get('watch') !== '1') return { entries: tree.list(filters).map(entryView) };
-    tree.list(filters); // bad filters fail as JSON before the stream starts
+    if (query.get('watch') !== '1') return { entries: (await tree.list(filters, { signal })).map(entryView) };
+    new ListFilter(filters); // bad filters fail as JSON before the stream starts
     const stream = api.sse(res);
     const stop = AbortSignal.any([signal, stream.signal]);
     for await (const ev of tree.watch(filters, { signal: stop })) {
@@ -187,10 +188,10 @@ export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
     stream.close();
   });
 
-  api.route('GET', '/v1/trees/:root/subscribe/*key', ({ params, res }) => {
+  api.route('GET', '/v1/trees/:root/subscribe/*key', async ({ params, res, signal }) => {
     const tree = svc.tree(rootOf(params.root));
     const key = keyOf(params.key);
-    const sub = tree.subscribe(key);
+    const sub = await tree.subscribe(key, { signal });
     const stream = api.sse(res);
     const send = (): void => {
       const s = sub.state;

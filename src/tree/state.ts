@@ -5,6 +5,7 @@ import { Fingerprint } from './fingerprint.ts';
 import { hlcWall } from './hlc.ts';
 import { IdSet } from './idset.ts';
 import { bytesEqual, compareBytes, toHex } from './keys.ts';
+import { KIND_ENTRY, KIND_GRANT, KIND_REVOCATION, RecordTable } from './record-table.ts';
 import { verifyGrant, verifyRevocation } from './records.ts';
 import type { Entry, Grant, Revocation } from './types.ts';
 
@@ -13,18 +14,30 @@ export type TreeRecord =
   | { kind: 'grant'; record: Grant }
   | { kind: 'revocation'; record: Revocation };
 
+/**
+ * What the index holds of a kept entry (no value, no signature): enough to order, authorise and
+ * find it. The full entry is read from the store by id.
+ */
+export interface EntryRef {
+  id: Uint8Array;
+  key: string;
+  timestamp: number;
+  tombstone: boolean;
+  signer: Uint8Array;
+  grants: readonly Uint8Array[];
+}
+
 /** A change of the visible value of a key (entry null = absent or deleted). */
 export interface KeyChange {
   key: string;
-  entry: Entry | null;
-  previous: Entry | null;
+  entry: EntryRef | null;
 }
 
 export interface ApplyResult {
   /** Records newly stored. */
   added: TreeRecord[];
-  /** Entries dropped (superseded, or left without a valid chain by a revocation). */
-  removed: Entry[];
+  /** Ids of the entries dropped (superseded, or left without a valid chain by a revocation). */
+  removed: Uint8Array[];
   changes: KeyChange[];
 }
 
@@ -35,14 +48,14 @@ export function compareEntries(a: Entry, b: Entry): number {
   );
 }
 
-const visibleOf = (list: Entry[] | undefined): Entry | null => {
-  const top = list?.[0];
-  return top === undefined || top.value === null ? null : top;
-};
+const latin1 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 /**
- * The in-memory state of one tree: verified grants and revocations, and per key the retained
- * entries (newest first). All methods are synchronous and deterministic; TreeStore persists them.
+ * The in-memory index of one tree: verified grants and revocations (objects, they are few), and
+ * per key the retained entries (newest first) as slots of a compact RecordTable — no values, no
+ * signatures, no hex strings; TreeStore keeps the full records. All methods are synchronous and
+ * deterministic.
  *
  * Retention rule (what makes any delivery order give the same state): an entry is kept unless it is
  * invalid now (bad chain, revoked) or a newer kept entry of the same key dominates it — signed by
@@ -57,18 +70,30 @@ export class TreeState implements GrantView {
   readonly #grantsByIssuee = new Map<string, Grant[]>();
   readonly #revocations = new Map<string, Revocation>();
   readonly #revByGrant = new Map<string, Revocation[]>();
-  readonly #entries = new Map<string, Entry[]>();
+  /** key → slot of its newest kept entry (the others follow through `next`). */
+  readonly #heads = new Map<string, number>();
+  /** grant id hex → keys with kept entries relying on it. */
   readonly #dependents = new Map<string, Set<string>>();
-  readonly #records = new Map<string, TreeRecord>();
-  #idset: IdSet | null = null;
+  readonly #t = new RecordTable();
+  readonly #idset = new IdSet();
+  /** Interned signer keys (0 = the root) and grant chains (0 = none). */
+  readonly #signers: Uint8Array[] = [];
+  readonly #signerIdx = new Map<string, number>();
+  readonly #chains: Uint8Array[][] = [];
+  readonly #chainIdx = new Map<string, number>();
 
   constructor(root: Uint8Array) {
     this.root = root;
     this.rootHex = toHex(root);
+    this.#intern(this.#signers, this.#signerIdx, latin1(root), () => root);
+    this.#intern(this.#chains, this.#chainIdx, '', () => []);
   }
 
   grant(idHex: string): Grant | undefined {
     return this.#grants.get(idHex);
+  }
+  revocation(idHex: string): Revocation | undefined {
+    return this.#revocations.get(idHex);
   }
   revocationsOf(grantIdHex: string): readonly Revocation[] {
     return this.#revByGrant.get(grantIdHex) ?? [];
@@ -82,27 +107,36 @@ export class TreeState implements GrantView {
   allRevocations(): Revocation[] {
     return [...this.#revocations.values()];
   }
-  record(idHex: string): TreeRecord | undefined {
-    return this.#records.get(idHex);
+  /** Kind of a held record, or undefined. */
+  kindOf(id: Uint8Array): TreeRecord['kind'] | undefined {
+    const s = this.#t.find(id);
+    if (s < 0) return undefined;
+    const k = this.#t.kind[s];
+    return k === KIND_ENTRY ? 'entry' : k === KIND_GRANT ? 'grant' : 'revocation';
+  }
+  /** The index view of a kept entry, or undefined. */
+  entryRef(id: Uint8Array): EntryRef | undefined {
+    const s = this.#t.find(id);
+    return s < 0 || this.#t.kind[s] !== KIND_ENTRY ? undefined : this.#ref(s);
   }
   get size(): number {
-    return this.#records.size;
+    return this.#t.count;
   }
 
   /** Newest kept entry of a key (tombstones included), or undefined. */
-  latest(key: string): Entry | undefined {
-    return this.#entries.get(key)?.[0];
+  latest(key: string): EntryRef | undefined {
+    const s = this.#heads.get(key);
+    return s === undefined ? undefined : this.#ref(s);
   }
-  /** Visible (non-deleted) value entries, in key order. */
-  *visibleEntries(): Iterable<Entry> {
-    for (const key of [...this.#entries.keys()].sort()) {
-      const e = visibleOf(this.#entries.get(key));
-      if (e !== null) yield e;
+  /** Visible (non-deleted) entries, in key order. */
+  *visibleEntries(): Iterable<EntryRef> {
+    for (const key of [...this.#heads.keys()].sort()) {
+      const s = this.#heads.get(key);
+      if (s !== undefined && !this.#t.tombstone(s)) yield this.#ref(s);
     }
   }
-  /** Every record id, for reconciliation (cached until the next change). */
+  /** Every record id, for reconciliation (maintained incrementally, live). */
   idSet(): IdSet {
-    if (this.#idset === null) this.#idset = IdSet.from([...this.#records.values()].map(recordId));
     return this.#idset;
   }
 
@@ -116,7 +150,8 @@ export class TreeState implements GrantView {
     if (this.#grants.has(hex)) return res;
     this.#grants.set(hex, g);
     push(this.#grantsByIssuee, toHex(g.issuee), g);
-    this.#addRecord(id, { kind: 'grant', record: g }, res);
+    this.#addRecord(id, KIND_GRANT);
+    res.added.push({ kind: 'grant', record: g });
     return res;
   }
 
@@ -126,25 +161,31 @@ export class TreeState implements GrantView {
     if (!bytesEqual(r.tree, this.root)) throw wrongTree();
     if (verify) verifyRevocation(r);
     const id = revocationId(r);
-    if (this.#revocations.has(toHex(id))) return res;
-    this.#revocations.set(toHex(id), r);
+    const hex = toHex(id);
+    if (this.#revocations.has(hex)) return res;
+    this.#revocations.set(hex, r);
     const gHex = toHex(r.grantId);
     push(this.#revByGrant, gHex, r);
-    this.#addRecord(id, { kind: 'revocation', record: r }, res);
+    this.#addRecord(id, KIND_REVOCATION);
+    res.added.push({ kind: 'revocation', record: r });
+    const t = this.#t;
     for (const key of [...(this.#dependents.get(gHex) ?? [])]) {
-      const list = this.#entries.get(key);
-      if (list === undefined) continue;
-      const before = visibleOf(list);
-      const kept = list.filter((e) => {
-        if (!e.grants.some((g) => toHex(g) === gHex)) return true;
-        if (chainProblem(this.root, e.grants, e.signer, e.key, hlcWall(e.timestamp), this) === null)
-          return true;
-        this.#dropEntry(e, res);
-        return false;
-      });
-      this.#setList(key, kept);
-      const after = visibleOf(kept);
-      if (before !== after) res.changes.push({ key, entry: after, previous: before });
+      const head = this.#heads.get(key);
+      if (head === undefined) continue;
+      const before = this.#visible(head);
+      const kept: number[] = [];
+      for (let s = head; s >= 0; s = t.next[s]!) {
+        const chain = this.#chains[t.chain[s]!]!;
+        if (
+          !chain.some((g) => bytesEqual(g, r.grantId)) ||
+          chainProblem(this.root, chain, this.#signers[t.signer[s]!]!, key, hlcWall(t.ts[s]!), this) === null
+        )
+          kept.push(s);
+        else this.#drop(s, res);
+      }
+      this.#link(key, kept);
+      const after = kept.length === 0 ? -1 : this.#visible(kept[0]!);
+      if (before !== after) res.changes.push({ key, entry: after < 0 ? null : this.#ref(after) });
     }
     return res;
   }
@@ -155,56 +196,118 @@ export class TreeState implements GrantView {
     const problem: MurmurError | null = entryProblem(this.root, e, this, verify);
     if (problem !== null) throw problem;
     const id = entryId(e);
-    const hex = toHex(id);
-    if (this.#records.has(hex)) return res;
-    const list = this.#entries.get(e.key) ?? [];
-    for (const other of list) {
-      if (compareEntries(other, e) > 0 && this.#dominates(other, e)) return res;
+    const t = this.#t;
+    if (t.find(id) >= 0) return res;
+    const head = this.#heads.get(e.key) ?? -1;
+    const signer = this.#intern(this.#signers, this.#signerIdx, latin1(e.signer), () => e.signer.slice());
+    const chain = this.#intern(this.#chains, this.#chainIdx, e.grants.map(latin1).join(''), () =>
+      e.grants.map((g) => g.slice()),
+    );
+    for (let s = head; s >= 0; s = t.next[s]!) {
+      if (
+        this.#compareTo(s, e.timestamp, signer, id) > 0 &&
+        this.#dominates(t.signer[s]!, t.chain[s]!, chain)
+      )
+        return res;
     }
-    const before = visibleOf(list);
-    const kept = list.filter((other) => {
-      if (compareEntries(other, e) < 0 && this.#dominates(e, other)) {
-        this.#dropEntry(other, res);
-        return false;
+    const before = head < 0 ? -1 : this.#visible(head);
+    // allocate before dropping, so the new slot never reuses the one `before` names
+    const slot = this.#addRecord(id, KIND_ENTRY);
+    t.ts[slot] = e.timestamp;
+    t.signer[slot] = signer;
+    t.chain[slot] = chain;
+    t.setTombstone(slot, e.value === null);
+    t.keys[slot] = e.key;
+    const kept: number[] = [];
+    let placed = false;
+    for (let s = head; s >= 0; s = t.next[s]!) {
+      const newer = this.#compareTo(s, e.timestamp, signer, id) > 0;
+      if (!newer && this.#dominates(signer, chain, t.chain[s]!)) {
+        this.#drop(s, res);
+        continue;
       }
-      return true;
-    });
-    kept.push(e);
-    kept.sort((a, b) => compareEntries(b, a));
-    this.#setList(e.key, kept);
+      if (!newer && !placed) {
+        kept.push(slot);
+        placed = true;
+      }
+      kept.push(s);
+    }
+    if (!placed) kept.push(slot);
+    this.#link(e.key, kept);
     for (const g of e.grants) addTo(this.#dependents, toHex(g), e.key);
-    this.#addRecord(id, { kind: 'entry', record: e }, res);
-    const after = visibleOf(kept);
-    if (before !== after) res.changes.push({ key: e.key, entry: after, previous: before });
+    res.added.push({ kind: 'entry', record: e });
+    const after = this.#visible(kept[0]!);
+    if (before !== after) res.changes.push({ key: e.key, entry: after < 0 ? null : this.#ref(after) });
     return res;
   }
 
-  #dominates(newer: Entry, older: Entry): boolean {
-    if (bytesEqual(newer.signer, this.root)) return true;
-    return (
-      newer.grants.length === older.grants.length &&
-      newer.grants.every((g, i) => bytesEqual(g, older.grants[i]!))
-    );
+  /** Order of slot s against an entry not yet stored (timestamp, signer bytes, id). */
+  #compareTo(s: number, ts: number, signer: number, id: Uint8Array): number {
+    const t = this.#t;
+    const d = t.ts[s]! - ts;
+    if (d !== 0) return d;
+    if (t.signer[s] !== signer) return compareBytes(this.#signers[t.signer[s]!]!, this.#signers[signer]!);
+    const ids = t.ids;
+    for (let i = 0; i < 32; i++) {
+      const x = ids[s * 32 + i]! - id[i]!;
+      if (x !== 0) return x;
+    }
+    return 0;
   }
 
-  #setList(key: string, list: Entry[]): void {
-    if (list.length === 0) this.#entries.delete(key);
-    else this.#entries.set(key, list);
+  /** Newer (signer, chain) dominates an older entry of chain `olderChain`. */
+  #dominates(newerSigner: number, newerChain: number, olderChain: number): boolean {
+    return newerSigner === 0 || newerChain === olderChain;
   }
 
-  #dropEntry(e: Entry, res: ApplyResult): void {
-    const id = entryId(e);
-    this.#records.delete(toHex(id));
+  #visible(head: number): number {
+    return this.#t.tombstone(head) ? -1 : head;
+  }
+
+  #link(key: string, slots: number[]): void {
+    const t = this.#t;
+    if (slots.length === 0) {
+      this.#heads.delete(key);
+      return;
+    }
+    for (let i = 0; i < slots.length; i++) t.next[slots[i]!] = slots[i + 1] ?? -1;
+    this.#heads.set(key, slots[0]!);
+  }
+
+  #ref(s: number): EntryRef {
+    const t = this.#t;
+    return {
+      id: t.id(s),
+      key: t.keys[s]!,
+      timestamp: t.ts[s]!,
+      tombstone: t.tombstone(s),
+      signer: this.#signers[t.signer[s]!]!,
+      grants: this.#chains[t.chain[s]!]!,
+    };
+  }
+
+  #intern<V>(list: V[], index: Map<string, number>, k: string, v: () => V): number {
+    let i = index.get(k);
+    if (i === undefined) {
+      i = list.length;
+      list.push(v());
+      index.set(k, i);
+    }
+    return i;
+  }
+
+  #drop(s: number, res: ApplyResult): void {
+    const id = this.#t.id(s);
     this.fingerprint.remove(id);
-    this.#idset = null;
-    res.removed.push(e);
+    this.#idset.remove(id);
+    this.#t.free(s);
+    res.removed.push(id);
   }
 
-  #addRecord(id: Uint8Array, rec: TreeRecord, res: ApplyResult): void {
-    this.#records.set(toHex(id), rec);
+  #addRecord(id: Uint8Array, kind: number): number {
     this.fingerprint.add(id);
-    this.#idset = null;
-    res.added.push(rec);
+    this.#idset.add(id);
+    return this.#t.alloc(id, kind);
   }
 }
 

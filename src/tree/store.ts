@@ -11,9 +11,11 @@ import {
   encodeRevocation,
   entryId,
 } from './codec.ts';
+import { RECORD_CACHE_ENTRIES } from './constants.ts';
 import type { HlcClock } from './hlc.ts';
 import { fromHex, toHex } from './keys.ts';
-import { type ApplyResult, type KeyChange, recordId, type TreeRecord, TreeState } from './state.ts';
+import { type ApplyResult, recordId, type TreeRecord, TreeState } from './state.ts';
+import type { Entry } from './types.ts';
 
 export type TreeDb = AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
 
@@ -28,8 +30,8 @@ export interface IngestResult extends ApplyResult {
 }
 
 export interface TreeStoreEvents {
-  /** The visible value of a key changed. */
-  change: { tree: string } & KeyChange;
+  /** The visible value of a key changed (entry null = absent or deleted). */
+  change: { tree: string; key: string; entry: Entry | null };
   /** Records newly stored (to push to peers). */
   records: { tree: string; records: TreeRecord[] };
 }
@@ -42,8 +44,10 @@ const SEP = '!';
 /**
  * Every tree held by a node, persisted in an abstract-level database (classic-level on disk,
  * memory-level in tests). Keys: `tree!<root hex>` (held trees) and `t!<root hex>!<e|g|r>!<id hex>`
- * (records, protobuf bytes). Memory holds the indexes (TreeState); a write is acknowledged only
- * once its batch is committed, and batches are committed in order.
+ * (records, protobuf bytes). Memory holds only the compact indexes (TreeState); full entries are
+ * read back by id (`entries()`) through a small LRU, or from the records of batches not yet
+ * committed. A write is acknowledged only once its batch is committed, and batches (and the reads
+ * that resolve change events) run in order on one chain.
  */
 export class TreeStore {
   readonly db: TreeDb;
@@ -52,6 +56,10 @@ export class TreeStore {
   readonly #log: Logger;
   #chain: Promise<unknown> = Promise.resolve();
   #open = false;
+  /** Entries stored in a TreeState whose batch is not committed yet, by latin1 id. */
+  readonly #pending = new Map<string, Entry>();
+  /** Recently read or written entries, by latin1 id (insertion order = recency). */
+  readonly #cache = new Map<string, Entry>();
   /** Counters: records refused and corrupt records skipped at load. */
   readonly counters = { refused: 0, corrupt: 0, accepted: 0 };
 
@@ -139,8 +147,29 @@ export class TreeStore {
       });
     }
     this.counters.accepted += res.added.length;
-    await this.#persist(rootHex, res);
-    this.#emitResult(rootHex, res);
+    const persisted = this.#persist(rootHex, res);
+    // entries that become visible again (after a revocation) are read right after this batch, on
+    // the same chain, so no later batch can delete them first
+    const fresh = new Map<string, Entry>();
+    for (const a of res.added) if (a.kind === 'entry') fresh.set(latin1(entryId(a.record)), a.record);
+    const missing = res.changes.filter((c) => c.entry !== null && !fresh.has(latin1(c.entry.id)));
+    const resolved =
+      missing.length === 0
+        ? Promise.resolve([])
+        : this.#serial(() =>
+            this.#read(
+              rootHex,
+              missing.map((c) => c.entry!.id),
+            ),
+          );
+    await persisted;
+    for (const [i, e] of (await resolved).entries())
+      if (e !== undefined) fresh.set(latin1(missing[i]!.entry!.id), e);
+    if (res.added.length > 0) this.#emit('records', { tree: rootHex, records: res.added });
+    for (const c of res.changes) {
+      const entry = c.entry === null ? null : (fresh.get(latin1(c.entry.id)) ?? null);
+      this.#emit('change', { tree: rootHex, key: c.key, entry });
+    }
     if (res.refused.length > 0)
       this.#log.debug({ tree: rootHex, refused: res.refused.length }, 'tree records refused');
     return res;
@@ -169,14 +198,95 @@ export class TreeStore {
     }
   }
 
-  #emitResult(rootHex: string, res: ApplyResult): void {
-    if (res.added.length > 0) this.#emit('records', { tree: rootHex, records: res.added });
-    for (const c of res.changes) this.#emit('change', { tree: rootHex, ...c });
+  /**
+   * Full entries of a tree by id (undefined where not held: e.g. superseded meanwhile). Reads the
+   * records of uncommitted batches, then the LRU, then the database (one getMany).
+   */
+  async entries(
+    rootHex: string,
+    ids: readonly Uint8Array[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<(Entry | undefined)[]> {
+    this.#assertOpen();
+    throwIfAborted(options.signal);
+    return this.#read(rootHex, ids);
+  }
+
+  /** Every record of a tree with these ids (entries read from the store), in the given order. */
+  async records(rootHex: string, ids: readonly Uint8Array[]): Promise<TreeRecord[]> {
+    const t = this.tree(rootHex);
+    const kinds = ids.map((id) => t.kindOf(id));
+    const entryIds = ids.filter((_, i) => kinds[i] === 'entry');
+    const entries = entryIds.length === 0 ? [] : await this.#read(rootHex, entryIds);
+    const out: TreeRecord[] = [];
+    let k = 0;
+    ids.forEach((id, i) => {
+      const kind = kinds[i];
+      if (kind === 'entry') {
+        const e = entries[k++];
+        if (e !== undefined) out.push({ kind, record: e });
+      } else if (kind === 'grant') {
+        const g = t.grant(toHex(id));
+        if (g !== undefined) out.push({ kind, record: g });
+      } else if (kind === 'revocation') {
+        const r = t.revocation(toHex(id));
+        if (r !== undefined) out.push({ kind, record: r });
+      }
+    });
+    return out;
+  }
+
+  async #read(rootHex: string, ids: readonly Uint8Array[]): Promise<(Entry | undefined)[]> {
+    const out: (Entry | undefined)[] = new Array(ids.length);
+    const todo: number[] = [];
+    ids.forEach((id, i) => {
+      const k = latin1(id);
+      const hit = this.#pending.get(k) ?? this.#cache.get(k);
+      if (hit === undefined) todo.push(i);
+      else {
+        out[i] = hit;
+        this.#remember(k, hit);
+      }
+    });
+    if (todo.length === 0) return out;
+    const keys = todo.map((i) => recKey(rootHex, 'entry', toHex(ids[i]!)));
+    const values = await this.db.getMany(keys, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    todo.forEach((i, j) => {
+      const k = latin1(ids[i]!);
+      const v = values[j] as Uint8Array | undefined;
+      let e = this.#pending.get(k);
+      if (e === undefined && v !== undefined) {
+        try {
+          e = decodeEntry(v);
+        } catch (err) {
+          if (!(err instanceof MurmurError)) throw err;
+          this.counters.corrupt++;
+        }
+      }
+      if (e !== undefined) this.#remember(k, e);
+      out[i] = e;
+    });
+    return out;
+  }
+
+  #remember(k: string, e: Entry): void {
+    this.#cache.delete(k);
+    this.#cache.set(k, e);
+    if (this.#cache.size > RECORD_CACHE_ENTRIES) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
   }
 
   async #persist(rootHex: string, res: ApplyResult): Promise<void> {
     const ops: { type: 'put' | 'del'; key: string; value?: Uint8Array }[] = [];
+    const pending: [string, Entry][] = [];
     for (const rec of res.added) {
+      if (rec.kind === 'entry') {
+        const k = latin1(entryId(rec.record));
+        this.#pending.set(k, rec.record);
+        pending.push([k, rec.record]);
+      }
       const value =
         rec.kind === 'entry'
           ? encodeEntry(rec.record)
@@ -185,12 +295,30 @@ export class TreeStore {
             : encodeRevocation(rec.record);
       ops.push({ type: 'put', key: recKey(rootHex, rec.kind, toHex(recordId(rec))), value });
     }
-    for (const e of res.removed) ops.push({ type: 'del', key: recKey(rootHex, 'entry', toHex(entryId(e))) });
-    if (ops.length > 0) await this.#commit(ops);
+    for (const id of res.removed) {
+      ops.push({ type: 'del', key: recKey(rootHex, 'entry', toHex(id)) });
+      this.#cache.delete(latin1(id));
+    }
+    if (ops.length === 0) return;
+    try {
+      await this.#commit(ops);
+    } finally {
+      for (const [k, e] of pending) {
+        if (this.#pending.get(k) === e) this.#pending.delete(k);
+        this.#remember(k, e);
+      }
+    }
+  }
+
+  /** Runs fn after everything queued before it on the store's chain. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(fn);
+    this.#chain = p.catch(() => {});
+    return p;
   }
 
   #commit(ops: { type: 'put' | 'del'; key: string; value?: Uint8Array }[]): Promise<void> {
-    const p = this.#chain.then(() =>
+    const p = this.#serial(() =>
       this.db.batch(
         ops.map((o) =>
           o.type === 'put'
@@ -200,7 +328,6 @@ export class TreeStore {
         { keyEncoding: 'utf8', valueEncoding: 'view' },
       ),
     );
-    this.#chain = p.catch(() => {});
     return p.catch((cause) => {
       throw new MurmurError('MURMUR_IO', 'tree store write failed', { cause });
     });
@@ -227,25 +354,20 @@ export class TreeStore {
         }
       }
     };
-    // Records on disk were verified when stored: signatures are not checked again.
+    // Records on disk were verified when stored: signatures are not checked again. Entries are
+    // applied as they stream in (the retention rule does not depend on the order).
     await read('g', decodeGrant, (g) => t.addGrant(g, false));
     await read('r', decodeRevocation, (r) => t.addRevocation(r, false));
-    const entries: ReturnType<typeof decodeEntry>[] = [];
-    await read('e', decodeEntry, (e) => entries.push(e));
-    entries.sort((a, b) => a.timestamp - b.timestamp);
-    for (const e of entries) {
-      try {
-        t.addEntry(e, false);
-      } catch (err) {
-        if (!(err instanceof MurmurError)) throw err;
-        this.counters.corrupt++;
-      }
-    }
+    await read('e', decodeEntry, (e) => t.addEntry(e, false));
   }
 
   #assertOpen(): void {
     if (!this.#open) throw new MurmurError('MURMUR_TREE_CLOSED', 'tree store is not open');
   }
+}
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
 function recKey(rootHex: string, kind: TreeRecord['kind'], idHex: string): string {

@@ -18,8 +18,8 @@ interface Interest {
 }
 
 export interface SubscriptionsOptions {
-  /** Reads the current local value of a key (null = absent). */
-  read: (key: string) => Uint8Array | null;
+  /** Reads the current local value of a key (null = absent) when subscribe() is given none. */
+  read?: (key: string) => Uint8Array | null;
   /** Delay before an interest without subscribers is dropped. Default 2 s. */
   cullDelayMs?: number;
   /** Told when an interest starts (true) or is culled (false), e.g. to ask peers for the key. */
@@ -78,7 +78,7 @@ export class Subscription {
  */
 export class Subscriptions {
   readonly #interests = new Map<string, Interest>();
-  readonly #read: (key: string) => Uint8Array | null;
+  readonly #read: ((key: string) => Uint8Array | null) | undefined;
   readonly #cullDelayMs: number;
   readonly #onInterest: ((key: string, active: boolean) => void) | undefined;
 
@@ -88,10 +88,11 @@ export class Subscriptions {
     this.#onInterest = options.onInterest;
   }
 
-  subscribe(key: string): Subscription {
+  /** Subscribes to a key; a new interest starts with `value` (else read() or null). */
+  subscribe(key: string, value0?: Uint8Array | null): Subscription {
     let interest = this.#interests.get(key);
     if (interest === undefined) {
-      const value = this.#read(key);
+      const value = value0 !== undefined ? value0 : (this.#read?.(key) ?? null);
       interest = {
         key,
         state: { hasValue: value !== null, dirty: false, value },

@@ -7,7 +7,7 @@ import { HlcClock, hlcWall } from './hlc.ts';
 import { bytesEqual, fromHex, type Signer, toHex } from './keys.ts';
 import { ListFilter } from './list-filter.ts';
 import { makeEntry, makeGrant, makeRevocation } from './records.ts';
-import type { TreeState } from './state.ts';
+import type { TreeRecord, TreeState } from './state.ts';
 import type { IngestResult, TreeStore, TreeStoreEvents } from './store.ts';
 import { type Subscription, Subscriptions } from './subscriptions.ts';
 import type { Entry, Grant, Revocation } from './types.ts';
@@ -21,6 +21,9 @@ export interface TreeOptions {
 }
 
 export type WatchEvent = { type: 'entry'; key: string; entry: Entry | null } | { type: 'tail' };
+
+/** Entries read from the store per round trip by list(). */
+const LIST_READ_BATCH = 1024;
 
 const ORDER: Record<string, number> = {
   MURMUR_TREE_GRANT_REVOKED: 0,
@@ -47,10 +50,7 @@ export class Tree {
     this.rootHex = rootHex;
     this.clock = options.clock ?? new HlcClock();
     this.#signer = options.signer;
-    this.subscriptions = new Subscriptions({
-      read: (key) => this.get(key)?.value ?? null,
-      cullDelayMs: options.cullDelayMs,
-    });
+    this.subscriptions = new Subscriptions({ cullDelayMs: options.cullDelayMs });
     this.#onChange = (d) => {
       if (d.tree === this.rootHex) this.subscriptions.notifyValue(d.key, d.entry?.value ?? null);
     };
@@ -83,9 +83,19 @@ export class Tree {
     return this.state.fingerprint.hash();
   }
 
-  get(key: string): { value: Uint8Array; entry: Entry } | undefined {
-    const e = this.state.latest(key);
-    return e === undefined || e.value === null ? undefined : { value: e.value, entry: e };
+  /** The visible value of a key and its entry, or undefined (absent or deleted). */
+  async get(
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ value: Uint8Array; entry: Entry } | undefined> {
+    for (;;) {
+      const ref = this.state.latest(key);
+      if (ref === undefined || ref.tombstone) return undefined;
+      const [e] = await this.store.entries(this.rootHex, [ref.id], options);
+      if (e !== undefined && e.value !== null) return { value: e.value, entry: e };
+      // superseded while reading: read the new head; the same head missing means a corrupt record
+      if (bytesEqual(this.state.latest(key)?.id ?? new Uint8Array(0), ref.id)) return undefined;
+    }
   }
 
   async put(key: string, value: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Entry> {
@@ -96,10 +106,20 @@ export class Tree {
     return this.#write(key, null, options);
   }
 
-  /** Visible entries whose keys pass the ordered filters, in key order. */
-  list(filters: readonly string[] = []): Entry[] {
+  /** Visible entries whose keys pass the ordered filters, in key order (read from the store). */
+  async list(filters: readonly string[] = [], options: { signal?: AbortSignal } = {}): Promise<Entry[]> {
     const f = new ListFilter(filters);
-    return [...this.state.visibleEntries()].filter((e) => f.matches(e.key));
+    const refs = [...this.state.visibleEntries()].filter((e) => f.matches(e.key));
+    const out: Entry[] = [];
+    for (let i = 0; i < refs.length; i += LIST_READ_BATCH) {
+      const got = await this.store.entries(
+        this.rootHex,
+        refs.slice(i, i + LIST_READ_BATCH).map((r) => r.id),
+        options,
+      );
+      for (const e of got) if (e !== undefined && e.value !== null) out.push(e);
+    }
+    return out;
   }
 
   /** Initial matching set, then a TAIL marker, then changes of matching keys until aborted. */
@@ -119,7 +139,7 @@ export class Tree {
     this.store.on('change', listener);
     options.signal?.addEventListener('abort', onAbort);
     try {
-      for (const e of this.list(filters)) yield { type: 'entry', key: e.key, entry: e };
+      for (const e of await this.list(filters, options)) yield { type: 'entry', key: e.key, entry: e };
       yield { type: 'tail' };
       while (!options.signal?.aborted) {
         const next = queue.shift();
@@ -138,7 +158,19 @@ export class Tree {
     }
   }
 
-  subscribe(key: string): Subscription {
+  /** Subscribes to a key; the state starts with its current value. */
+  async subscribe(key: string, options: { signal?: AbortSignal } = {}): Promise<Subscription> {
+    if (!this.subscriptions.keys().includes(key)) {
+      for (;;) {
+        const ref = this.state.latest(key);
+        const got = await this.get(key, options);
+        // a change between the read and now is applied by the change event only once subscribed:
+        // read again until the head did not move meanwhile
+        const now = this.state.latest(key);
+        if ((ref === undefined) === (now === undefined) && (ref === undefined || bytesEqual(ref.id, now!.id)))
+          return this.subscriptions.subscribe(key, got?.value ?? null);
+      }
+    }
     return this.subscriptions.subscribe(key);
   }
 
@@ -190,25 +222,14 @@ export class Tree {
   }
 
   /** The records with these ids, plus every grant and revocation the entries among them rely on. */
-  bundleFor(idHexes: Iterable<string>): Bundle {
-    const s = this.state;
-    const out: Bundle = { entries: [], grants: [], revocations: [] };
-    const grants = new Set<string>();
-    for (const h of idHexes) {
-      const r = s.record(h);
-      if (r === undefined) continue;
-      if (r.kind === 'entry') {
-        out.entries.push(r.record);
-        for (const g of r.record.grants) grants.add(toHex(g));
-      } else if (r.kind === 'grant') grants.add(h);
-      else out.revocations.push(r.record);
-    }
-    for (const h of grants) {
-      const g = s.grant(h);
-      if (g !== undefined) out.grants.push(g);
-      for (const rev of s.revocationsOf(h)) if (!out.revocations.includes(rev)) out.revocations.push(rev);
-    }
-    return out;
+  async bundleFor(idHexes: Iterable<string>): Promise<Bundle> {
+    return bundleOf(
+      this.state,
+      await this.store.records(
+        this.rootHex,
+        [...idHexes].map((h) => fromHex(h, 32)),
+      ),
+    );
   }
 
   async #write(key: string, value: Uint8Array | null, options: { signal?: AbortSignal }): Promise<Entry> {
@@ -286,4 +307,23 @@ export class Tree {
       throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'this tree client has no signing key');
     return this.#signer;
   }
+}
+
+/** A bundle of records plus every grant and revocation their entries rely on. */
+export function bundleOf(s: TreeState, records: readonly TreeRecord[]): Bundle {
+  const out: Bundle = { entries: [], grants: [], revocations: [] };
+  const grants = new Set<string>();
+  for (const r of records) {
+    if (r.kind === 'entry') {
+      out.entries.push(r.record);
+      for (const g of r.record.grants) grants.add(toHex(g));
+    } else if (r.kind === 'grant') grants.add(toHex(grantId(r.record)));
+    else out.revocations.push(r.record);
+  }
+  for (const h of grants) {
+    const g = s.grant(h);
+    if (g !== undefined) out.grants.push(g);
+    for (const rev of s.revocationsOf(h)) if (!out.revocations.includes(rev)) out.revocations.push(rev);
+  }
+  return out;
 }

@@ -275,7 +275,7 @@ describe('Tree client grants', () => {
     const rootTree = await openTree(root);
     const g = await rootTree.grant({ to: toHex(alice.publicKey), pattern: '/a/**', subgrant: true });
     const aliceTree = await openTree(root, alice);
-    await aliceTree.ingest(rootTree.bundleFor([toHex(grantId(g))]));
+    await aliceTree.ingest(await rootTree.bundleFor([toHex(grantId(g))]));
     await aliceTree.put('/a/1', enc('x'));
     await assert.rejects(aliceTree.put('/b/1', enc('x')), (e) => isMurmurError(e, 'MURMUR_TREE_NO_GRANT'));
     await assert.rejects(aliceTree.grant({ to: toHex(bob.publicKey), pattern: '/**' }), (e) =>
@@ -285,7 +285,7 @@ describe('Tree client grants', () => {
     assert.equal(sub.issuer, alice.publicKey);
     const rev = await rootTree.revoke(toHex(grantId(g)));
     await aliceTree.ingest({ revocations: [rev] });
-    assert.equal(aliceTree.get('/a/1'), undefined);
+    assert.equal(await aliceTree.get('/a/1'), undefined);
     await assert.rejects(aliceTree.put('/a/2', enc('x')), (e) =>
       isMurmurError(e, 'MURMUR_TREE_GRANT_REVOKED'),
     );

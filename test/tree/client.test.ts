@@ -43,10 +43,10 @@ describe('Tree client', () => {
     await t.put('/a/2', enc('y'));
     await t.put('/b/1', enc('z'));
     await t.del('/a/2');
-    assert.equal(dec(t.get('/a/1')?.value), 'x');
-    assert.equal(t.get('/a/2'), undefined);
+    assert.equal(dec((await t.get('/a/1'))?.value), 'x');
+    assert.equal(await t.get('/a/2'), undefined);
     assert.deepEqual(
-      t.list(['/a/**']).map((e) => e.key),
+      (await t.list(['/a/**'])).map((e) => e.key),
       ['/a/1'],
     );
     t.close();
@@ -54,8 +54,8 @@ describe('Tree client', () => {
 
   it('subscribe: one shared interest, value and dirty events, culled after the delay', async () => {
     const t = await openTree(root, root, { cullDelayMs: 20 });
-    const s1 = t.subscribe('/k');
-    const s2 = t.subscribe('/k');
+    const s1 = await t.subscribe('/k');
+    const s2 = await t.subscribe('/k');
     assert.equal(t.subscriptions.keys().length, 1);
     assert.deepEqual(s1.state, { hasValue: false, dirty: false, value: null });
     const seen: KeyState[] = [];
@@ -72,7 +72,7 @@ describe('Tree client', () => {
     s1.unsubscribe();
     s2.unsubscribe();
     assert.equal(t.subscriptions.keys().length, 1);
-    const s3 = t.subscribe('/k'); // re-subscribe within the delay keeps the interest
+    const s3 = await t.subscribe('/k'); // re-subscribe within the delay keeps the interest
     s3.unsubscribe();
     await sleep(60);
     assert.equal(t.subscriptions.keys().length, 0);

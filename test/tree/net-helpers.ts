@@ -59,3 +59,16 @@ export class RawService implements NodeService {
     this.ctx = undefined;
   }
 }
+
+/** Polls until the async fn() is true (every 25 ms), failing after timeoutMs with the message. */
+export async function untilAsync(
+  fn: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  message = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

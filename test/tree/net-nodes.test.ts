@@ -8,7 +8,7 @@ import { encodePush } from '../../src/tree/net/wire.ts';
 import { makeEntry } from '../../src/tree/records.ts';
 import { addrOf, stateOf, until } from '../helpers/node-cluster.ts';
 import { dec, enc } from './helpers.ts';
-import { converged, RawService, stopAll, type TreeNode, treeCluster } from './net-helpers.ts';
+import { converged, RawService, stopAll, type TreeNode, treeCluster, untilAsync } from './net-helpers.ts';
 
 const root = generateSigner();
 const rootHex = toHex(root.publicKey);
@@ -32,7 +32,7 @@ after(async () => {
 });
 
 const as = (i: number, signer = root) => nodes[i]!.tree.treeWith(rootHex, signer);
-const value = (i: number, key: string) => dec(nodes[i]!.tree.tree(rootHex).get(key)?.value);
+const value = async (i: number, key: string) => dec((await nodes[i]!.tree.tree(rootHex).get(key))?.value);
 const honest = () => nodes.slice(0, 3);
 
 test('writes on each of three nodes converge to equal root hashes', async () => {
@@ -44,8 +44,8 @@ test('writes on each of three nodes converge to equal root hashes', async () => 
   }
   await converged(honest(), rootHex);
   for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) assert.equal(value(i, `/from/${j}`), `node ${j}`);
-    assert.equal(value(i, '/shared'), 'last by 2');
+    for (let j = 0; j < 3; j++) assert.equal(await value(i, `/from/${j}`), `node ${j}`);
+    assert.equal(await value(i, '/shared'), 'last by 2');
   }
 });
 
@@ -57,9 +57,9 @@ test('a grant lets a third key write only under its pattern; revoking it removes
   await w2.put('/w/note', enc('granted'));
   await assert.rejects(w2.put('/elsewhere', enc('no')), { code: 'MURMUR_TREE_NO_GRANT' });
   w2.close();
-  await until(() => value(1, '/w/note') === 'granted', 10_000, 'granted write on node 1');
-  await until(() => value(0, '/w/note') === 'granted', 10_000, 'granted write on node 0');
-  assert.equal(value(0, '/elsewhere'), undefined);
+  await untilAsync(async () => (await value(1, '/w/note')) === 'granted', 10_000, 'granted write on node 1');
+  await untilAsync(async () => (await value(0, '/w/note')) === 'granted', 10_000, 'granted write on node 0');
+  assert.equal(await value(0, '/elsewhere'), undefined);
   // a lying peer pushes a write outside the pattern, properly signed by the grantee: refused
   const victim = nodes[1]!;
   const before = victim.tree.stats.refused;
@@ -76,11 +76,12 @@ test('a grant lets a third key write only under its pattern; revoking it removes
   );
   await until(() => victim.tree.stats.refused > before, 10_000, 'refusal');
   ch.close();
-  assert.equal(value(1, '/elsewhere'), undefined);
+  assert.equal(await value(1, '/elsewhere'), undefined);
 
   await t0.revoke(toHex(grantId(g)));
   t0.close();
-  for (let i = 0; i < 3; i++) await until(() => value(i, '/w/note') === undefined, 10_000, `revoked on ${i}`);
+  for (let i = 0; i < 3; i++)
+    await untilAsync(async () => (await value(i, '/w/note')) === undefined, 10_000, `revoked on ${i}`);
   await converged(honest(), rootHex);
 });
 
@@ -92,7 +93,8 @@ test('a node whose clock is an hour fast does not win later writes', async () =>
   const t0 = await as(0);
   await t0.put('/race', enc('honest later'));
   t0.close();
-  for (let i = 0; i < 3; i++) await until(() => value(i, '/race') === 'honest later', 10_000, `race on ${i}`);
+  for (let i = 0; i < 3; i++)
+    await untilAsync(async () => (await value(i, '/race')) === 'honest later', 10_000, `race on ${i}`);
   // its skewed write was refused, not struck: the node is still an active peer
   assert.equal(stateOf(nodes[0]!.node, nodes[3]!.node.peerId), 'active');
 });
@@ -119,7 +121,7 @@ test('a peer sending forged records is struck and ends in purgatory', async () =
     }
   }
   await until(() => stateOf(victim.node, liar) === 'purgatory', 10_000, 'purgatory');
-  assert.equal(value(0, '/forged/0'), undefined);
+  assert.equal(await value(0, '/forged/0'), undefined);
 });
 
 test('a late joiner gets the whole tree by reconciliation (no pushes missed matter)', async () => {
@@ -128,9 +130,9 @@ test('a late joiner gets the whole tree by reconciliation (no pushes missed matt
     await late!.node.connect(addrOf(nodes[0]!.node));
     await late!.tree.join(rootHex);
     await converged([nodes[0]!, late!], rootHex);
-    assert.equal(dec(late!.tree.tree(rootHex).get('/from/1')?.value), 'node 1');
+    assert.equal(dec((await late!.tree.tree(rootHex).get('/from/1'))?.value), 'node 1');
     assert.ok(late!.tree.stats.syncs + nodes[0]!.tree.stats.syncs > 0, 'a sync session ran');
-    assert.equal(late!.tree.tree(rootHex).get('/w/note'), undefined, 'revoked entry stays out');
+    assert.equal(await late!.tree.tree(rootHex).get('/w/note'), undefined, 'revoked entry stays out');
   } finally {
     await late!.node.stop();
   }

@@ -65,7 +65,7 @@ test('a sync session over a memory channel reconciles both ways and flags subscr
   const b = await openTree(root);
   for (let i = 0; i < 300; i++) await a.put(`/a/${i}`, enc(`a${i}`));
   for (let i = 0; i < 5; i++) await b.put(`/b/${i}`, enc(`b${i}`));
-  const sub = b.subscribe('/a/1');
+  const sub = await b.subscribe('/a/1');
   const dirty: boolean[] = [];
   sub.on('dirty', (s) => dirty.push(s.dirty));
   const [ca, cb] = memoryPair();

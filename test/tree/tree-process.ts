@@ -40,7 +40,10 @@ const out = (o: unknown): void => {
 };
 if (env.TREE_EXPECT) {
   const keys = (await readFile(env.TREE_EXPECT, 'utf8')).split('\n').filter((k) => k !== '');
-  out({ expected: keys.length, missing: keys.filter((k) => tree.get(k) === undefined).length });
+  out({
+    expected: keys.length,
+    missing: (await Promise.all(keys.map((k) => tree.get(k)))).filter((v) => v === undefined).length,
+  });
 }
 const seed = Number(env.TREE_SEED ?? 0);
 const prefix = env.TREE_PREFIX ?? '';

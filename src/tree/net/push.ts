@@ -35,6 +35,7 @@ export class Pusher {
   #batch = new Map<string, Map<string, Set<string>>>();
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #flushing: Promise<void> = Promise.resolve();
   readonly stats = { frames: 0, bytes: 0, dropped: 0, failed: 0 };
 
   constructor(options: PusherOptions) {
@@ -79,13 +80,25 @@ export class Pusher {
     this.#timer = null;
     const batch = this.#batch;
     this.#batch = new Map();
-    const peers = this.#o.peers();
+    this.#flushing = this.#flushing
+      .then(() => this.#push(batch))
+      .catch((err: unknown) => this.#o.logger.debug({ err }, 'tree push batch failed'));
+  }
+
+  async #push(batch: Map<string, Map<string, Set<string>>>): Promise<void> {
     for (const [treeHex, bySource] of batch) {
       const tree = this.#o.tree(treeHex);
       if (tree === undefined) continue;
       const root = fromHex(treeHex, 32);
       for (const [source, ids] of bySource) {
-        const frames = [...bundlesFor(tree, [...ids])].map((b) => encodePush(root, encodeBundle(b)));
+        const frames: Uint8Array[] = [];
+        for await (const b of bundlesFor(
+          tree,
+          [...ids].map((h) => fromHex(h, 32)),
+        ))
+          frames.push(encodePush(root, encodeBundle(b)));
+        if (this.#stopped) return;
+        const peers = this.#o.peers();
         for (const peer of peers) if (peer !== source) for (const f of frames) this.#send(peer, f);
       }
     }

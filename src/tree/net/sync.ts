@@ -1,10 +1,10 @@
 import { MurmurError } from '../../errors/index.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
 import { type Bundle, decodeBundle, encodeBundle } from '../codec.ts';
-import { toHex } from '../keys.ts';
 import { Reconciler } from '../reconcile.ts';
+import type { TreeRecord } from '../state.ts';
 import type { Refusal } from '../store.ts';
-import type { Tree } from '../tree.ts';
+import { bundleOf, type Tree } from '../tree.ts';
 import { BUNDLE_TARGET_BYTES } from './constants.ts';
 import {
   decodeSync,
@@ -160,7 +160,7 @@ async function transfer(
   initiator: boolean,
 ): Promise<void> {
   const send = async (): Promise<void> => {
-    for (const bundle of bundlesFor(tree, rec.have.map(toHex))) {
+    for await (const bundle of bundlesFor(tree, rec.have)) {
       frames.res.recordsSent += bundle.entries.length + bundle.grants.length + bundle.revocations.length;
       await frames.send({ type: SYNC_BUNDLE, bundle: encodeBundle(bundle) }, hooks.signal);
     }
@@ -187,22 +187,28 @@ async function transfer(
   }
 }
 
-/** Splits records into bundles of about BUNDLE_TARGET_BYTES, each with the grants its entries need. */
-export function* bundlesFor(tree: Tree, idHexes: readonly string[]): Generator<Bundle> {
-  let batch: string[] = [];
+/** Records read from the store per step while building bundles. */
+const READ_BATCH = 512;
+
+/**
+ * Splits records into bundles of about BUNDLE_TARGET_BYTES, each with the grants its entries need.
+ * Entries are read from the store in steps; records no longer held are skipped.
+ */
+export async function* bundlesFor(tree: Tree, ids: readonly Uint8Array[]): AsyncGenerator<Bundle> {
+  let batch: TreeRecord[] = [];
   let size = 0;
-  const state = tree.state;
-  for (const h of idHexes) {
-    const r = state.record(h);
-    if (r === undefined) continue;
-    const est = r.kind === 'entry' ? (r.record.value?.length ?? 0) + 200 + 32 * r.record.grants.length : 300;
-    if (batch.length > 0 && size + est > BUNDLE_TARGET_BYTES) {
-      yield tree.bundleFor(batch);
-      batch = [];
-      size = 0;
+  for (let i = 0; i < ids.length; i += READ_BATCH) {
+    for (const r of await tree.store.records(tree.rootHex, ids.slice(i, i + READ_BATCH))) {
+      const est =
+        r.kind === 'entry' ? (r.record.value?.length ?? 0) + 200 + 32 * r.record.grants.length : 300;
+      if (batch.length > 0 && size + est > BUNDLE_TARGET_BYTES) {
+        yield bundleOf(tree.state, batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(r);
+      size += est;
     }
-    batch.push(h);
-    size += est;
   }
-  if (batch.length > 0) yield tree.bundleFor(batch);
+  if (batch.length > 0) yield bundleOf(tree.state, batch);
 }
