@@ -56,6 +56,12 @@ export async function run(): Promise<Record<string, unknown>> {
     const t0 = performance.now();
     await new Table(target).mergeFile(b);
     const file = (performance.now() - t0) / 1000;
+    // The same without marking the changed rows hot (no T.hot sidecar written): its cost.
+    const cold = join(dir, 'c');
+    copyFileSync(a, cold);
+    const t1 = performance.now();
+    await new Table(cold, { mergeHotSends: 0 }).mergeFile(b);
+    const fileCold = (performance.now() - t1) / 1000;
 
     const sh = (cmd: string) =>
       timed(() => execFileSync('sh', ['-c', cmd], { env: { ...process.env, LC_ALL: 'C' } }));
@@ -68,6 +74,7 @@ export async function run(): Promise<Record<string, unknown>> {
       rows_out: merged,
       murmur_in_memory_rows_per_s: rate(memory),
       murmur_file_merge_rows_per_s: rate(file),
+      murmur_file_merge_no_hot_rows_per_s: rate(fileCold),
       ref_sort_m_gzip_rows_per_s: rate(sortGzip),
       ref_original_style_sort_u_rows_per_s: rate(sortU),
     };
