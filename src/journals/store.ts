@@ -292,44 +292,92 @@ export class JournalStore {
    * writer's signature over its last event, then that it continues the verified head. Returns how many
    * events were new (0 for a benign duplicate). Throws MURMUR_JOURNAL_FORGED / _GAP / _FORK.
    */
-  async applySegment(id: JournalId, events: EventRecord[]): Promise<number> {
+  applySegment(id: JournalId, events: EventRecord[]): Promise<number> {
+    return this.applySegments(id, [events]);
+  }
+
+  /**
+   * Accepts consecutive segments as one write (one log append + sync, one index batch): each is
+   * checked as in applySegment against the head the ones before it leave. On an invalid one, the
+   * valid segments before it are stored, then its error is thrown.
+   */
+  async applySegments(id: JournalId, segments: EventRecord[][]): Promise<number> {
     return this.#locked(id, async () => {
       const m = this.#meta(id);
-      const last = events.at(-1);
-      const first = events[0];
-      if (!last?.sig || !first) throw new MurmurError('MURMUR_JOURNAL_FORGED', 'segment is not signed');
-      const msg = batchMessage(m.parsed, last.sigFirst ?? last.seq, last.seq, last.hash);
-      if (!verifySignature(m.parsed.writer, msg, last.sig)) {
-        throw new MurmurError('MURMUR_JOURNAL_FORGED', `bad writer signature on event ${last.seq}`, {
-          details: { id, seq: last.seq },
-        });
+      let head = m.head;
+      let headHash = m.headHash;
+      const chunks: Chunk[] = [];
+      const pending: EventRecord[] = [];
+      let error: unknown;
+      for (const events of segments) {
+        try {
+          const fresh = await this.#check(m, head, headHash, events, pending);
+          if (fresh.length === 0) continue;
+          const last = fresh.at(-1)!;
+          chunks.push({
+            last: last.seq,
+            hash: last.hash,
+            records: fresh.map((e) => e.raw ?? encodeEvent(e)),
+          });
+          pending.push(...fresh);
+          head = last.seq;
+          headHash = last.hash;
+        } catch (err) {
+          error = err;
+          break;
+        }
       }
-      // authentic from here on: only the link to our head is left to check
-      if (first.seq > m.head + 1) {
-        throw new MurmurError('MURMUR_JOURNAL_GAP', `segment starts at ${first.seq}, head is ${m.head}`, {
-          details: { id, head: m.head, seq: first.seq },
-        });
+      if (chunks.length > 0) {
+        const ops = await this.#writeChunks(id, chunks);
+        const next = { ...m, head, headHash };
+        ops.push(this.#metaOp(next));
+        await this.#db.batch(ops);
+        this.#metas.set(id, next);
+        this.waiters.notify(id, head);
       }
-      const link = first.seq === m.head + 1 ? first.prev : events.find((e) => e.seq === m.head)?.hash;
-      if (link === undefined) {
-        // every event is at or below our head: a duplicate unless the writer signed another history
-        const mine = last.seq >= m.first ? await this.#hashAt(m, last.seq) : undefined;
-        if (mine && !bytesEqual(mine, last.hash)) throw this.#fork(id, last.seq);
-        return 0;
-      }
-      if (!bytesEqual(link, m.headHash)) throw this.#fork(id, m.head + 1);
-      const fresh = events.filter((e) => e.seq > m.head);
-      if (fresh.length === 0) return 0;
-      const ops = await this.#writeChunks(id, [
-        { last: last.seq, hash: last.hash, records: fresh.map((e) => e.raw ?? encodeEvent(e)) },
-      ]);
-      const next = { ...m, head: last.seq, headHash: last.hash };
-      ops.push(this.#metaOp(next));
-      await this.#db.batch(ops);
-      this.#metas.set(id, next);
-      this.waiters.notify(id, last.seq);
-      return fresh.length;
+      if (error !== undefined) throw error;
+      return pending.length;
     });
+  }
+
+  /** The events of a segment past `head`, once it is checked to be signed and to continue `headHash`. */
+  async #check(
+    m: Meta,
+    head: number,
+    headHash: Uint8Array,
+    events: EventRecord[],
+    pending: EventRecord[],
+  ): Promise<EventRecord[]> {
+    const id = m.id;
+    const last = events.at(-1);
+    const first = events[0];
+    if (!last?.sig || !first) throw new MurmurError('MURMUR_JOURNAL_FORGED', 'segment is not signed');
+    const msg = batchMessage(m.parsed, last.sigFirst ?? last.seq, last.seq, last.hash);
+    if (!verifySignature(m.parsed.writer, msg, last.sig)) {
+      throw new MurmurError('MURMUR_JOURNAL_FORGED', `bad writer signature on event ${last.seq}`, {
+        details: { id, seq: last.seq },
+      });
+    }
+    // authentic from here on: only the link to our head is left to check
+    if (first.seq > head + 1) {
+      throw new MurmurError('MURMUR_JOURNAL_GAP', `segment starts at ${first.seq}, head is ${head}`, {
+        details: { id, head, seq: first.seq },
+      });
+    }
+    const link = first.seq === head + 1 ? first.prev : events.find((e) => e.seq === head)?.hash;
+    if (link === undefined) {
+      // every event is at or below our head: a duplicate unless the writer signed another history
+      const mine =
+        last.seq > m.head
+          ? pending.find((e) => e.seq === last.seq)?.hash
+          : last.seq >= m.first
+            ? await this.#hashAt(m, last.seq)
+            : undefined;
+      if (mine && !bytesEqual(mine, last.hash)) throw this.#fork(id, last.seq);
+      return [];
+    }
+    if (!bytesEqual(link, headHash)) throw this.#fork(id, head + 1);
+    return events.filter((e) => e.seq > head);
   }
 
   #fork(id: JournalId, seq: number): MurmurError {

@@ -1,6 +1,6 @@
 import { MurmurError } from '../../errors/index.ts';
 import type { Consumer, Provider } from '../../streamer/session.ts';
-import { decodeItem, encodeSnapshotItem } from '../event.ts';
+import { decodeItem, type EventRecord, encodeSnapshotItem, type Snapshot } from '../event.ts';
 import type { JournalId } from '../id.ts';
 import { bytesEqual, sha256, toHex } from '../keys.ts';
 import type { JournalStore } from '../store.ts';
@@ -82,6 +82,12 @@ export class JournalProvider implements Provider {
   }
 }
 
+interface QueuedItem {
+  events?: EventRecord[];
+  snapshot?: Snapshot;
+  size: number;
+}
+
 /** Error codes that mean the sending peer misbehaved (it is penalised and routed around). */
 export const PEER_FAULTS = new Set([
   'MURMUR_JOURNAL_FORGED',
@@ -126,8 +132,10 @@ export class JournalConsumer implements Consumer {
     this.#onEnded?.(err);
   }
 
-  /** Items decoded and queued for the store but not applied yet (bytes), and the apply chain. */
+  /** Items decoded and queued for the store but not applied yet, their bytes, and the drain loop. */
+  readonly #queue: QueuedItem[] = [];
   #queuedBytes = 0;
+  #draining = false;
   #chain: Promise<void> = Promise.resolve();
 
   /**
@@ -141,18 +149,19 @@ export class JournalConsumer implements Consumer {
 
   /**
    * Decodes and checks the offered hash at once, then queues the store's verification and append
-   * (serial, in delivery order). A fault found later kills the consumer and drops what is queued.
+   * (in delivery order; the segments queued meanwhile are stored as one write). A fault found later
+   * kills the consumer and drops what is queued.
    */
   async deliver(hash: Uint8Array, data: Uint8Array): Promise<boolean> {
     if (this.dead) return false;
-    let apply: () => Promise<number>;
+    let queued: QueuedItem;
     try {
       const item = decodeItem(data);
       if (item.type === 'segment') {
         if (!bytesEqual(hash, item.events.at(-1)!.hash)) {
           throw new MurmurError('MURMUR_JOURNAL_FORGED', 'delivered segment does not match the offered hash');
         }
-        apply = () => this.#store.applySegment(this.#id, item.events);
+        queued = { events: item.events, size: data.length };
       } else {
         if (!bytesEqual(hash, sha256(data))) {
           throw new MurmurError(
@@ -160,27 +169,48 @@ export class JournalConsumer implements Consumer {
             'delivered snapshot does not match the offered hash',
           );
         }
-        apply = async () => ((await this.#store.applySnapshot(this.#id, item.snapshot)) ? 1 : 0);
+        queued = { snapshot: item.snapshot, size: data.length };
       }
     } catch (err) {
       this.#kill(err);
       return false;
     }
-    const size = data.length;
-    this.#queuedBytes += size;
-    this.#chain = this.#chain.then(async () => {
-      try {
-        if (this.dead) return;
-        const n = await apply();
-        this.accepted += n;
-        this.#onProgress(n);
-      } catch (err) {
-        this.#kill(err);
-      } finally {
-        this.#queuedBytes -= size;
-      }
-    });
+    this.#queue.push(queued);
+    this.#queuedBytes += queued.size;
+    if (!this.#draining) this.#chain = this.#drain();
     return true;
+  }
+
+  /** Applies queued items: a snapshot alone, each run of segments as one store write. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0 && !this.dead) {
+        const head = this.#queue[0]!;
+        const stop = this.#queue.findIndex((q) => q.snapshot !== undefined);
+        const run = this.#queue.splice(0, head.snapshot ? 1 : stop < 0 ? this.#queue.length : stop);
+        try {
+          const n = head.snapshot
+            ? (await this.#store.applySnapshot(this.#id, head.snapshot))
+              ? 1
+              : 0
+            : await this.#store.applySegments(
+                this.#id,
+                run.map((q) => q.events!),
+              );
+          this.accepted += n;
+          this.#onProgress(n);
+        } catch (err) {
+          this.#kill(err);
+        } finally {
+          for (const q of run) this.#queuedBytes -= q.size;
+        }
+      }
+    } finally {
+      this.#queue.length = 0;
+      this.#queuedBytes = 0;
+      this.#draining = false;
+    }
   }
 
   /** Resolves once every queued item has been applied (or dropped). */
