@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApiClient } from '../src/api/index.ts';
-import { PAGE_LIMIT } from '../src/chunks/pullsync/constants.ts';
+import { RECORD_STEP } from '../src/chunks/pullsync/constants.ts';
 import { type Daemon, murmur, startDaemon } from '../test/cli/helpers.ts';
 import { printTable } from './chunks-net-common.ts';
 
@@ -78,7 +78,7 @@ export async function run(): Promise<Record<string, unknown>> {
         stored_on_b_after_restart: afterRestart,
         retransferred_chunks: retransferred,
         retransferred_kib: Math.round((retransferred * bytesPerChunk) / 1024),
-        bound_chunks: PAGE_LIMIT * binsWithData,
+        bound_chunks: 2 * RECORD_STEP * binsWithData,
       },
     ];
     return {
@@ -87,7 +87,7 @@ export async function run(): Promise<Record<string, unknown>> {
       retransferred_chunks: retransferred,
       retransferred_kib: rows[0]?.retransferred_kib,
       in_flight_at_kill: atKill.pullsync.sentChunks - afterRestart,
-      bound_chunks: PAGE_LIMIT * binsWithData,
+      bound_chunks: 2 * RECORD_STEP * binsWithData,
     };
   } finally {
     for (const d of daemons) {

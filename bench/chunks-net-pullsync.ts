@@ -30,6 +30,7 @@ import {
 } from './chunks-net-common.ts';
 
 const BLOCK = 4096;
+const skip: Timing = { ms: Number.NaN, cpuMs: Number.NaN };
 
 /** Wall and CPU milliseconds (user + system, this process: both ends) of one measured run. */
 interface Timing {
@@ -172,10 +173,12 @@ export async function run(): Promise<Record<string, unknown>> {
   const bytes = n * BLOCK;
   const chunks = makeChunks(n);
   const times = { murmur: [] as Timing[], hypercore: [] as Timing[], raw: [] as Timing[] };
+  // ONLY=murmur (or raw, hypercore) runs just that one, e.g. for a CPU profile
+  const only = process.env.ONLY;
   for (let r = 0; r < runs; r++) {
-    times.raw.push(await rawLibp2p(bytes));
-    times.murmur.push(await murmurPullSync(chunks));
-    times.hypercore.push(await hypercoreReplication(chunks));
+    times.raw.push(only && only !== 'raw' ? skip : await rawLibp2p(bytes));
+    times.murmur.push(only && only !== 'murmur' ? skip : await murmurPullSync(chunks));
+    times.hypercore.push(only && only !== 'hypercore' ? skip : await hypercoreReplication(chunks));
   }
   const pick = (ts: Timing[]): Timing => ({
     ms: median(ts.map((t) => t.ms)),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { proximity } from '../overlay/address.ts';
@@ -11,6 +12,16 @@ type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
 export interface PullItem {
   binId: bigint;
   address: Uint8Array;
+  /** Origin tag (8 bytes) of the peer that delivered the chunk by pull-sync, if any. */
+  origin?: Uint8Array;
+}
+
+/** Bytes of an origin tag: the first 8 bytes of SHA-256(peer id). */
+export const ORIGIN_TAG_SIZE = 8;
+
+/** The origin tag of a peer id, stored next to the address in the pull index. */
+export function originTag(peerId: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(peerId).digest().subarray(0, ORIGIN_TAG_SIZE));
 }
 
 export interface PutResult {
@@ -22,6 +33,13 @@ export interface PutResult {
 
 const binKey = (bin: number, binId: bigint): string =>
   `${bin.toString(16).padStart(2, '0')}${binId.toString(16).padStart(16, '0')}`;
+
+function withOrigin(address: Uint8Array, origin: Uint8Array): Uint8Array {
+  const v = new Uint8Array(ADDRESS_SIZE + origin.length);
+  v.set(address);
+  v.set(origin, ADDRESS_SIZE);
+  return v;
+}
 
 function storageError(err: unknown): MurmurError {
   if (err instanceof MurmurError) return err;
@@ -129,8 +147,12 @@ export class ChunkStore {
   /**
    * Stores chunks atomically (one batch); already stored ones keep their bin ID. With `verify` (default
    * true) every chunk must hash to its address or MURMUR_CHUNKS_BAD_CHUNK is thrown and nothing stored.
+   * `origin` (an `originTag`) marks the peer the chunks came from: pull-sync does not offer them back.
    */
-  async putMany(chunks: Chunk[], options: { verify?: boolean } = {}): Promise<PutResult[]> {
+  async putMany(
+    chunks: Chunk[],
+    options: { verify?: boolean; origin?: Uint8Array } = {},
+  ): Promise<PutResult[]> {
     await this.open();
     if (options.verify !== false) {
       for (const c of chunks) {
@@ -141,12 +163,12 @@ export class ChunkStore {
         }
       }
     }
-    const run = this.#lock.then(() => this.#putLocked(chunks));
+    const run = this.#lock.then(() => this.#putLocked(chunks, options.origin));
     this.#lock = run.catch(() => {});
     return run;
   }
 
-  async #putLocked(chunks: Chunk[]): Promise<PutResult[]> {
+  async #putLocked(chunks: Chunk[], origin: Uint8Array | undefined): Promise<PutResult[]> {
     const keys = chunks.map((c) => hex(c.address));
     let existing: boolean[];
     try {
@@ -171,7 +193,9 @@ export class ChunkStore {
       next[bin] = binId;
       touched.add(bin);
       batch.put(key, c.data, { sublevel: this.#chunks });
-      batch.put(binKey(bin, binId), c.address, { sublevel: this.#pull });
+      batch.put(binKey(bin, binId), origin ? withOrigin(c.address, origin) : c.address, {
+        sublevel: this.#pull,
+      });
       results.push({ stored: true, bin, binId });
     }
     for (const bin of touched) batch.put(`cursor/${bin}`, String(next[bin]), { sublevel: this.#meta });
@@ -202,7 +226,9 @@ export class ChunkStore {
         lte: binKey(bin, top),
         limit,
       })) {
-        out.push({ binId: BigInt(`0x${k.slice(2)}`), address: v });
+        const binId = BigInt(`0x${k.slice(2)}`);
+        if (v.length === ADDRESS_SIZE) out.push({ binId, address: v });
+        else out.push({ binId, address: v.subarray(0, ADDRESS_SIZE), origin: v.subarray(ADDRESS_SIZE) });
       }
     } catch (err) {
       throw storageError(err);

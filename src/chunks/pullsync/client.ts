@@ -4,8 +4,8 @@ import { type Logger, silentLogger } from '../../log/index.ts';
 import { type Dialer, FrameReader } from '../../streamer/channel.ts';
 import { type Chunk, hex, isValidChunk } from '../chunk.ts';
 import { BIN_COUNT } from '../constants.ts';
-import type { ChunkStore } from '../store.ts';
-import { CURSORS_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts';
+import { type ChunkStore, originTag } from '../store.ts';
+import { CURSORS_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, RECORD_STEP } from './constants.ts';
 import { InFlight } from './inflight.ts';
 import { encode, expect, makeBitvector, splitHashes } from './messages.ts';
 import { PullSyncStats } from './stats.ts';
@@ -21,7 +21,19 @@ export interface ClientOptions {
   deliveryTimeoutMs?: number;
   /** Called for each delivered chunk whose data does not hash to its address (penalise the peer). */
   onInvalidChunk?: (peer: string, address: Uint8Array) => void;
+  /** Deliveries stored (and reported through onStored) per step while a page streams in. */
+  recordStep?: number;
 }
+
+/** Offer positions [start, end) wanted with one Want message; `left` deliveries still due. */
+interface Window {
+  start: number;
+  end: number;
+  want: number[];
+  left: number;
+}
+
+const roundUp8 = (n: number): number => (n + 7) & ~7;
 
 /** A fresh random request id. */
 export function randomRuid(): number {
@@ -52,6 +64,7 @@ export class PullSyncClient {
   readonly #log: Logger;
   readonly #deliveryTimeoutMs: number;
   readonly #onInvalid: ((peer: string, address: Uint8Array) => void) | undefined;
+  readonly #recordStep: number;
 
   constructor(options: ClientOptions) {
     this.#dial = options.dial;
@@ -61,6 +74,7 @@ export class PullSyncClient {
     this.#log = options.logger ?? silentLogger;
     this.#deliveryTimeoutMs = options.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS;
     this.#onInvalid = options.onInvalidChunk;
+    this.#recordStep = Math.max(1, options.recordStep ?? RECORD_STEP);
   }
 
   /** The peer's cursor (highest bin ID) of every bin. */
@@ -94,22 +108,37 @@ export class PullSyncClient {
    * Syncs one page of bin IDs from..to of a bin from the peer; resolves with the highest bin ID the
    * page covered (record [from, topmost] as synced) and the ruid used. Chunks that fail verification
    * are skipped, counted and reported; the rest of the page is stored.
+   *
+   * The offer is wanted in windows of up to `recordStep` chunks (one Want each, a whole number of
+   * bitvector bytes): window k + 2 is wanted only once window k is stored and recorded, so one window
+   * is stored while the next one streams in and at most two are delivered but unrecorded. After each
+   * window, `onStored(upto)` is awaited with the highest bin ID below which every offered chunk is
+   * now stored: the upstream's bin IDs strictly increase through an offer, so offered hash i has bin
+   * ID ≥ from + i and [from, from + end - 1] is safe to record. A kill -9 therefore re-transfers at
+   * most 2 × recordStep chunks of a page, however large the page.
    */
   async syncInterval(
     peer: string,
     bin: number,
     from: bigint,
     to: bigint,
-    options: { signal?: AbortSignal; ruid?: number } = {},
+    options: {
+      signal?: AbortSignal;
+      ruid?: number;
+      onStored?: (upto: bigint) => Promise<void>;
+    } = {},
   ): Promise<{ topmost: bigint; ruid: number }> {
     if (bin < 0 || bin >= BIN_COUNT || to < from) {
       throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'bad bin or range', { details: { bin } });
     }
-    const { signal } = options;
+    const { signal, onStored } = options;
     const ruid = options.ruid ?? randomRuid();
     const channel = await this.#dial(peer, { signal });
     const claimed = new Map<string, Uint8Array>();
     const valid: Chunk[] = [];
+    const origin = originTag(peer);
+    let chain: Promise<void> = Promise.resolve();
+    let chainError: unknown;
     try {
       await channel.send(encode({ case: 'ruid', value: { ruid } }), { signal });
       await channel.send(encode({ case: 'getRange', value: { bin, from, to } }), { signal });
@@ -125,26 +154,75 @@ export class PullSyncClient {
       if (addrs.length === 0) return { topmost: offer.topmost, ruid };
       const have = await this.#store.hasMany(addrs);
       this.stats.dbOps++;
-      const wantIdx: number[] = [];
-      const elsewhere: Uint8Array[] = [];
+      /** Offer positions of chunks another syncer is fetching (ascending). */
+      const elsewhere: number[] = [];
+      const windows: Window[] = [];
+      let cur: number[] = [];
+      let start = 0;
       for (const [i, a] of addrs.entries()) {
         if (have[i]) continue;
-        if (this.inflight.claim(a)) {
-          claimed.set(hex(a), a);
-          wantIdx.push(i);
-        } else {
-          elsewhere.push(a);
+        if (!this.inflight.claim(a)) {
+          elsewhere.push(i);
+          continue;
         }
+        claimed.set(hex(a), a);
+        const last = cur.at(-1);
+        if (last !== undefined && cur.length >= this.#recordStep && i >= roundUp8(last + 1)) {
+          windows.push({ start, end: roundUp8(last + 1), want: cur, left: cur.length });
+          start = roundUp8(last + 1);
+          cur = [];
+        }
+        cur.push(i);
       }
-      await channel.send(
-        encode({ case: 'want', value: { bitvector: makeBitvector(addrs.length, wantIdx) } }),
-        {
-          signal,
-        },
-      );
-      this.stats.wanted += wantIdx.length;
-      const pending = new Set(claimed.keys());
-      while (pending.size > 0) {
+      windows.push({ start, end: addrs.length, want: cur, left: cur.length });
+      const windowOf = new Map<string, number>();
+      for (const [k, w] of windows.entries()) for (const i of w.want) windowOf.set(hex(addrs[i]!), k);
+      const pending = new Set<string>();
+      const sendWant = async (k: number): Promise<void> => {
+        const w = windows[k];
+        if (w === undefined) return;
+        for (const i of w.want) pending.add(hex(addrs[i]!));
+        const bitvector = makeBitvector(
+          w.end - w.start,
+          w.want.map((i) => i - w.start),
+        );
+        await channel.send(encode({ case: 'want', value: { bitvector } }), { signal });
+        this.stats.wanted += w.want.length;
+      };
+      let checked = 0;
+      const checkElsewhere = async (below: number): Promise<void> => {
+        for (; checked < elsewhere.length && elsewhere[checked]! < below; checked++) {
+          const a = addrs[elsewhere[checked]!]!;
+          if (!(await this.inflight.settled(a)) && !(await this.#store.has(a))) {
+            throw new MurmurError(
+              'MURMUR_CHUNKS_IN_FLIGHT_FAILED',
+              'a chunk fetched elsewhere did not arrive',
+              { details: { address: hex(a) } },
+            );
+          }
+        }
+      };
+      // window k is stored, then recorded (onStored), then window k + 2 is wanted: at most two
+      // windows are delivered and not yet recorded
+      const complete = (k: number): void => {
+        const w = windows[k]!;
+        const batch = valid.splice(0);
+        chain = chain.then(async () => {
+          await this.#storeValid(batch, claimed, origin);
+          await checkElsewhere(w.end);
+          if (onStored) await onStored(from + BigInt(w.end - 1));
+          await sendWant(k + 2);
+        });
+        chain.catch((err: unknown) => {
+          chainError ??= err;
+          channel.close(); // ends the reader below
+        });
+      };
+      await sendWant(0);
+      await sendWant(1);
+      let done = 0;
+      while (done < windows.length && windows[done]!.left === 0) complete(done++);
+      while (done < windows.length) {
         const d = expect(await reader.next({ signal, timeoutMs: this.#deliveryTimeoutMs }), 'delivery');
         const key = hex(d.address);
         if (!pending.delete(key)) {
@@ -153,42 +231,36 @@ export class PullSyncClient {
             details: { peer, address: key },
           });
         }
+        windows[windowOf.get(key)!]!.left--;
         if (!isValidChunk(d.address, d.data)) {
           this.stats.invalid++;
           this.#log.warn({ peer, address: key }, 'pullsync: invalid chunk skipped');
           this.#onInvalid?.(peer, d.address);
           claimed.delete(key);
           this.inflight.release(d.address, false);
-          continue;
+        } else {
+          valid.push({ address: d.address, data: d.data });
         }
-        valid.push({ address: d.address, data: d.data });
+        while (done < windows.length && windows[done]!.left === 0) complete(done++);
       }
-      await this.#storeValid(valid, claimed);
-      for (const a of elsewhere) {
-        if (!(await this.inflight.settled(a)) && !(await this.#store.has(a))) {
-          throw new MurmurError(
-            'MURMUR_CHUNKS_IN_FLIGHT_FAILED',
-            'a chunk fetched elsewhere did not arrive',
-            {
-              details: { address: hex(a) },
-            },
-          );
-        }
-      }
+      await chain;
+      await checkElsewhere(addrs.length);
       return { topmost: offer.topmost, ruid };
     } catch (err) {
       // keep what arrived intact; the range will be asked again
-      if (valid.length > 0 && claimed.size > 0) await this.#storeValid(valid, claimed).catch(() => {});
-      throw err;
+      await chain.catch(() => {});
+      if (valid.length > 0 && claimed.size > 0)
+        await this.#storeValid(valid, claimed, origin).catch(() => {});
+      throw chainError ?? err;
     } finally {
       for (const a of claimed.values()) this.inflight.release(a, false);
       channel.close();
     }
   }
 
-  async #storeValid(valid: Chunk[], claimed: Map<string, Uint8Array>): Promise<void> {
+  async #storeValid(valid: Chunk[], claimed: Map<string, Uint8Array>, origin: Uint8Array): Promise<void> {
     if (valid.length === 0) return;
-    await this.#store.putMany(valid, { verify: false });
+    await this.#store.putMany(valid, { verify: false, origin });
     this.stats.dbOps++;
     this.stats.delivered += valid.length;
     for (const c of valid) {

@@ -1,7 +1,16 @@
 /** libp2p protocol id the node registers the pull-sync handler under. */
 export const PULLSYNC_PROTOCOL = '/murmur/pullsync/1.0.0';
-/** Hashes offered per page at most (bee: 50, later 250; Swarm's batch: 128). */
-export const PAGE_LIMIT = 128;
+/**
+ * Hashes offered per page at most (bee: 50, later 250; Swarm's batch: 128). Large pages keep a bulk
+ * transfer streaming; the downstream still records progress every RECORD_STEP chunks.
+ */
+export const PAGE_LIMIT = 1024;
+/**
+ * Deliveries the downstream stores and records per step while a page streams in. At most two steps
+ * (one being stored, one arriving) are unrecorded, so a kill -9 re-transfers at most
+ * 2 × RECORD_STEP chunks per bin (+ what sat in transport buffers, never stored).
+ */
+export const RECORD_STEP = 64;
 /** Longest time an upstream waits for a started page to fill (ms; bee: 500 ms, later 1 s). */
 export const PAGE_WAIT_MS = 200;
 /** Hard cap of one encoded pull-sync message (bee: 128 KiB), checked before decoding. */

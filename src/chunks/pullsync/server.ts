@@ -1,8 +1,9 @@
 import { isMurmurError, MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { type FrameChannel, FrameReader } from '../../streamer/channel.ts';
+import { equalBytes } from '../chunk.ts';
 import { ADDRESS_SIZE } from '../constants.ts';
-import type { ChunkStore, PullItem } from '../store.ts';
+import { type ChunkStore, originTag, type PullItem } from '../store.ts';
 import {
   CLOSE_TIMEOUT_MS,
   DELIVERY_READ_BATCH,
@@ -25,34 +26,42 @@ export interface ServerOptions {
 }
 
 /**
- * Collects one page of a bin: up to `limit` entries from `from` to `to`. With nothing stored yet it
+ * Collects one page of a bin: up to `limit` entries from `from` to `to`, leaving out entries whose
+ * origin is `skipOrigin` (chunks the requesting peer delivered itself). With nothing scanned yet it
  * waits (live); once a page has started it waits at most `waitMs` for it to fill. When everything up
- * to `to` has been read, topmost = `to`; otherwise the highest bin ID collected.
+ * to `to` has been read, topmost = `to`; otherwise the highest bin ID scanned (possibly with no items
+ * when everything scanned was skipped).
  */
 export async function collectPage(
   store: ChunkStore,
   bin: number,
   from: bigint,
   to: bigint,
-  options: { limit: number; waitMs: number; signal?: AbortSignal },
+  options: { limit: number; waitMs: number; signal?: AbortSignal; skipOrigin?: Uint8Array },
 ): Promise<{ items: PullItem[]; topmost: bigint }> {
   const items: PullItem[] = [];
+  const skip = options.skipOrigin;
   let cur = from;
   let topmost = 0n;
+  let scanned = false;
   let deadline: number | undefined;
   for (;;) {
     const top = store.cursor(bin);
     const want = options.limit - items.length;
     const page = await store.range(bin, cur, to, want);
-    for (const it of page) items.push(it);
+    for (const it of page) {
+      if (skip === undefined || it.origin === undefined || !equalBytes(it.origin, skip)) items.push(it);
+    }
     const last = page.at(-1);
     if (last) {
       cur = last.binId + 1n;
       topmost = last.binId;
+      scanned = true;
     }
     if (items.length >= options.limit) return { items, topmost };
     if (top >= to || (last && last.binId >= to)) return { items, topmost: to };
-    if (items.length === 0) {
+    if (page.length === want) continue; // more stored: keep scanning past skipped entries
+    if (!scanned) {
       await store.waitForBin(bin, cur - 1n, { signal: options.signal });
       continue;
     }
@@ -163,34 +172,64 @@ export class PullSyncServer {
         limit: this.#limit,
         waitMs: this.#waitMs,
         signal,
+        skipOrigin: originTag(peer),
       });
       const hashes = new Uint8Array(items.length * ADDRESS_SIZE);
       for (const [i, it] of items.entries()) hashes.set(it.address, i * ADDRESS_SIZE);
       await channel.send(encode({ case: 'offer', value: { topmost, hashes } }), { signal });
       this.stats.offered += items.length;
       if (items.length === 0) return;
-      const want = expect(await withTimeout(nextFrame, this.#wantTimeoutMs, () => channel.close()), 'want');
-      if (want.bitvector.length !== Math.ceil(items.length / 8)) {
-        throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', 'want bitvector length does not match the offer');
-      }
-      const wanted = items.filter((_, i) => bitSet(want.bitvector, i)).map((it) => it.address);
-      // one storage read for the whole page, in slices so a cancel is noticed between them
-      for (let s = 0; s < wanted.length; s += DELIVERY_READ_BATCH) {
-        if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-        const slice = wanted.slice(s, s + DELIVERY_READ_BATCH);
-        const datas = await this.#store.getMany(slice);
-        this.stats.dbOps++;
-        for (const [j, address] of slice.entries()) {
-          const data = datas[j];
-          if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
-          if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-          await channel.send(encodeDelivery(address, data), { signal });
+      // the downstream wants the offer in windows: each Want covers the next 8 × length positions
+      // (one Want of ceil(n / 8) bytes covers the whole offer)
+      let frame: Promise<Uint8Array> = nextFrame;
+      for (let pos = 0; pos < items.length; ) {
+        const want = expect(await withTimeout(frame, this.#wantTimeoutMs, () => channel.close()), 'want');
+        const bv = want.bitvector;
+        if (bv.length === 0 || bv.length > Math.ceil((items.length - pos) / 8)) {
+          throw new MurmurError(
+            'MURMUR_CHUNKS_BAD_MESSAGE',
+            'want bitvector length does not match the offer',
+          );
         }
+        const span = Math.min(bv.length * 8, items.length - pos);
+        const wanted: Uint8Array[] = [];
+        for (let i = 0; i < span; i++) if (bitSet(bv, i)) wanted.push(items[pos + i]!.address);
+        pos += span;
+        if (pos < items.length) {
+          frame = reader.next({ signal });
+          frame.catch(() => ac.abort());
+        }
+        await this.#deliver(wanted, channel, signal);
       }
     } finally {
       this.#closing.signal.removeEventListener('abort', onClose);
       byRuid.delete(ruid);
       if (byRuid.size === 0) this.#running.delete(peer);
+    }
+  }
+
+  /** Sends the wanted chunks in order, reading them in slices (the next read while one is sent). */
+  async #deliver(wanted: Uint8Array[], channel: FrameChannel, signal: AbortSignal): Promise<void> {
+    // storage reads in slices (a cancel is noticed between them), the next slice read while the
+    // current one is sent
+    const read = (at: number): Promise<(Uint8Array | undefined)[]> | undefined => {
+      if (at >= wanted.length) return undefined;
+      this.stats.dbOps++;
+      const p = this.#store.getMany(wanted.slice(at, at + DELIVERY_READ_BATCH));
+      p.catch(() => {}); // awaited below
+      return p;
+    };
+    let next = read(0);
+    for (let s = 0; next !== undefined; s += DELIVERY_READ_BATCH) {
+      if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
+      const datas = await next;
+      next = read(s + DELIVERY_READ_BATCH);
+      for (let j = 0; j < datas.length; j++) {
+        const data = datas[j];
+        if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
+        if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
+        await channel.send(encodeDelivery(wanted[s + j]!, data), { signal });
+      }
     }
   }
 

@@ -57,7 +57,11 @@ export async function syncBin(options: BinSyncOptions): Promise<void> {
   const key = streamKey(bin);
 
   const page = async (from: bigint, to: bigint, live: boolean): Promise<bigint> => {
-    const { topmost } = await client.syncInterval(peer, bin, from, to, { signal });
+    const onStored = async (upto: bigint): Promise<void> => {
+      await intervals.add(peer, key, from, upto, 1n);
+      options.onProgress?.({ bin, from, topmost: upto, live });
+    };
+    const { topmost } = await client.syncInterval(peer, bin, from, to, { signal, onStored });
     if (topmost < from) {
       throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', 'peer returned a topmost before the range');
     }
