@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ClassicLevel } from 'classic-level';
+import fc from 'fast-check';
+import { isMurmurError } from '../../src/errors/index.ts';
+import { decodeBound, FileChunkLog, frameRecords, splitChunk } from '../../src/journals/chunk-log.ts';
+import { decodeItem, encodeSegmentItem } from '../../src/journals/event.ts';
+import { Journals } from '../../src/journals/journals.ts';
+import { generateWriter, type Writer } from '../../src/journals/keys.ts';
+import { hex, payloads } from './helpers.ts';
+
+type Db = ClassicLevel<string, Uint8Array>;
+
+async function openOnDisk(dir: string, writer?: Writer): Promise<{ j: Journals; db: Db }> {
+  const db = new ClassicLevel<string, Uint8Array>(join(dir, 'db'), { valueEncoding: 'view' });
+  const j = new Journals({ db, dir: join(dir, 'logs'), ...(writer ? { writer } : {}) });
+  await j.start();
+  return { j, db };
+}
+
+async function close(o: { j: Journals; db: Db }): Promise<void> {
+  await o.j.stop();
+  await new Promise((r) => setTimeout(r, 10)); // file handles close asynchronously
+  await o.db.close();
+}
+
+const hashes = async (j: Journals, id: string, from = 1): Promise<string[]> =>
+  (await j.read(id, { from, to: 1e9, limit: 1e6 })).events.map((e) => hex(e.hash));
+
+test('file log: records live in <dir>/<writer>.<name>.log, LevelDB keeps the index; survives a reopen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  const writer = generateWriter();
+  try {
+    let o = await openOnDisk(dir, writer);
+    const id = (await o.j.create('orders')).id;
+    await o.j.appendBatch(id, payloads(3000, 100));
+    await o.j.append(id, { e: 'one' });
+    const before = await hashes(o.j, id);
+    const file = new FileChunkLog(join(dir, 'logs')).path(id);
+    assert.ok(statSync(file).size > 3000 * 100);
+    // no event record is a LevelDB value: only meta and index entries (48 bytes each)
+    const values = await o.db
+      .sublevel<string, Uint8Array>('journals', { valueEncoding: 'view' })
+      .values()
+      .all();
+    assert.ok(values.every((v) => v.length < 200));
+    await close(o);
+    o = await openOnDisk(dir, writer);
+    assert.equal(o.j.info(id).head, 3001);
+    assert.deepEqual(await hashes(o.j, id), before);
+    const mid = await o.j.read(id, { from: 1500, to: 1502 });
+    assert.deepEqual(
+      mid.events.map((e) => e.seq),
+      [1500, 1501, 1502],
+    );
+    await o.j.append(id, { e: 'after reopen' });
+    assert.equal((await hashes(o.j, id)).length, 3002);
+    await close(o);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('torn tail: bytes written after the last indexed chunk (crash before the index) are cut at open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  const writer = generateWriter();
+  try {
+    let o = await openOnDisk(dir, writer);
+    const id = (await o.j.create('t')).id;
+    await o.j.appendBatch(id, payloads(500, 64));
+    const before = await hashes(o.j, id);
+    await close(o);
+    const file = new FileChunkLog(join(dir, 'logs')).path(id);
+    const size = statSync(file).size;
+    appendFileSync(file, Buffer.from([0x0a, 0xff, 0xff, 0x03, 1, 2, 3])); // half a record
+    o = await openOnDisk(dir, writer);
+    assert.equal(statSync(file).size, size);
+    assert.equal(o.j.info(id).head, 500);
+    assert.deepEqual(await hashes(o.j, id), before);
+    await o.j.appendBatch(id, payloads(10, 64, 'y'));
+    const after = await hashes(o.j, id);
+    assert.equal(after.length, 510);
+    assert.deepEqual(after.slice(0, 500), before);
+    await close(o);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a log shorter than its index rolls the head back to the last complete chunk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  const writer = generateWriter();
+  try {
+    let o = await openOnDisk(dir, writer);
+    const id = (await o.j.create('t')).id;
+    await o.j.appendBatch(id, payloads(100, 64));
+    const size1 = statSync(new FileChunkLog(join(dir, 'logs')).path(id)).size;
+    await o.j.appendBatch(id, payloads(100, 64, 'z'));
+    const before = await hashes(o.j, id);
+    await close(o);
+    truncateSync(new FileChunkLog(join(dir, 'logs')).path(id), size1 + 10);
+    o = await openOnDisk(dir, writer);
+    assert.equal(o.j.info(id).head, 100);
+    assert.deepEqual(await hashes(o.j, id), before.slice(0, 100));
+    await close(o);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('follower on a file log: stored chunks are served as items byte-identical to encoded segments; compaction', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  const writer = generateWriter();
+  try {
+    const a = await openOnDisk(join(dir, 'a'), writer);
+    const id = (await a.j.create('s')).id;
+    await a.j.appendBatch(id, payloads(2000, 300));
+    let b = await openOnDisk(join(dir, 'b'));
+    await b.j.store.ensure(id);
+    const segs = await a.j.store.segments(id, 1, 1e9, 1000, Number.POSITIVE_INFINITY);
+    for (const s of segs) assert.equal(hex(s.item), hex(encodeSegmentItem(s.records)));
+    const decoded = segs.map((s) => {
+      const item = decodeItem(s.item);
+      assert.equal(item.type, 'segment');
+      return item.type === 'segment' ? item.events : [];
+    });
+    // the first half one by one (with a duplicate), the rest as one write
+    const half = Math.floor(decoded.length / 2);
+    for (const ev of decoded.slice(0, half)) await b.j.store.applySegment(id, ev);
+    assert.equal(await b.j.store.applySegment(id, decoded[0]!), 0);
+    assert.equal(
+      await b.j.store.applySegments(id, decoded.slice(half - 1)),
+      2000 - decoded[half - 1]!.at(-1)!.seq,
+    );
+    assert.deepEqual(await hashes(b.j, id), await hashes(a.j, id));
+    // a segment from the middle of a stored chunk
+    const mid = await a.j.store.segments(id, 7, 1e9, 1, Number.POSITIVE_INFINITY);
+    const midItem = decodeItem(mid[0]!.item);
+    assert.equal(midItem.type === 'segment' ? midItem.events[0]?.seq : 0, 7);
+    await close(b);
+    b = await openOnDisk(join(dir, 'b'));
+    assert.deepEqual(await hashes(b.j, id), await hashes(a.j, id));
+    // snapshot + compaction on the writer: reads start after upTo, the rest is intact
+    await a.j.snapshot(id, { upTo: 1234, state: new Uint8Array([1]) });
+    assert.equal(a.j.info(id).first, 1235);
+    const rest = await a.j.read(id, { from: 1, to: 1e9, limit: 1e6 });
+    assert.equal(rest.events[0]?.seq, 1235);
+    assert.equal(rest.events.length, 2000 - 1234);
+    await close(a);
+    await close(b);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('property: chunk and index decoders throw only MURMUR_JOURNAL_BAD_MESSAGE', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      for (const f of [() => splitChunk(bytes), () => decodeBound(1, bytes)]) {
+        try {
+          f();
+        } catch (err) {
+          if (!isMurmurError(err, 'MURMUR_JOURNAL_BAD_MESSAGE')) throw err;
+        }
+      }
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), (recs) => {
+      const { records } = splitChunk(frameRecords(recs));
+      assert.deepEqual(records.map(hex), recs.map(hex));
+    }),
+  );
+});
