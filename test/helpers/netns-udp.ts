@@ -1,8 +1,10 @@
 /**
  * A tiny UDP tool run INSIDE a namespace by the netns tests (with the pinned node: process.execPath).
  *
- *   recv PORT MS            bind [::]:PORT, print `ready`, then after MS ms one JSON line
- *                           {"count":n,"from":[addresses…],"bytes":[sizes…]} and exit
+ *   recv PORT MS            bind [::]:PORT, print `ready`, then when stdin ends (or after MS ms at the
+ *                           latest) one JSON line {"count":n,"from":[addresses…],"bytes":[sizes…]}
+ *                           and exit: the test ends stdin once its sender is done, so a slow start
+ *                           of either process under load never shortens the receiving window
  *   send ADDR PORT N [SIZE | hex:HEX]
  *                           send N datagrams to ADDR (e.g. ff02::1%eth0 or fe80::2%eth0), each SIZE
  *                           bytes (default 16) or exactly the given bytes; prints {"sent":n}
@@ -21,7 +23,9 @@ function fail(msg: string): never {
 if (mode === 'recv') {
   const port = Number(args[0]);
   const ms = Number(args[1] ?? 1000);
-  const sock = createSocket({ type: 'udp6', reuseAddr: true });
+  // A large receive buffer: under CPU load the receiver may fall behind a burst, and the kernel would
+  // drop what the default buffer cannot hold (counted as loss the test did not ask for).
+  const sock = createSocket({ type: 'udp6', reuseAddr: true, recvBufferSize: 8 * 1024 * 1024 });
   const from: string[] = [];
   const bytes: number[] = [];
   sock.on('message', (msg, rinfo) => {
@@ -29,12 +33,19 @@ if (mode === 'recv') {
     bytes.push(msg.length);
   });
   sock.on('error', (e) => fail(String(e)));
+  let reported = false;
+  const report = (): void => {
+    if (reported) return;
+    reported = true;
+    console.log(JSON.stringify({ count: from.length, from: [...new Set(from)], bytes }));
+    sock.close();
+    process.exit(0);
+  };
   sock.bind(port, '::', () => {
     console.log('ready');
-    setTimeout(() => {
-      console.log(JSON.stringify({ count: from.length, from: [...new Set(from)], bytes }));
-      sock.close();
-    }, ms);
+    setTimeout(report, ms);
+    process.stdin.on('end', report);
+    process.stdin.resume();
   });
 } else if (mode === 'send') {
   const [addr, portArg, countArg, sizeArg] = args;
@@ -59,7 +70,9 @@ if (mode === 'recv') {
       sock.send(payload, port, addr, (err) => {
         if (err) fail(String(err));
         sent++;
-        setImmediate(next);
+        // Pace bursts (1 ms every 25 datagrams) so a loaded receiver keeps up.
+        if (sent % 25 === 0) setTimeout(next, 1);
+        else setImmediate(next);
       });
     };
     next();

@@ -15,9 +15,14 @@ interface RecvResult {
   bytes: number[];
 }
 
-/** Starts the receiving tool on `host` for `ms` ms; resolves once it is bound, with a promise of its result. */
-async function startRecv(lan: Lan, host: number, ms: number): Promise<() => Promise<RecvResult>> {
-  const child: ChildProcess = lan.hosts[host]!.spawn(NODE, [UDP_TOOL, 'recv', String(PORT), String(ms)]);
+/**
+ * Starts the receiving tool on `host`; resolves once it is bound, with a function that (after `settleMs`
+ * for datagrams still in flight) ends the tool's stdin and returns what it counted.
+ */
+async function startRecv(lan: Lan, host: number, settleMs: number): Promise<() => Promise<RecvResult>> {
+  const child: ChildProcess = lan.hosts[host]!.spawn(NODE, [UDP_TOOL, 'recv', String(PORT), '60000'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8');
   const ready = new Promise<void>((resolve, reject) => {
@@ -29,6 +34,8 @@ async function startRecv(lan: Lan, host: number, ms: number): Promise<() => Prom
   });
   await ready;
   return async () => {
+    await new Promise((r) => setTimeout(r, settleMs));
+    child.stdin?.end();
     if (child.exitCode === null) await once(child, 'exit');
     const line = out.split('\n').find((l) => l.startsWith('{'));
     assert.ok(line, `recv printed no result: ${out}`);
@@ -43,7 +50,7 @@ async function send(lan: Lan, host: number, addr: string, n: number): Promise<vo
 
 /** Sends n datagrams from `from` to `addr` and returns how many each of `to` received. */
 async function exchange(lan: Lan, from: number, addr: string, to: number[], n: number): Promise<number[]> {
-  const results = await Promise.all(to.map((h) => startRecv(lan, h, 700)));
+  const results = await Promise.all(to.map((h) => startRecv(lan, h, 300)));
   await send(lan, from, addr, n);
   return (await Promise.all(results.map((r) => r()))).map((r) => r.count);
 }
