@@ -2,8 +2,11 @@
  * Time for one write to reach every node: 50 nodes (TREE_BENCH_NODES) of the simulated overlay
  * (src/sim, virtual clock, 1 ms link latency, pumped 5 virtual ms per real ms), each running the
  * real tree service over the simulator's service context (src/sim/service-context.ts): push
- * flooding with verification at every hop; anti-entropy off so only pushes count. Reports the
- * real wall time until the last node stored the write, and push frames sent in total.
+ * gossip with verification at every hop, once with the push fan-out unbounded (every connected
+ * peer, as before) and once with the default bound (TREE_BENCH_FANOUTS, default "0,8"). Root-hash
+ * announcements are debounced away; anti-entropy runs every 2 s (real), so a node no push reached
+ * would show as a round of ~2 s. Reports per round the real wall time until the last node stored
+ * the write, and push frames per write.
  *
  *   npx node bench/tree-net-propagation.ts
  */
@@ -15,6 +18,15 @@ import { generateSigner, toHex } from '../src/tree/keys.ts';
 import { TreeService } from '../src/tree/service.ts';
 
 export async function run(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const fanout of (process.env.TREE_BENCH_FANOUTS ?? '0,8').split(',').map(Number)) {
+    const r = await once(fanout);
+    for (const [k, v] of Object.entries(r)) out[`fanout ${fanout === 0 ? 'all' : fanout}: ${k}`] = v;
+  }
+  return out;
+}
+
+async function once(fanout: number): Promise<Record<string, unknown>> {
   const n = Number(process.env.TREE_BENCH_NODES ?? 50);
   const { network, nodes } = await createOverlaySim({ nodes: n, seed: 11, latencyMs: 1, jitterMs: 0 });
   const overlay = runUntilHealthy(network, nodes, { maxVirtualMs: 600_000 });
@@ -27,9 +39,10 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     for (const node of nodes) {
       const svc = new TreeService({
-        antiEntropyMs: 3_600_000,
+        antiEntropyMs: 2_000,
         announceDebounceMs: 3_600_000,
         pushBatchMs: 0,
+        pushFanout: fanout,
       });
       await svc.start(
         simServiceContext({ network, node, store: new MemoryLevel({ valueEncoding: 'view' }) as never }),
@@ -37,7 +50,8 @@ export async function run(): Promise<Record<string, unknown>> {
       await svc.join(rootHex);
       services.push(svc);
     }
-    for (let round = 0; round < 3; round++) {
+    const rounds = 3;
+    for (let round = 0; round < rounds; round++) {
       const key = `/bench/${round}`;
       let reached = 0;
       let last = 0;
@@ -61,7 +75,9 @@ export async function run(): Promise<Record<string, unknown>> {
       out[`round ${round} wall ms`] = Math.round(last - t0);
       out[`round ${round} virtual ms`] = network.clock.now() - vt0;
     }
-    out['push frames'] = services.reduce((s, x) => s + (x.status().push as { frames: number }).frames, 0);
+    const frames = services.reduce((s, x) => s + (x.status().push as { frames: number }).frames, 0);
+    out['push frames per write'] = Math.round(frames / rounds);
+    out['syncs (anti-entropy repairs)'] = services.reduce((s, x) => s + x.stats.syncs, 0);
   } finally {
     for (const s of services) await s.stop();
     clearInterval(pump);

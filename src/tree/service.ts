@@ -12,6 +12,7 @@ import {
   DEFAULT_ANNOUNCE_DEBOUNCE_MS,
   DEFAULT_ANTI_ENTROPY_MS,
   DEFAULT_PUSH_BATCH_MS,
+  DEFAULT_PUSH_FANOUT,
   DEFAULT_SYNC_TIMEOUT_MS,
   PUSH_IDLE_MS,
   PUSH_PROTOCOL,
@@ -36,6 +37,8 @@ export interface TreeServiceOptions {
   announceDebounceMs?: number;
   /** Delay gathering new records into one push (ms). */
   pushBatchMs?: number;
+  /** Peers each batch of new records is pushed to (closest half by proximity, rest random; 0 = all). */
+  pushFanout?: number;
   /** Time limit of one sync session (ms). */
   syncTimeoutMs?: number;
   /** Clock of every tree (tests inject a skewed one). */
@@ -106,7 +109,8 @@ export class TreeService implements NodeService {
 
     this.#pusher = new Pusher({
       dial: (peer) => this.#dial(peer, PUSH_PROTOCOL, PUSH_IDLE_MS, MAX_PUSH_FRAME_BYTES),
-      peers: () => ctx.peers().map((p) => p.peerId),
+      peers: () => ctx.peers(),
+      fanout: this.#o.pushFanout ?? DEFAULT_PUSH_FANOUT,
       tree: (root) => this.#trees.get(root),
       batchMs: this.#o.pushBatchMs ?? DEFAULT_PUSH_BATCH_MS,
       logger: this.#log,

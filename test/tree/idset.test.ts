@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { addInto } from '../../src/tree/fingerprint.ts';
 import { IdSet } from '../../src/tree/idset.ts';
+import { pickPeers } from '../../src/tree/net/push.ts';
 import { KIND_ENTRY, RecordTable } from '../../src/tree/record-table.ts';
 
 const idArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -80,5 +81,19 @@ describe('IdSet (incremental) and RecordTable', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('push fan-out', () => {
+  it('pickPeers: at most fanout peers, never the source, the closest half first, all when few', () => {
+    const peers = Array.from({ length: 20 }, (_, i) => ({ peerId: `p${i}`, po: i % 7 }));
+    const got = pickPeers(peers, 'p6', 8);
+    assert.equal(got.length, 8);
+    assert.equal(new Set(got).size, 8);
+    assert.ok(!got.includes('p6'));
+    // po 6 peers are p6 (source), p13; po 5: p5, p12, p19
+    assert.deepEqual(got.slice(0, 4).sort(), ['p12', 'p13', 'p19', 'p5']);
+    assert.deepEqual(pickPeers(peers.slice(0, 5), 'p0', 8).sort(), ['p1', 'p2', 'p3', 'p4']);
+    assert.equal(pickPeers(peers, '', 0).length, 20);
   });
 });

@@ -18,6 +18,8 @@ export const BUNDLE_TARGET_BYTES = 512 * 1024;
 export const DEFAULT_ANNOUNCE_DEBOUNCE_MS = 250;
 export const DEFAULT_ANTI_ENTROPY_MS = 30_000;
 export const DEFAULT_PUSH_BATCH_MS = 5;
+/** Peers a batch of new records is pushed to (half the closest by proximity, half at random). */
+export const DEFAULT_PUSH_FANOUT = 8;
 export const DEFAULT_SYNC_TIMEOUT_MS = 60_000;
 /** Idle time allowed on a push stream (kept open between writes). */
 export const PUSH_IDLE_MS = 10 * 60_000;

@@ -17,16 +17,21 @@ interface Outbound {
 
 export interface PusherOptions {
   dial: (peerId: string) => Promise<FrameChannel>;
-  peers: () => string[];
+  peers: () => readonly { peerId: string; po: number }[];
+  /** Peers each batch goes to (0 = every connected peer). */
+  fanout: number;
   tree: (rootHex: string) => Tree | undefined;
   batchMs: number;
   logger: Logger;
 }
 
 /**
- * Pushes newly stored records to every connected peer at once (batched for `batchMs`), except the
- * peer they came from. One long-lived push stream per peer, frames sent in order. A receiver that
- * already holds a record stores nothing and emits nothing, so the flood stops at duplicates.
+ * Pushes newly stored records at once (batched for `batchMs`) to at most `fanout` connected peers
+ * other than the one they came from: the closest half by proximity order, the rest at random. Each
+ * receiver that stores something new pushes it on the same way, so a write spreads like gossip;
+ * a receiver that already holds a record stores nothing and pushes nothing, so the flood stops at
+ * duplicates, and a node that no push reached is repaired by anti-entropy (root-hash announcements
+ * and reconciliation). One long-lived push stream per peer, frames sent in order.
  */
 export class Pusher {
   readonly #o: PusherOptions;
@@ -98,8 +103,8 @@ export class Pusher {
         ))
           frames.push(encodePush(root, encodeBundle(b)));
         if (this.#stopped) return;
-        const peers = this.#o.peers();
-        for (const peer of peers) if (peer !== source) for (const f of frames) this.#send(peer, f);
+        for (const peer of pickPeers(this.#o.peers(), source, this.#o.fanout))
+          for (const f of frames) this.#send(peer, f);
       }
     }
   }
@@ -135,4 +140,28 @@ export class Pusher {
         out.pending--;
       });
   }
+}
+
+/**
+ * Up to `fanout` peers other than `source` (all when fanout ≤ 0 or not more connected): the
+ * ⌈fanout/2⌉ closest by proximity order, then the rest picked at random among the others.
+ */
+export function pickPeers(
+  peers: readonly { peerId: string; po: number }[],
+  source: string,
+  fanout: number,
+  random: () => number = Math.random,
+): string[] {
+  const others = peers.filter((p) => p.peerId !== source);
+  if (fanout <= 0 || others.length <= fanout) return others.map((p) => p.peerId);
+  others.sort((a, b) => b.po - a.po);
+  const close = Math.ceil(fanout / 2);
+  const out = others.slice(0, close).map((p) => p.peerId);
+  const rest = others.slice(close);
+  for (let i = 0; out.length < fanout; i++) {
+    const j = i + Math.floor(random() * (rest.length - i));
+    [rest[i], rest[j]] = [rest[j]!, rest[i]!];
+    out.push(rest[i]!.peerId);
+  }
+  return out;
 }
