@@ -1,7 +1,7 @@
 /**
  * Tree write path: signed writes per second (sign + verify + index, and through the store on
- * memory-level) next to the raw Ed25519 sign + verify rate measured in the same run; memory per
- * stored entry (TREE_BENCH_MEM entries, default 200,000, extrapolated to 10^6); time for one write
+ * memory-level) next to the raw Ed25519 sign + verify rate measured in the same run (memory per
+ * entry: bench/tree-memory.ts); time for one write
  * to reach 50 simulated nodes by push (random graph of degree 4, in one process, no latency).
  *
  *   npx node bench/tree-writes.ts
@@ -59,27 +59,6 @@ async function storeRate(count: number): Promise<number> {
   return count / ((performance.now() - t0) / 1000);
 }
 
-function memoryPerEntry(count: number): number {
-  const entries = Array.from({ length: count }, (_, i) =>
-    makeEntry(root, {
-      tree,
-      key: `/mem/${i.toString(36)}`,
-      value,
-      timestamp: packHlc(1_700_000_000_000 + i, 0),
-    }),
-  );
-  (globalThis as { gc?: () => void }).gc?.();
-  const before = process.memoryUsage();
-  const s = new TreeState(tree);
-  for (const e of entries) s.addEntry(e, false);
-  s.idSet();
-  (globalThis as { gc?: () => void }).gc?.();
-  const after = process.memoryUsage();
-  const bytes = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
-  // entries themselves (key, value, signature) were allocated before: add their own size
-  return bytes / count + 32 + 32 + 64 + value.length + 24;
-}
-
 async function gossip(nodes: number, degree: number): Promise<number> {
   const trees: Tree[] = [];
   for (let i = 0; i < nodes; i++) {
@@ -125,17 +104,12 @@ export async function run(): Promise<Record<string, unknown>> {
   const raw = rawRate(2);
   const state = stateRate(count);
   const store = await storeRate(count);
-  const memN = Number(process.env.TREE_BENCH_MEM ?? 200_000);
-  const perEntry = memoryPerEntry(memN);
   const gossipMs = await gossip(50, 4);
   return {
     rawSignVerifyPerSec: Math.round(raw),
     signedWritesPerSecState: Math.round(state),
     signedWritesPerSecStore: Math.round(store),
     ratioStoreToRaw: Number((store / raw).toFixed(2)),
-    memoryBytesPerEntry: Math.round(perEntry),
-    memoryMiBFor1e6Extrapolated: Math.round((perEntry * 1e6) / 2 ** 20),
-    memoryMeasuredOn: memN,
     oneWriteTo50NodesMs: Number(gossipMs.toFixed(1)),
   };
 }
