@@ -138,6 +138,9 @@ async function runStart(flags: StartFlags): Promise<void> {
     [`${cmd} status${dataFlag}`, 'overlay depth, peers per bin, counters'],
     [`${cmd} peers${dataFlag}`, 'known peers and their states'],
     [`${cmd} connect <multiaddr>${dataFlag}`, 'dial another node (its address ends in /p2p/<id>)'],
+    [`${cmd} kv put /hello world${dataFlag}`, "a signed entry in this node's tree (kv get / list / watch)"],
+    [`${cmd} put <file>${dataFlag}`, 'store a file as chunks, prints its address (get <addr> -o <file>)'],
+    [`${cmd} journal create <name>${dataFlag}`, 'an append-only journal (append / read / follow)'],
     [`${cmd} demo`, 'a 5-node local network converging'],
   ];
   const width = Math.max(...next.map(([c]) => c.length));
