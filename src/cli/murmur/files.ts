@@ -69,18 +69,48 @@ export function progressBar(label: string, total: number | undefined): Transform
   });
 }
 
+/**
+ * POSTs a byte stream with node:http(s) and `pipeline`, so a slow API pauses the file read (memory
+ * stays at a few socket buffers). fetch was not used: with a stream body, undici (and
+ * `Readable.toWeb`, which counts a byte stream's 64 KiB highWaterMark in pieces) read far ahead of the
+ * socket, so the CLI's memory grew with the file. Resolves with the answer as a fetch Response.
+ */
+export async function postStream(url: string, token: string, body: Readable): Promise<Response> {
+  const u = new URL(url);
+  const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise<Response>((resolve, reject) => {
+    const req = request(
+      u,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 500;
+          resolve(new Response(status === 204 ? null : Buffer.concat(parts), { status }));
+        });
+      },
+    );
+    req.on('error', reject);
+    pipeline(body, req).catch((err: unknown) => {
+      req.destroy();
+      reject(err);
+    });
+  });
+}
+
 async function put(file: string, flags: ClientFlags): Promise<void> {
   const api = await apiFor(flags);
   const fromStdin = file === '-';
   const size = fromStdin ? undefined : (await stat(file)).size;
   const source = fromStdin ? process.stdin : createReadStream(file);
   const body = source.pipe(progressBar('put', size));
-  const res = await fetch(`${api.url}/v1/files`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/octet-stream' },
-    body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
-    duplex: 'half',
-  } as RequestInit);
+  source.on('error', (err: Error) => body.destroy(err));
+  const res = await postStream(`${api.url}/v1/files`, api.token, body);
   if (!res.ok) throw await failure(res);
   const r = (await res.json()) as { root: string; span: string; chunks: number };
   if (flags.json) return printJson(r);
