@@ -37,6 +37,7 @@ export class TestNet {
       pageLimit?: number;
       pageWaitMs?: number;
       inflight?: InFlight;
+      recordStep?: number;
     } = {},
   ): Promise<TestNode> {
     const db = opts.db ?? new MemoryLevel();
@@ -56,6 +57,7 @@ export class TestNet {
         store,
         deliveryTimeoutMs: 2000,
         ...(opts.inflight ? { inflight: opts.inflight } : {}),
+        ...(opts.recordStep ? { recordStep: opts.recordStep } : {}),
         onInvalidChunk: (peer) => penalties.push(peer),
         dial: async (peer) => {
           const target = this.nodes.get(peer);
