@@ -1,4 +1,4 @@
-import { constants, type FileHandle, mkdir, open } from 'node:fs/promises';
+import { constants, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
 import type { JournalId } from './id.ts';
@@ -28,21 +28,42 @@ export interface ChunkLog {
   close(): Promise<void>;
 }
 
-/** One file per journal: `<dir>/<writer hex>.<name>.log`. */
+/** Bytes before the first chunk of a log file: u64be logical offset of the byte after them. */
+const HEADER = 8;
+/** A compaction rewrites a log file when it drops at least this much and at least half of it. */
+export const RECLAIM_MIN_BYTES = 1024 * 1024;
+/** An old file handle stays open this long after a rewrite (reads in flight finish on it). */
+const OLD_HANDLE_MS = 5_000;
+
+interface LogFile {
+  fh: FileHandle;
+  /** Logical offset of the first byte after the header (grows when compaction rewrites the file). */
+  base: number;
+  /** Logical end. */
+  end: number;
+}
+
+/**
+ * One file per journal: `<dir>/<writer hex>.<name>.log` = u64be base ‖ chunks. Offsets in the index
+ * are logical (file position = offset − base + 8), so compaction can drop the head of the file by
+ * writing the live tail to a new file (synced) and renaming it over the old one.
+ */
 export class FileChunkLog implements ChunkLog {
   readonly #dir: string;
-  readonly #files = new Map<JournalId, { fh: FileHandle; end: number }>();
+  readonly #files = new Map<JournalId, LogFile>();
+  readonly #reclaimMin: number;
   #made = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { reclaimMinBytes?: number } = {}) {
     this.#dir = dir;
+    this.#reclaimMin = options.reclaimMinBytes ?? RECLAIM_MIN_BYTES;
   }
 
   path(id: JournalId): string {
     return join(this.#dir, `${id.replace('/', '.')}.log`);
   }
 
-  async #file(id: JournalId): Promise<{ fh: FileHandle; end: number }> {
+  async #file(id: JournalId): Promise<LogFile> {
     let f = this.#files.get(id);
     if (f) return f;
     if (!this.#made) {
@@ -50,21 +71,43 @@ export class FileChunkLog implements ChunkLog {
       this.#made = true;
     }
     const fh = await open(this.path(id), constants.O_RDWR | constants.O_CREAT, 0o644);
+    const size = (await fh.stat()).size;
+    let base = 0;
+    if (size >= HEADER) {
+      const h = Buffer.alloc(HEADER);
+      await fh.read(h, 0, HEADER, 0);
+      base = h.readUInt32BE(0) * 2 ** 32 + h.readUInt32BE(4);
+    } else {
+      await fh.truncate(0);
+      await fh.write(Buffer.alloc(HEADER), 0, HEADER, 0);
+      await fh.datasync();
+      await syncDir(this.#dir);
+    }
     f = this.#files.get(id); // opened concurrently
     if (f) {
       await fh.close();
       return f;
     }
-    f = { fh, end: (await fh.stat()).size };
+    f = { fh, base, end: base + Math.max(0, size - HEADER) };
     this.#files.set(id, f);
     return f;
   }
 
   async open(id: JournalId, end: number): Promise<number> {
     const f = await this.#file(id);
-    if (f.end > end) {
-      await f.fh.truncate(end); // torn tail: bytes written after the last indexed chunk
+    if (f.end > end && end >= f.base) {
+      await f.fh.truncate(end - f.base + HEADER); // torn tail: bytes written after the last indexed chunk
       await f.fh.datasync();
+      f.end = end;
+    } else if (end < f.base) {
+      // nothing indexed is left in this file (index rolled back or wiped): start it again at `end`
+      await f.fh.truncate(0);
+      const h = Buffer.alloc(HEADER);
+      h.writeUInt32BE(Math.floor(end / 2 ** 32), 0);
+      h.writeUInt32BE(end % 2 ** 32, 4);
+      await f.fh.write(h, 0, HEADER, 0);
+      await f.fh.datasync();
+      f.base = end;
       f.end = end;
     }
     return f.end;
@@ -73,11 +116,7 @@ export class FileChunkLog implements ChunkLog {
   async append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
     const f = await this.#file(id);
     const offset = f.end;
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await f.fh.write(bytes, done, bytes.length - done, offset + done);
-      done += bytesWritten;
-    }
+    await writeAll(f.fh, bytes, offset - f.base + HEADER);
     await f.fh.datasync(); // on disk before the index (and so the head) moves
     f.end = offset + bytes.length;
     return { offset, ops: [] };
@@ -85,25 +124,77 @@ export class FileChunkLog implements ChunkLog {
 
   async read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {
     const f = await this.#file(id);
-    if (offset + length > f.end) return undefined;
+    const { fh, base } = f;
+    if (offset < base || offset + length > f.end) return undefined;
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await f.fh.read(buf, done, length - done, offset + done);
+      const { bytesRead } = await fh.read(buf, done, length - done, offset - base + HEADER + done);
       if (bytesRead === 0) return undefined;
       done += bytesRead;
     }
     return buf;
   }
 
-  async dropBefore(): Promise<void> {
-    // the space of compacted chunks is not reclaimed yet (the index no longer points to it)
+  /** Rewrites the file without the bytes before `offset` when that reclaims enough. */
+  async dropBefore(id: JournalId, offset: number): Promise<void> {
+    const f = await this.#file(id);
+    const cut = Math.min(offset, f.end);
+    const dropped = cut - f.base;
+    if (dropped < this.#reclaimMin || dropped * 2 < f.end - f.base) return;
+    const tmp = `${this.path(id)}.tmp`;
+    const out = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    try {
+      const h = Buffer.alloc(HEADER);
+      h.writeUInt32BE(Math.floor(cut / 2 ** 32), 0);
+      h.writeUInt32BE(cut % 2 ** 32, 4);
+      await writeAll(out, h, 0);
+      const piece = Buffer.allocUnsafe(1024 * 1024);
+      for (let at = cut; at < f.end; ) {
+        const n = Math.min(piece.length, f.end - at);
+        const { bytesRead } = await f.fh.read(piece, 0, n, at - f.base + HEADER);
+        if (bytesRead === 0)
+          throw new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', 'journal log shorter than expected');
+        await writeAll(out, piece.subarray(0, bytesRead), at - cut + HEADER);
+        at += bytesRead;
+      }
+      await out.datasync();
+    } catch (err) {
+      await out.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await rename(tmp, this.path(id)); // atomic: the old file or the new one, both complete
+    await syncDir(this.#dir);
+    const old = f.fh;
+    f.fh = out;
+    f.base = cut;
+    setTimeout(() => void old.close().catch(() => {}), OLD_HANDLE_MS).unref();
   }
 
   async close(): Promise<void> {
     const files = [...this.#files.values()];
     this.#files.clear();
     await Promise.all(files.map((f) => f.fh.close().catch(() => {})));
+  }
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, constants.O_RDONLY);
+  try {
+    await d.sync();
+  } catch {
+    // some file systems refuse fsync on a directory
+  } finally {
+    await d.close();
   }
 }
 

@@ -175,3 +175,57 @@ test('property: chunk and index decoders throw only MURMUR_JOURNAL_BAD_MESSAGE',
     }),
   );
 });
+
+test('compaction rewrites the log file without the dropped chunks (logical offsets kept), across a reopen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  const writer = generateWriter();
+  try {
+    let o = await openOnDisk(dir, writer);
+    const id = (await o.j.create('c')).id;
+    await o.j.appendBatch(id, payloads(5000, 1000));
+    const file = new FileChunkLog(join(dir, 'logs')).path(id);
+    const full = statSync(file).size;
+    const before = await hashes(o.j, id, 4001);
+    await o.j.snapshot(id, { upTo: 4000, state: new Uint8Array([4]) });
+    assert.ok(statSync(file).size < full / 3, `${statSync(file).size} of ${full}`);
+    assert.deepEqual(await hashes(o.j, id, 1), before);
+    await o.j.appendBatch(id, payloads(10, 1000, 'n'));
+    await close(o);
+    o = await openOnDisk(dir, writer);
+    const after = await hashes(o.j, id, 1);
+    assert.equal(after.length, 1010);
+    assert.deepEqual(after.slice(0, 1000), before);
+    assert.equal(o.j.info(id).head, 5010);
+    await close(o);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('FileChunkLog: positions are logical; dropBefore keeps the tail readable and appendable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  try {
+    const id = `${'ab'.repeat(32)}/x`;
+    let log = new FileChunkLog(dir, { reclaimMinBytes: 10 });
+    assert.equal(await log.open(id, 0), 0);
+    const a = await log.append(id, new Uint8Array(100).fill(1));
+    const b = await log.append(id, new Uint8Array(50).fill(2));
+    assert.deepEqual([a.offset, b.offset], [0, 100]);
+    await log.dropBefore(id, 100);
+    assert.equal(await log.read(id, 0, 10), undefined);
+    assert.deepEqual([...(await log.read(id, 100, 50))!], new Array(50).fill(2));
+    const c = await log.append(id, new Uint8Array(5).fill(3));
+    assert.equal(c.offset, 150);
+    await log.close();
+    log = new FileChunkLog(dir, { reclaimMinBytes: 10 });
+    assert.equal(await log.open(id, 155), 155);
+    assert.deepEqual([...(await log.read(id, 150, 5))!], [3, 3, 3, 3, 3]);
+    assert.equal(await log.open(id, 153), 153); // torn tail
+    assert.equal(await log.read(id, 150, 5), undefined);
+    assert.equal(await log.open(id, 20), 20); // index before the file's base: started again
+    assert.equal((await log.append(id, new Uint8Array(1))).offset, 20);
+    await log.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
