@@ -1,22 +1,9 @@
-import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { AnyLevel } from '../streamer/types.ts';
-import {
-  type Bound,
-  type ChunkLog,
-  decodeBound,
-  encodeBound,
-  FileChunkLog,
-  framedSize,
-  LevelChunkLog,
-  type Op,
-  splitChunk,
-  writeFramed,
-} from './chunk-log.ts';
+import { FileChunkLog, LevelChunkLog, type Op } from './chunk-log.ts';
 import { MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_STATE_BYTES } from './constants.ts';
 import {
   batchMessage,
-  decodeEvent,
   decodeSnapshot,
   type EventRecord,
   encodeEvent,
@@ -26,20 +13,12 @@ import {
   snapshotMessage,
   verifySnapshot,
 } from './event.ts';
+import { type Chunk, EventLog, type Sub } from './event-log.ts';
 import { genesisHash, type JournalId, type ParsedId, parseJournalId } from './id.ts';
 import { bytesEqual, verifySignature, type Writer } from './keys.ts';
-import { boundaryKey, META_RANGE, metaKey, seqOfKey, snapshotKey } from './keys-layout.ts';
+import { META_RANGE, metaKey, snapshotKey } from './keys-layout.ts';
 import { chainAndSign, decodeMeta, encodeMeta, type JournalInfo } from './meta.ts';
 import { Waiters } from './waiters.ts';
-
-type Sub = AbstractSublevel<AnyLevel, unknown, string, Uint8Array>;
-/** Records of one stored segment, written as one chunk of the log. */
-interface Chunk {
-  last: number;
-  hash: Uint8Array;
-  records: Uint8Array[];
-}
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 export type { JournalInfo } from './meta.ts';
 
@@ -64,7 +43,7 @@ export class JournalStore {
   readonly #locks = new Map<JournalId, Promise<unknown>>();
   readonly waiters = new Waiters();
   readonly #now: () => number;
-  readonly #log: ChunkLog;
+  readonly #events: EventLog;
   #closed = false;
 
   /**
@@ -77,7 +56,10 @@ export class JournalStore {
       valueEncoding: 'view',
     }) as Sub;
     this.#now = options.now ?? Date.now;
-    this.#log = options.dir !== undefined ? new FileChunkLog(options.dir) : new LevelChunkLog(this.#db);
+    this.#events = new EventLog(
+      this.#db,
+      options.dir !== undefined ? new FileChunkLog(options.dir) : new LevelChunkLog(this.#db),
+    );
   }
 
   /** Loads every journal's meta and opens its log (cutting a torn tail left by a crash). */
@@ -91,21 +73,9 @@ export class JournalStore {
   }
 
   async #openLog(m: Meta): Promise<void> {
-    const rows = await this.#db
-      .iterator({ gte: boundaryKey(m.id, 0), lte: boundaryKey(m.id, MAX_SAFE), reverse: true })
-      .all();
-    const bounds = rows.map(([k, v]) => decodeBound(seqOfKey(k), v));
-    const end = bounds[0] ? bounds[0].offset + bounds[0].length : 0;
-    const held = await this.#log.open(m.id, end);
-    if (held >= end) return;
-    // the log lost indexed bytes (never after a process crash: chunks are synced before the index)
-    const keep = bounds.find((b) => b.offset + b.length <= held);
-    const ops: Op[] = bounds
-      .filter((b) => b !== keep && b.last > (keep?.last ?? 0))
-      .map((b) => ({
-        type: 'del' as const,
-        key: boundaryKey(m.id, b.last),
-      }));
+    const lost = await this.#events.open(m.id);
+    if (!lost) return;
+    const { keep, ops } = lost;
     const snap = await this.snapshotOf(m.id);
     const next =
       keep && keep.last >= m.first
@@ -116,67 +86,13 @@ export class JournalStore {
     ops.push(this.#metaOp(next));
     await this.#db.batch(ops);
     this.#metas.set(m.id, next);
-    await this.#log.open(m.id, keep ? keep.offset + keep.length : 0);
+    await this.#events.reopen(m.id, keep);
   }
 
   close(): void {
     this.#closed = true;
     this.waiters.close(new MurmurError('MURMUR_JOURNAL_CLOSED', 'journals store closed'));
-    void this.#log.close();
-  }
-
-  /** Writes chunks at the end of the journal's log (synced) and returns their index puts. */
-  async #writeChunks(id: JournalId, chunks: Chunk[]): Promise<Op[]> {
-    let size = 0;
-    for (const c of chunks) for (const r of c.records) size += framedSize(r.length);
-    const buf = Buffer.allocUnsafe(size);
-    const starts: number[] = [];
-    let p = 0;
-    for (const c of chunks) {
-      starts.push(p);
-      for (const r of c.records) p = writeFramed(buf, p, r);
-    }
-    const { offset, ops } = await this.#log.append(id, buf);
-    chunks.forEach((c, i) => {
-      const start = starts[i]!;
-      const length = (starts[i + 1] ?? size) - start;
-      const value = encodeBound({ hash: c.hash, offset: offset + start, length, count: c.records.length });
-      ops.push({ type: 'put', key: boundaryKey(id, c.last), value });
-    });
-    return ops;
-  }
-
-  /** Index entries from the chunk holding `from` on, while `more(bound, index)` says so. */
-  async #bounds(id: JournalId, from: number, more: (b: Bound, i: number) => boolean): Promise<Bound[]> {
-    const out: Bound[] = [];
-    for await (const [k, v] of this.#db.iterator({
-      gte: boundaryKey(id, from),
-      lte: boundaryKey(id, MAX_SAFE),
-    })) {
-      const b = decodeBound(seqOfKey(k), v);
-      if (!more(b, out.length)) break;
-      out.push(b);
-    }
-    return out;
-  }
-
-  /** Each bound's chunk split into records (one log read), with the seq of its first record. */
-  async #chunks(
-    id: JournalId,
-    bounds: Bound[],
-  ): Promise<{ bound: Bound; first: number; chunk: Uint8Array; records: Uint8Array[]; starts: number[] }[]> {
-    const first = bounds[0];
-    const last = bounds.at(-1);
-    if (!first || !last) return [];
-    const buf = await this.#log.read(id, first.offset, last.offset + last.length - first.offset);
-    if (!buf) return [];
-    return bounds.map((b) => {
-      const chunk = buf.subarray(b.offset - first.offset, b.offset - first.offset + b.length);
-      const { records, starts } = splitChunk(chunk);
-      if (records.length !== b.count)
-        throw new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', 'chunk does not match its index');
-      return { bound: b, first: b.last - b.count + 1, chunk, records, starts };
-    });
+    void this.#events.close();
   }
 
   has(id: JournalId): boolean {
@@ -235,7 +151,7 @@ export class JournalStore {
           created: now,
           lastSnapshotTime: now,
         };
-        await this.#log.open(id, 0); // a log file left without index (store wiped) is cut
+        await this.#events.create(id);
         await this.#db.batch([this.#metaOp(m)]);
         this.#metas.set(id, m);
         this.waiters.notify(id, 0);
@@ -276,7 +192,7 @@ export class JournalStore {
           recs = [];
         }
       }
-      const ops = await this.#writeChunks(id, chunks);
+      const ops = await this.#events.write(id, chunks);
       const last = records.at(-1);
       const next = last ? { ...m, head: last.seq, headHash: last.hash } : m;
       ops.push(this.#metaOp(next));
@@ -328,7 +244,7 @@ export class JournalStore {
         }
       }
       if (chunks.length > 0) {
-        const ops = await this.#writeChunks(id, chunks);
+        const ops = await this.#events.write(id, chunks);
         const next = { ...m, head, headHash };
         ops.push(this.#metaOp(next));
         await this.#db.batch(ops);
@@ -389,11 +305,7 @@ export class JournalStore {
   async #hashAt(m: Meta, seq: number): Promise<Uint8Array | undefined> {
     if (seq === m.head) return m.headHash;
     if (seq === m.snapshot) return (await this.snapshotOf(m.id))?.hash;
-    const [c] = await this.#chunks(m.id, await this.#bounds(m.id, seq, (_b, i) => i < 1));
-    if (!c || seq < c.first) return undefined;
-    if (seq === c.bound.last) return c.bound.hash;
-    const raw = c.records[seq - c.first];
-    return raw ? decodeEvent(raw).hash : undefined;
+    return this.#events.hashAt(m.id, seq);
   }
 
   /** The writer publishes a signed snapshot of the state after event `upTo` (≤ head). */
@@ -481,10 +393,8 @@ export class JournalStore {
     this.waiters.notify(m.id, next.head);
   }
 
-  async #clear(id: JournalId, from: number, to: number): Promise<void> {
-    await this.#db.clear({ gte: boundaryKey(id, from), lte: boundaryKey(id, to) });
-    const [next] = await this.#bounds(id, to + 1, (_b, i) => i < 1);
-    await this.#log.dropBefore(id, next ? next.offset : MAX_SAFE);
+  #clear(id: JournalId, from: number, to: number): Promise<void> {
+    return this.#events.clear(id, from, to);
   }
 
   async snapshotOf(id: JournalId): Promise<Snapshot | undefined> {
@@ -495,55 +405,23 @@ export class JournalStore {
   /** Stored events from..to (inclusive), at most `limit`. Starts later than `from` if compacted. */
   async read(id: JournalId, from: number, to: number, limit: number): Promise<EventRecord[]> {
     const m = this.#metas.get(id);
-    if (!m) return [];
+    if (!m || limit <= 0) return [];
     const start = Math.max(from, m.first);
     const end = Math.min(to, m.head, start + limit - 1);
-    if (end < start || limit <= 0) return [];
-    const bounds = await this.#bounds(id, start, (b, i) => i === 0 || b.last - b.count < end);
-    const out: EventRecord[] = [];
-    for (const c of await this.#chunks(id, bounds)) {
-      c.records.forEach((r, i) => {
-        const seq = c.first + i;
-        if (seq >= start && seq <= end) out.push(decodeEvent(r));
-      });
-    }
-    return out;
+    return end < start ? [] : this.#events.read(id, start, end);
   }
 
   /**
    * Segments from `from` (each ends with a signed event), at most `maxSegments` and about `maxBytes`,
-   * as stored: the raw records and the wire `Item` (a log chunk is a Segment body: no re-encoding).
-   * Used by the streamer provider.
+   * as stored: the raw records and the wire `Item` (no re-encoding). Used by the streamer provider.
    */
-  async segments(
+  segments(
     id: JournalId,
     from: number,
     to: number,
     maxSegments: number,
     maxBytes: number,
   ): Promise<{ last: number; hash: Uint8Array; records: Uint8Array[]; item: Uint8Array }[]> {
-    let total = 0;
-    const bounds = await this.#bounds(id, from, (b, i) => {
-      if (i >= maxSegments || total >= maxBytes || b.last > to) return false;
-      total += b.length;
-      return true;
-    });
-    return (await this.#chunks(id, bounds)).map((c) => {
-      const skip = Math.max(0, from - c.first);
-      const body = c.chunk.subarray(c.starts[skip] ?? c.chunk.length);
-      return {
-        last: c.bound.last,
-        hash: c.bound.hash,
-        records: c.records.slice(skip),
-        item: segmentItem(body),
-      };
-    });
+    return this.#events.segments(id, from, to, maxSegments, maxBytes);
   }
-}
-
-/** Item{segment: Segment{events}} around a chunk: `0x0a varint(len)` ‖ chunk. */
-function segmentItem(body: Uint8Array): Uint8Array {
-  const item = Buffer.allocUnsafe(framedSize(body.length));
-  writeFramed(item, 0, body);
-  return item;
 }
