@@ -24,7 +24,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const raw = new ClassicLevel<string, Uint8Array>(join(dir, 'raw'), { valueEncoding: 'view' });
   try {
     const writer = generateWriter();
-    const j = new Journals({ db, writer });
+    const j = new Journals({ db, writer, dir: join(dir, 'logs') });
     await j.start();
     const payloads = Array.from({ length: n }, () => new Uint8Array(randomBytes(size)));
 
