@@ -28,8 +28,8 @@ interface Pair {
 async function pair(dir: string, tag: string): Promise<Pair> {
   const dbA = new ClassicLevel<string, Uint8Array>(join(dir, `${tag}-a`), { valueEncoding: 'view' });
   const dbB = new ClassicLevel<string, Uint8Array>(join(dir, `${tag}-b`), { valueEncoding: 'view' });
-  const writer = new Journals({ db: dbA, writer: generateWriter() });
-  const follower = new Journals({ db: dbB });
+  const writer = new Journals({ db: dbA, dir: join(dir, `${tag}-a-logs`), writer: generateWriter() });
+  const follower = new Journals({ db: dbB, dir: join(dir, `${tag}-b-logs`) });
   await writer.start();
   await follower.start();
   const upstream = new JournalSync({ journals: writer });
