@@ -32,6 +32,8 @@ export interface ChunkLog {
 const HEADER = 8;
 /** A compaction rewrites a log file when it drops at least this much and at least half of it. */
 export const RECLAIM_MIN_BYTES = 1024 * 1024;
+/** Log files kept open at most (idle ones beyond it are closed, least recently used first). */
+export const MAX_OPEN_LOGS = 256;
 /** An old file handle stays open this long after a rewrite (reads in flight finish on it). */
 const OLD_HANDLE_MS = 5_000;
 
@@ -41,6 +43,8 @@ interface LogFile {
   base: number;
   /** Logical end. */
   end: number;
+  /** Operations in flight on the handle (an idle handle may be closed to cap open files). */
+  busy: number;
 }
 
 /**
@@ -52,11 +56,18 @@ export class FileChunkLog implements ChunkLog {
   readonly #dir: string;
   readonly #files = new Map<JournalId, LogFile>();
   readonly #reclaimMin: number;
+  readonly #maxOpen: number;
   #made = false;
 
-  constructor(dir: string, options: { reclaimMinBytes?: number } = {}) {
+  constructor(dir: string, options: { reclaimMinBytes?: number; maxOpen?: number } = {}) {
     this.#dir = dir;
     this.#reclaimMin = options.reclaimMinBytes ?? RECLAIM_MIN_BYTES;
+    this.#maxOpen = options.maxOpen ?? MAX_OPEN_LOGS;
+  }
+
+  /** Log files open now. */
+  get openFiles(): number {
+    return this.#files.size;
   }
 
   path(id: JournalId): string {
@@ -88,13 +99,37 @@ export class FileChunkLog implements ChunkLog {
       await fh.close();
       return f;
     }
-    f = { fh, base, end: base + Math.max(0, size - HEADER) };
+    f = { fh, base, end: base + Math.max(0, size - HEADER), busy: 0 };
     this.#files.set(id, f);
     return f;
   }
 
-  async open(id: JournalId, end: number): Promise<number> {
+  /** Runs `fn` on the journal's open file (most recently used), then closes idle files over the cap. */
+  async #use<T>(id: JournalId, fn: (f: LogFile) => Promise<T>): Promise<T> {
     const f = await this.#file(id);
+    this.#files.delete(id);
+    this.#files.set(id, f);
+    f.busy++;
+    try {
+      return await fn(f);
+    } finally {
+      f.busy--;
+      if (this.#files.size > this.#maxOpen) {
+        for (const [k, g] of this.#files) {
+          if (this.#files.size <= this.#maxOpen) break;
+          if (g.busy > 0) continue;
+          this.#files.delete(k);
+          void g.fh.close().catch(() => {});
+        }
+      }
+    }
+  }
+
+  open(id: JournalId, end: number): Promise<number> {
+    return this.#use(id, (f) => this.#open(f, end));
+  }
+
+  async #open(f: LogFile, end: number): Promise<number> {
     if (f.end > end && end >= f.base) {
       await f.fh.truncate(end - f.base + HEADER); // torn tail: bytes written after the last indexed chunk
       await f.fh.datasync();
@@ -113,17 +148,21 @@ export class FileChunkLog implements ChunkLog {
     return f.end;
   }
 
-  async append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
-    const f = await this.#file(id);
-    const offset = f.end;
-    await writeAll(f.fh, bytes, offset - f.base + HEADER);
-    await f.fh.datasync(); // on disk before the index (and so the head) moves
-    f.end = offset + bytes.length;
-    return { offset, ops: [] };
+  append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
+    return this.#use(id, async (f) => {
+      const offset = f.end;
+      await writeAll(f.fh, bytes, offset - f.base + HEADER);
+      await f.fh.datasync(); // on disk before the index (and so the head) moves
+      f.end = offset + bytes.length;
+      return { offset, ops: [] };
+    });
   }
 
-  async read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {
-    const f = await this.#file(id);
+  read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {
+    return this.#use(id, (f) => this.#read(f, offset, length));
+  }
+
+  async #read(f: LogFile, offset: number, length: number): Promise<Uint8Array | undefined> {
     const { fh, base } = f;
     if (offset < base || offset + length > f.end) return undefined;
     const buf = Buffer.allocUnsafe(length);
@@ -137,8 +176,11 @@ export class FileChunkLog implements ChunkLog {
   }
 
   /** Rewrites the file without the bytes before `offset` when that reclaims enough. */
-  async dropBefore(id: JournalId, offset: number): Promise<void> {
-    const f = await this.#file(id);
+  dropBefore(id: JournalId, offset: number): Promise<void> {
+    return this.#use(id, (f) => this.#dropBefore(id, f, offset));
+  }
+
+  async #dropBefore(id: JournalId, f: LogFile, offset: number): Promise<void> {
     const cut = Math.min(offset, f.end);
     const dropped = cut - f.base;
     if (dropped < this.#reclaimMin || dropped * 2 < f.end - f.base) return;

@@ -229,3 +229,25 @@ test('FileChunkLog: positions are logical; dropBefore keeps the tail readable an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('FileChunkLog: at most maxOpen files stay open; closed logs reopen with their end and base', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-jlog-'));
+  try {
+    const log = new FileChunkLog(dir, { maxOpen: 3 });
+    const ids = Array.from({ length: 10 }, (_, i) => `${'cd'.repeat(32)}/j${i}`);
+    for (const [i, id] of ids.entries()) {
+      await log.open(id, 0);
+      await log.append(id, new Uint8Array(10 + i).fill(i));
+      assert.ok(log.openFiles <= 3);
+    }
+    await Promise.all(ids.map((id, i) => log.append(id, new Uint8Array(5).fill(100 + i))));
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual([...(await log.read(id, 0, 10 + i))!], new Array(10 + i).fill(i));
+      assert.deepEqual([...(await log.read(id, 10 + i, 5))!], new Array(5).fill(100 + i));
+    }
+    assert.ok(log.openFiles <= 3);
+    await log.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
