@@ -28,7 +28,9 @@ export async function startBenchNode(
   encryption: 'noise' | 'tls' = 'noise',
 ): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), `murmur-bench-${tag}-`));
-  const chunks = new ChunksService(options);
+  // chunk data in segment files under the node's data folder (CHUNKS_SEGMENTS=0: LevelDB values)
+  const segments = process.env.CHUNKS_SEGMENTS !== '0';
+  const chunks = new ChunksService(segments ? { dataDir: dir, ...options } : options);
   const node = await createNode({
     dataDir: dir,
     listen: ['/ip4/127.0.0.1/tcp/0'],

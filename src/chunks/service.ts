@@ -1,3 +1,4 @@
+import { join as joinPath } from 'node:path';
 import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
@@ -31,6 +32,13 @@ export interface ChunksServiceOptions {
   retrieval?: { timeoutMs?: number; attempts?: number; hops?: number };
   /** Pull from peers (default true); false serves only (tests, leaf nodes). */
   pull?: boolean;
+  /**
+   * Data folder: chunk data go to append-only segment files in `<dataDir>/chunks/` (LevelDB keeps
+   * their locations and the pull index). Without it the data are LevelDB values.
+   */
+  dataDir?: string;
+  /** Segment file size (default 128 MiB). */
+  segmentBytes?: number;
 }
 
 /**
@@ -74,10 +82,14 @@ export class ChunksService implements NodeService {
     this.#ctx = ctx;
     this.#log = ctx.logger;
     const db = ctx.store as unknown as AnyLevel;
-    const store = new ChunkStore(db, { overlay: ctx.overlay });
+    const o = this.#options;
+    const store = new ChunkStore(db, {
+      overlay: ctx.overlay,
+      ...(o.dataDir === undefined ? {} : { dir: joinPath(o.dataDir, 'chunks') }),
+      ...(o.segmentBytes === undefined ? {} : { segmentBytes: o.segmentBytes }),
+    });
     await store.open();
     this.#store = store;
-    const o = this.#options;
     if (ctx.metrics.getSingleMetric('murmur_chunks_chunks_offered_total') === undefined) {
       registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
       registerServiceMetrics(ctx.metrics, this);
@@ -146,6 +158,7 @@ export class ChunksService implements NodeService {
     await this.#server?.close().catch(() => {});
     this.#server = undefined;
     this.#retrieval = undefined;
+    await this.#store?.close().catch(() => {});
     this.#store = undefined;
     this.#ctx = undefined;
   }

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { proximity } from '../overlay/address.ts';
+import {
+  decodeLocation,
+  encodeLocation,
+  type SegmentEnd,
+  type SegmentLocation,
+  SegmentLog,
+} from '../store/segments.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT } from './constants.ts';
@@ -41,6 +48,27 @@ function withOrigin(address: Uint8Array, origin: Uint8Array): Uint8Array {
   return v;
 }
 
+export interface ChunkStoreOptions {
+  overlay: Uint8Array;
+  /** Sublevel name (default `chunks`). */
+  name?: string;
+  /**
+   * Folder of the segment files holding the chunk data (LevelDB then keeps only their locations);
+   * without it the data are LevelDB values.
+   */
+  dir?: string;
+  /** Segment file size before a new one is started (default 128 MiB). */
+  segmentBytes?: number;
+}
+
+/** How chunk data are kept, recorded at the first open (`m/layout`). */
+type Layout = 'values' | 'segments';
+
+function parseEnd(v: string | undefined): SegmentEnd | undefined {
+  const m = v === undefined ? null : /^(\d+):(\d+)$/.exec(v);
+  return m ? { segment: Number(m[1]), offset: Number(m[2]) } : undefined;
+}
+
 function storageError(err: unknown): MurmurError {
   if (err instanceof MurmurError) return err;
   return new MurmurError('MURMUR_CHUNKS_STORAGE', 'chunk store operation failed', { cause: err });
@@ -61,8 +89,12 @@ export class ChunkStore {
   readonly #waiters = new Map<number, Set<() => void>>();
   #lock: Promise<unknown> = Promise.resolve();
   #opened = false;
+  #opening: Promise<void> | undefined;
+  readonly #dir: string | undefined;
+  readonly #segmentBytes: number | undefined;
+  #segments: SegmentLog | undefined;
 
-  constructor(db: AnyLevel, options: { overlay: Uint8Array; name?: string }) {
+  constructor(db: AnyLevel, options: ChunkStoreOptions) {
     if (options.overlay.length !== ADDRESS_SIZE) {
       throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'overlay address must be 32 bytes');
     }
@@ -72,20 +104,67 @@ export class ChunkStore {
     this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = root.sublevel<string, string>('m', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    this.#dir = options.dir;
+    this.#segmentBytes = options.segmentBytes;
   }
 
-  /** Loads the per-bin counters. Idempotent. */
-  async open(): Promise<void> {
-    if (this.#opened) return;
+  /**
+   * Loads the per-bin counters and, with segment files, opens them at the committed end (a torn
+   * tail cut). Idempotent.
+   */
+  open(): Promise<void> {
+    if (this.#opened) return Promise.resolve();
+    this.#opening ??= this.#open().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
     try {
       for await (const [k, v] of this.#meta.iterator({ gte: 'cursor/', lt: 'cursor0' })) {
         const bin = Number.parseInt(k.slice(7), 10);
         if (bin >= 0 && bin < BIN_COUNT) this.#cursors[bin] = BigInt(v);
       }
+      let layout = (await this.#meta.get('layout')) as Layout | undefined;
+      if (layout === undefined) {
+        const [any] = await this.#chunks.keys({ limit: 1 }).all();
+        // a store written before segment files keeps its values (no migration)
+        layout = this.#dir !== undefined && any === undefined ? 'segments' : 'values';
+        await this.#meta.put('layout', layout);
+      }
+      if (layout === 'segments') {
+        if (this.#dir === undefined) {
+          throw new MurmurError(
+            'MURMUR_CHUNKS_STORAGE',
+            'chunk data are in segment files: a data folder is needed',
+          );
+        }
+        const log = new SegmentLog(this.#dir, {
+          ...(this.#segmentBytes === undefined ? {} : { segmentBytes: this.#segmentBytes }),
+        });
+        await log.open(parseEnd(await this.#meta.get('segend')));
+        this.#segments = log;
+      }
     } catch (err) {
       throw storageError(err);
     }
     this.#opened = true;
+  }
+
+  /** True when chunk data are in segment files (else LevelDB values). */
+  get segmented(): boolean {
+    return this.#segments !== undefined;
+  }
+
+  /** Closes the segment files (waits for a running write). The store can be opened again. */
+  async close(): Promise<void> {
+    await this.#opening?.catch(() => {});
+    await this.#lock;
+    this.#opened = false;
+    const log = this.#segments;
+    this.#segments = undefined;
+    await log?.close();
   }
 
   /** The bin a chunk address falls into. */
@@ -113,18 +192,19 @@ export class ChunkStore {
 
   async get(address: Uint8Array): Promise<Uint8Array | undefined> {
     if (address.length !== ADDRESS_SIZE) return undefined;
-    try {
-      return await this.#chunks.get(hex(address));
-    } catch (err) {
-      throw storageError(err);
-    }
+    return (await this.getMany([address]))[0];
   }
 
-  /** The data of each address (undefined where not stored), in one storage read. */
+  /** The data of each address (undefined where not stored): one index read, nearby data read together. */
   async getMany(addresses: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     if (addresses.length === 0) return [];
+    await this.open();
     try {
-      return await this.#chunks.getMany(addresses.map(hex));
+      const values = await this.#chunks.getMany(addresses.map(hex));
+      const log = this.#segments;
+      if (!log) return values;
+      const locs: (SegmentLocation | undefined)[] = values.map((v) => (v ? decodeLocation(v) : undefined));
+      return await log.read(locs);
     } catch (err) {
       throw storageError(err);
     }
@@ -181,6 +261,7 @@ export class ChunkStore {
     const batch = this.#root.batch();
     const results: PutResult[] = [];
     const touched = new Set<number>();
+    const fresh: Chunk[] = [];
     for (const [i, c] of chunks.entries()) {
       const bin = this.binOf(c.address);
       const key = keys[i]!;
@@ -192,7 +273,7 @@ export class ChunkStore {
       const binId = next[bin]! + 1n;
       next[bin] = binId;
       touched.add(bin);
-      batch.put(key, c.data, { sublevel: this.#chunks });
+      fresh.push(c);
       batch.put(binKey(bin, binId), origin ? withOrigin(c.address, origin) : c.address, {
         sublevel: this.#pull,
       });
@@ -200,8 +281,21 @@ export class ChunkStore {
     }
     for (const bin of touched) batch.put(`cursor/${bin}`, String(next[bin]), { sublevel: this.#meta });
     try {
+      const log = this.#segments;
+      if (log && fresh.length > 0) {
+        // data on disk (synced) before the batch that indexes them
+        const locs = await log.append(fresh.map((c) => c.data));
+        fresh.forEach((c, i) => {
+          batch.put(hex(c.address), encodeLocation(locs[i]!), { sublevel: this.#chunks });
+        });
+        const end = log.end;
+        batch.put('segend', `${end.segment}:${end.offset}`, { sublevel: this.#meta });
+      } else {
+        for (const c of fresh) batch.put(hex(c.address), c.data, { sublevel: this.#chunks });
+      }
       await batch.write();
     } catch (err) {
+      await batch.close().catch(() => {});
       throw storageError(err);
     }
     for (const bin of touched) {

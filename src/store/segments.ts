@@ -1,0 +1,258 @@
+import { constants, type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Append-only payload files next to LevelDB. The caller's LevelDB index says where each payload is
+ * and how far the files are committed: bytes are appended and synced (fdatasync) BEFORE the index
+ * batch that makes them visible, so after a crash a file can only be longer than its index says
+ * (a torn tail), never shorter; `open(end)` cuts that tail.
+ */
+
+/** Writes all of `bytes` at `position`. */
+export async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** Reads `length` bytes at `position`; undefined if the file ends first. */
+export async function readExact(
+  fh: FileHandle,
+  position: number,
+  length: number,
+): Promise<Buffer | undefined> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) return undefined;
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** fsync of a folder (new or renamed entries durable); ignored where the file system refuses it. */
+export async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, constants.O_RDONLY);
+  try {
+    await d.sync();
+  } catch {
+    // some file systems refuse fsync on a directory
+  } finally {
+    await d.close();
+  }
+}
+
+/** Where payload bytes are: segment number, byte offset in it, length. */
+export interface SegmentLocation {
+  segment: number;
+  offset: number;
+  length: number;
+}
+
+/** The committed end of a segment log: last segment and its length. */
+export interface SegmentEnd {
+  segment: number;
+  offset: number;
+}
+
+/** Segment files are rolled once they would grow past this (default). */
+export const SEGMENT_BYTES = 128 * 1024 * 1024;
+/** Reads of nearby payloads are merged when the gap between them is at most this. */
+const READ_GAP = 32 * 1024;
+/** Largest merged read. */
+const READ_MAX = 2 * 1024 * 1024;
+
+const segmentName = (n: number): string => `${n.toString(16).padStart(8, '0')}.seg`;
+const SEGMENT_RE = /^([0-9a-f]{8})\.seg$/;
+
+/** 12 bytes: u32be segment ‖ u32be offset ‖ u32be length. */
+export function encodeLocation(l: SegmentLocation): Uint8Array {
+  const b = Buffer.allocUnsafe(12);
+  b.writeUInt32BE(l.segment, 0);
+  b.writeUInt32BE(l.offset, 4);
+  b.writeUInt32BE(l.length, 8);
+  return b;
+}
+
+/** Undefined unless `v` is 12 bytes. */
+export function decodeLocation(v: Uint8Array): SegmentLocation | undefined {
+  if (v.length !== 12) return undefined;
+  const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+  return { segment: b.readUInt32BE(0), offset: b.readUInt32BE(4), length: b.readUInt32BE(8) };
+}
+
+/**
+ * Numbered segment files `<dir>/<8 hex>.seg` of concatenated payloads, appended in order, the last
+ * one open for writing. No header, no framing: the caller's index holds every (segment, offset,
+ * length) and the committed end. Appends are serialised; reads may run concurrently with them.
+ */
+export class SegmentLog {
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  readonly #handles = new Map<number, FileHandle>();
+  #segment = 0;
+  #end = 0;
+  #lock: Promise<unknown> = Promise.resolve();
+  #opened = false;
+
+  constructor(dir: string, options: { segmentBytes?: number } = {}) {
+    this.#dir = dir;
+    this.#segmentBytes = Math.min(options.segmentBytes ?? SEGMENT_BYTES, 2 ** 32 - 1);
+  }
+
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Where the next append goes. */
+  get end(): SegmentEnd {
+    return { segment: this.#segment, offset: this.#end };
+  }
+
+  /**
+   * Opens the log at the committed `end` (undefined: nothing committed): cuts the last segment's
+   * torn tail, deletes later segments. If the segment lost committed bytes (never after a process
+   * crash: they were synced first), appends continue in a new segment so no location is reused.
+   */
+  async open(end: SegmentEnd | undefined): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+    const seg = end?.segment ?? 0;
+    const off = end?.offset ?? 0;
+    for (const name of await readdir(this.#dir)) {
+      const m = SEGMENT_RE.exec(name);
+      if (m && Number.parseInt(m[1]!, 16) > seg) await rm(join(this.#dir, name), { force: true });
+    }
+    const fh = await this.#handle(seg, true);
+    const size = (await fh.stat()).size;
+    if (size > off) {
+      await fh.truncate(off);
+      await fh.datasync();
+    }
+    this.#segment = seg;
+    this.#end = off;
+    if (size < off) await this.#roll();
+    await syncDir(this.#dir);
+    this.#opened = true;
+  }
+
+  async #handle(segment: number, create: boolean): Promise<FileHandle> {
+    let fh = this.#handles.get(segment);
+    if (fh) return fh;
+    const flags = create ? constants.O_RDWR | constants.O_CREAT : constants.O_RDONLY;
+    const opened = await open(join(this.#dir, segmentName(segment)), flags, 0o644);
+    fh = this.#handles.get(segment); // opened concurrently
+    if (fh) {
+      await opened.close();
+      return fh;
+    }
+    this.#handles.set(segment, opened);
+    return opened;
+  }
+
+  async #roll(): Promise<void> {
+    this.#segment++; // the old segment's handle stays open for reads
+    this.#end = 0;
+    const fh = await this.#handle(this.#segment, true);
+    await fh.truncate(0);
+    await syncDir(this.#dir);
+  }
+
+  /**
+   * Appends the payloads back to back in one segment (a new one when the current would grow past
+   * the segment size), synced when it resolves; returns each payload's location. The caller then
+   * commits the locations and `end` in its index batch.
+   */
+  append(payloads: Uint8Array[]): Promise<SegmentLocation[]> {
+    const run = this.#lock.then(() => this.#append(payloads));
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  async #append(payloads: Uint8Array[]): Promise<SegmentLocation[]> {
+    if (!this.#opened) throw new Error('segment log not open');
+    let total = 0;
+    for (const p of payloads) total += p.length;
+    if (total === 0) return payloads.map(() => ({ segment: this.#segment, offset: this.#end, length: 0 }));
+    if (this.#end > 0 && this.#end + total > this.#segmentBytes) await this.#roll();
+    const segment = this.#segment;
+    const start = this.#end;
+    const fh = await this.#handle(segment, true);
+    let pos = start;
+    for (let i = 0; i < payloads.length; ) {
+      const batch = payloads.slice(i, i + 1024); // IOV_MAX
+      let { bytesWritten } = await fh.writev(batch, pos);
+      let n = 0;
+      for (const p of batch) n += p.length;
+      if (bytesWritten < n) {
+        // short write: finish it piece by piece
+        let skip = bytesWritten;
+        for (const p of batch) {
+          if (skip >= p.length) {
+            skip -= p.length;
+            continue;
+          }
+          await writeAll(fh, p.subarray(skip), pos + bytesWritten);
+          bytesWritten += p.length - skip;
+          skip = 0;
+        }
+      }
+      pos += n;
+      i += batch.length;
+    }
+    await fh.datasync(); // on disk before the caller's index makes them visible
+    this.#end = pos;
+    const out: SegmentLocation[] = [];
+    let at = start;
+    for (const p of payloads) {
+      out.push({ segment, offset: at, length: p.length });
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** The payload at each location (undefined where the file ends first); nearby ones in one read. */
+  async read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
+    const out: (Uint8Array | undefined)[] = locations.map(() => undefined);
+    const order = locations
+      .map((l, i) => ({ l, i }))
+      .filter((x): x is { l: SegmentLocation; i: number } => x.l !== undefined)
+      .sort((a, b) => a.l.segment - b.l.segment || a.l.offset - b.l.offset);
+    const runs: { segment: number; from: number; to: number; items: typeof order }[] = [];
+    for (const x of order) {
+      const last = runs.at(-1);
+      const end = x.l.offset + x.l.length;
+      if (
+        last &&
+        last.segment === x.l.segment &&
+        x.l.offset <= last.to + READ_GAP &&
+        Math.max(end, last.to) - last.from <= READ_MAX
+      ) {
+        last.to = Math.max(last.to, end);
+        last.items.push(x);
+      } else runs.push({ segment: x.l.segment, from: x.l.offset, to: end, items: [x] });
+    }
+    await Promise.all(
+      runs.map(async (r) => {
+        const fh = await this.#handle(r.segment, false).catch(() => undefined);
+        if (!fh) return;
+        const buf = await readExact(fh, r.from, r.to - r.from);
+        for (const { l, i } of r.items) {
+          if (buf) out[i] = buf.subarray(l.offset - r.from, l.offset - r.from + l.length);
+          else out[i] = await readExact(fh, l.offset, l.length);
+        }
+      }),
+    );
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.#lock;
+    const hs = [...this.#handles.values()];
+    this.#handles.clear();
+    this.#opened = false;
+    await Promise.all(hs.map((h) => h.close().catch(() => {})));
+  }
+}
