@@ -1,6 +1,7 @@
 import { constants, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
+import { readExact, syncDir, writeAll } from '../store/segments.ts';
 import type { JournalId } from './id.ts';
 import { seqKey } from './keys-layout.ts';
 
@@ -165,14 +166,7 @@ export class FileChunkLog implements ChunkLog {
   async #read(f: LogFile, offset: number, length: number): Promise<Uint8Array | undefined> {
     const { fh, base } = f;
     if (offset < base || offset + length > f.end) return undefined;
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await fh.read(buf, done, length - done, offset - base + HEADER + done);
-      if (bytesRead === 0) return undefined;
-      done += bytesRead;
-    }
-    return buf;
+    return readExact(fh, offset - base + HEADER, length);
   }
 
   /** Rewrites the file without the bytes before `offset` when that reclaims enough. */
@@ -218,25 +212,6 @@ export class FileChunkLog implements ChunkLog {
     const files = [...this.#files.values()];
     this.#files.clear();
     await Promise.all(files.map((f) => f.fh.close().catch(() => {})));
-  }
-}
-
-async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, constants.O_RDONLY);
-  try {
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on a directory
-  } finally {
-    await d.close();
   }
 }
 
