@@ -2,11 +2,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { ChunksService } from '../../chunks/service.ts';
 import { loadConfig } from '../../config/index.ts';
 import { Daemon } from '../../daemon/index.ts';
 import { MurmurError } from '../../errors/index.ts';
+import { JournalsService } from '../../journals/service.ts';
+import type { Logger } from '../../log/index.ts';
+import { TreeService } from '../../tree/service.ts';
 import { action } from './common.ts';
-import { shortId } from './format.ts';
+import {
+  DEMO_EVENTS,
+  DEMO_KEY,
+  type DemoNode,
+  FileCheck,
+  JournalCheck,
+  type KindResult,
+  KvCheck,
+} from './demo-data.ts';
+import {
+  fmtMs,
+  KIND_LABEL,
+  KINDS,
+  type Kind,
+  type LiveState,
+  renderLive,
+  renderSummary,
+} from './demo-view.ts';
 import { createCliLogger } from './logger.ts';
 import { murmurCommand } from './start.ts';
 
@@ -14,6 +35,7 @@ interface DemoFlags {
   nodes: string;
   timeout: string;
   keep?: boolean;
+  json?: boolean;
   logLevel: string;
 }
 
@@ -21,6 +43,8 @@ export interface DemoOptions {
   nodes: number;
   timeoutMs: number;
   keep: boolean;
+  /** Print only one JSON object (the summary) on stdout. */
+  json?: boolean;
   logLevel: string;
   write: (text: string) => void;
   tty: boolean;
@@ -31,11 +55,12 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'start a small local network (real loopback TCP, separate data folders) and watch it converge',
+      'start a small local network (real loopback TCP, separate data folders) and watch it and its data converge',
     )
     .option('--nodes <n>', 'number of nodes (2-20)', '5')
     .option('--timeout <seconds>', 'give up after this long', '60')
     .option('--keep', 'keep the nodes running after they converge (Ctrl-C stops them)')
+    .option('--json', 'print only the summary, as JSON')
     .option('--log-level <level>', 'node log level (logs go to stderr)', 'silent')
     .action(
       action(async (flags: DemoFlags) => {
@@ -55,6 +80,7 @@ export function registerDemo(program: Command): void {
             nodes,
             timeoutMs: timeout * 1000,
             keep: flags.keep === true,
+            json: flags.json === true,
             logLevel: flags.logLevel,
             write: (t) => process.stdout.write(t),
             tty: process.stdout.isTTY === true,
@@ -69,108 +95,244 @@ export function registerDemo(program: Command): void {
     );
 }
 
-interface Row {
-  name: string;
-  peerId: string;
-  active: number;
-  depth: number;
+/** What `runDemo` returns and `--json` prints. */
+export interface DemoReport {
+  converged: boolean;
+  nodes: number;
+  /** Temporary folder of the nodes' data (removed at the end). */
+  dataRoot: string;
+  /** Time from start to the end of the last check (ms). */
+  totalMs: number;
+  kinds: Record<Kind, KindResult>;
 }
 
-/** Starts the nodes, shows them converging, prints a summary, cleans up. */
-export async function runDemo(o: DemoOptions): Promise<{ convergedMs: number; rows: Row[] }> {
+const POLL_MS = 25;
+const RENDER_MS = 250;
+
+/**
+ * Starts the nodes, shows the overlay then each data kind converging (a kv entry, a journal, a
+ * file), prints a summary, cleans up. Throws MURMUR_DEMO_FAILED when a kind does not converge
+ * before the timeout (after printing the summary).
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const root = await mkdtemp(join(tmpdir(), 'murmur-demo-'));
-  const daemons: Daemon[] = [];
+  const nodes: DemoNode[] = [];
   const log = createCliLogger(o.logLevel, { pretty: false, stderr: true });
+  const say = (t: string): void => {
+    if (!o.json) o.write(t);
+  };
   const t0 = Date.now();
+  const deadline = t0 + o.timeoutMs;
+  const limit = AbortSignal.timeout(o.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, limit]) : limit;
+  const pending = (detail: string): KindResult => ({ converged: false, ms: -1, detail });
+  const results: Record<Kind, KindResult> = {
+    overlay: pending('not reached'),
+    tree: pending('not run'),
+    journals: pending('not run'),
+    chunks: pending('not run'),
+  };
+  const report = (): DemoReport => ({
+    converged: KINDS.every((k) => results[k].converged),
+    nodes: o.nodes,
+    dataRoot: root,
+    totalMs: Date.now() - t0,
+    kinds: results,
+  });
   try {
-    o.write(`murmur demo: starting ${o.nodes} nodes on loopback (data folders in ${root})\n`);
-    let bootstrap: string[] = [];
-    for (let i = 0; i < o.nodes; i++) {
-      const config = await loadConfig({
-        flags: {
-          data: join(root, `node${i}`),
-          listen: ['/ip4/127.0.0.1/tcp/0'],
-          api: '127.0.0.1:0',
-          bootstrap,
-          network: 'murmur-demo',
-        },
-        env: {},
-      });
-      const d = new Daemon({ config, logger: log.child({ demo: `node${i}` }) });
-      await d.start(o.signal ? { signal: o.signal } : {});
-      daemons.push(d);
-      if (i === 0) {
-        bootstrap = d.node.status().addresses.slice(0, 1);
-        o.write(`node0 ${d.node.peerId} listens on ${bootstrap[0]}; the others bootstrap from it only\n`);
-      }
+    say(`murmur demo: starting ${o.nodes} nodes on loopback (data folders in ${root})\n`);
+    await startNodes(o, root, log, nodes, say);
+    const live: LiveState = {
+      nodes,
+      status: 'overlay: waiting for every node to be an active peer of every other',
+    };
+    const view = new LiveView(o, live, t0);
+
+    // 1. overlay
+    const peers = (): number[] => nodes.map((n) => n.daemon.node.status().peers.active);
+    const meshed = await view.until(() => peers().every((a) => a >= o.nodes - 1), deadline);
+    results.overlay = {
+      converged: meshed,
+      ms: meshed ? Date.now() - t0 : -1,
+      detail: `active peers per node: ${peers().join(', ')} (of ${o.nodes - 1})`,
+      activePeers: peers(),
+    };
+
+    // 2. tree: a signed kv entry written on node 0
+    let failed: Kind | undefined = meshed ? undefined : 'overlay';
+    if (!failed) {
+      const kv = new KvCheck(nodes);
+      live.kv = kv;
+      live.status = `tree: ${nodes.length - 1} nodes join node0's tree; node0 writes ${DEMO_KEY}`;
+      const ok = await view.run(kv.write({ signal }), () => kv.converged(), deadline);
+      kv.stop();
+      results.tree = kv.result();
+      if (!ok) failed = 'tree';
     }
-    const rowsOf = (): Row[] =>
-      daemons.map((d, i) => {
-        const s = d.node.status();
-        return { name: `node${i}`, peerId: d.node.peerId, active: s.peers.active, depth: s.depth };
-      });
-    const render = (rows: Row[], elapsed: number): string =>
-      `${rows
-        .map(
-          (r) =>
-            `  ${r.name.padEnd(7)} ${shortId(r.peerId).padEnd(16)} ${bar(r.active, o.nodes - 1)} ${String(r.active).padStart(2)}/${o.nodes - 1} peers active   depth ${r.depth}`,
-        )
-        .join('\n')}\n  ${(elapsed / 1000).toFixed(1)} s\n`;
-    let last = '';
-    let drawn = 0;
-    let convergedMs = -1;
-    let rows = rowsOf();
-    while (convergedMs < 0) {
-      if (o.signal?.aborted) throw new MurmurError('MURMUR_ABORTED', 'demo interrupted');
-      rows = rowsOf();
-      const elapsed = Date.now() - t0;
-      const view = render(rows, elapsed);
-      const key = view.replace(/\n {2}[\d.]+ s\n$/, '');
-      if (o.tty) {
-        o.write(`${drawn ? `\x1b[${drawn}A` : ''}${view}`);
-        drawn = rows.length + 1;
-      } else if (key !== last) {
-        o.write(view);
-      }
-      last = key;
-      if (rows.every((r) => r.active >= o.nodes - 1)) convergedMs = elapsed;
-      else if (elapsed > o.timeoutMs) {
-        throw new MurmurError(
-          'MURMUR_DEMO_FAILED',
-          `the network did not converge within ${o.timeoutMs / 1000} s (active peers: ${rows.map((r) => r.active).join(', ')})`,
-        );
-      } else await sleep(250, o.signal);
+    // 3. journals: a journal on node 1, followed by every node
+    if (!failed) {
+      const jc = new JournalCheck(nodes);
+      live.journal = jc;
+      live.status = `journals: ${jc.writer} creates journal 'demo' and appends ${DEMO_EVENTS} events; the others follow it`;
+      const ok = await view.run(jc.write({ signal }), () => jc.converged(), deadline);
+      results.journals = jc.result();
+      if (!ok) failed = 'journals';
     }
-    o.write(
-      `\nconverged: every one of the ${o.nodes} nodes has an active connection to every other, ${(convergedMs / 1000).toFixed(1)} s after start\n`,
-    );
-    if (o.keep) {
-      const cmd = murmurCommand();
-      o.write(
-        `\nthe nodes keep running; try:\n${daemons
-          .slice(0, 2)
-          .map((d) => `  ${cmd} status --data ${d.config.dataDir}\n  dashboard: ${d.apiUrl}/`)
-          .join(
-            '\n',
-          )}\n  ${cmd} dashboard --data ${daemons[0]?.config.dataDir}   (a logged-in link)\nCtrl-C stops them and removes ${root}\n`,
+    // 4. chunks: a file put on the last node, fetched and verified on node 0
+    if (!failed) {
+      const fc = new FileCheck(nodes);
+      live.file = fc;
+      live.status = `chunks: ${fc.from} puts ${fc.bytes.length / 1024} KiB; node0 fetches it and checks its SHA-256`;
+      const ok = await view.run(fc.run({ signal }), () => fc.converged(), deadline);
+      results.chunks = fc.result();
+      if (!ok) failed = 'chunks';
+    }
+    live.status = failed ? `${KIND_LABEL[failed]}: gave up after ${o.timeoutMs / 1000} s` : 'all converged';
+    view.draw(true);
+
+    const r = report();
+    if (o.json) o.write(`${JSON.stringify(r, null, 2)}\n`);
+    else o.write(`\n${renderSummary(results)}\n\n`);
+    if (failed) {
+      throw new MurmurError(
+        'MURMUR_DEMO_FAILED',
+        `${KIND_LABEL[failed]} did not converge within ${o.timeoutMs / 1000} s: ${results[failed].detail}`,
+        { details: { kind: failed } },
       );
-      await new Promise<void>((resolve) => {
-        if (!o.signal || o.signal.aborted) return resolve();
-        o.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
     }
-    return { convergedMs, rows };
+    say(
+      `converged: every one of the ${o.nodes} nodes has an active connection to every other and the same kv entry, journal head and tree root hash; the file came back intact (${fmtMs(r.totalMs)} after start)\n`,
+    );
+    if (o.keep) await keepRunning(o, nodes, root, results, say);
+    return r;
   } finally {
-    await Promise.allSettled(daemons.map((d) => d.stop()));
+    await Promise.allSettled(nodes.map((n) => n.daemon.stop()));
     await rm(root, { recursive: true, force: true });
-    o.write(`stopped ${daemons.length} nodes, removed ${root}\n`);
+    say(`stopped ${nodes.length} nodes, removed ${root}\n`);
   }
 }
 
-function bar(n: number, max: number): string {
-  const width = 20;
-  const full = max === 0 ? width : Math.round((Math.min(n, max) / max) * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+/** Starts the nodes with the three data services; node i bootstraps from node 0 only. */
+async function startNodes(
+  o: DemoOptions,
+  root: string,
+  log: Logger,
+  nodes: DemoNode[],
+  say: (t: string) => void,
+): Promise<void> {
+  let bootstrap: string[] = [];
+  for (let i = 0; i < o.nodes; i++) {
+    const dataDir = join(root, `node${i}`);
+    const config = await loadConfig({
+      flags: {
+        data: dataDir,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        api: '127.0.0.1:0',
+        bootstrap,
+        network: 'murmur-demo',
+      },
+      env: {},
+    });
+    const tree = new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') });
+    const chunks = new ChunksService();
+    // catalogues every second instead of every 10 s, so the journal is found at once
+    const journals = new JournalsService({ dataDir: config.dataDir, catalogueIntervalMs: 1000 });
+    const daemon = new Daemon({
+      config,
+      logger: log.child({ demo: `node${i}` }),
+      services: [chunks, tree, journals],
+    });
+    await daemon.start(o.signal ? { signal: o.signal } : {});
+    nodes.push({ name: `node${i}`, daemon, tree, chunks, journals });
+    if (i === 0) {
+      bootstrap = daemon.node.status().addresses.slice(0, 1);
+      say(`node0 ${daemon.node.peerId} listens on ${bootstrap[0]}; the others bootstrap from it only\n`);
+    }
+  }
+}
+
+/** The live view: redrawn in place on a terminal, printed when it changes otherwise, silent with --json. */
+class LiveView {
+  readonly #o: DemoOptions;
+  readonly #state: LiveState;
+  readonly #t0: number;
+  #drawn = 0;
+  #last = '';
+  #lastAt = 0;
+
+  constructor(o: DemoOptions, state: LiveState, t0: number) {
+    this.#o = o;
+    this.#state = state;
+    this.#t0 = t0;
+  }
+
+  draw(force = false): void {
+    const now = Date.now();
+    if (this.#o.json || (!force && now - this.#lastAt < RENDER_MS)) return;
+    this.#lastAt = now;
+    const lines = renderLive(this.#state);
+    const key = lines.join('\n');
+    lines.push(`  ${((now - this.#t0) / 1000).toFixed(1)} s`);
+    if (this.#o.tty) {
+      this.#o.write(
+        `${this.#drawn ? `\x1b[${this.#drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}`,
+      );
+      this.#drawn = lines.length;
+    } else if (key !== this.#last) {
+      this.#o.write(`${lines.join('\n')}\n`);
+    }
+    this.#last = key;
+  }
+
+  /** Polls `done` until it holds (true) or the deadline passes (false); redraws meanwhile. */
+  async until(done: () => boolean, deadline: number): Promise<boolean> {
+    for (;;) {
+      if (this.#o.signal?.aborted) throw new MurmurError('MURMUR_ABORTED', 'demo interrupted');
+      const ok = done();
+      this.draw(ok);
+      if (ok) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(POLL_MS, this.#o.signal);
+    }
+  }
+
+  /** Runs a check's writes while polling it; a write that fails ends the wait (false). */
+  async run(work: Promise<void>, done: () => boolean, deadline: number): Promise<boolean> {
+    let failed = false;
+    const settled = work.catch((err: unknown) => {
+      failed = true;
+      this.#state.status += ` — failed: ${(err as Error).message}`;
+    });
+    const ok = await this.until(() => failed || done(), deadline);
+    await Promise.race([settled, sleep(1000)]);
+    return ok && !failed;
+  }
+}
+
+async function keepRunning(
+  o: DemoOptions,
+  nodes: DemoNode[],
+  root: string,
+  results: Record<Kind, KindResult>,
+  say: (t: string) => void,
+): Promise<void> {
+  const cmd = murmurCommand();
+  const data = (i: number): string => `--data ${nodes[Math.min(i, nodes.length - 1)]?.daemon.config.dataDir}`;
+  const lines = [
+    ...nodes.slice(0, 2).flatMap((n, i) => [`${cmd} status ${data(i)}`, `dashboard: ${n.daemon.apiUrl}/`]),
+    `${cmd} kv get ${DEMO_KEY} --tree ${String(results.tree.tree)} ${data(2)}`,
+    `${cmd} tree ls ${data(2)}`,
+    `${cmd} journal read ${String(results.journals.id)} ${data(2)}`,
+    `${cmd} get ${String(results.chunks.root)} -o /tmp/demo.bin ${data(1)}`,
+    `${cmd} dashboard ${data(0)}   (a logged-in link)`,
+  ];
+  say(
+    `\nthe nodes keep running; try:\n${lines.map((l) => `  ${l}\n`).join('')}Ctrl-C stops them and removes ${root}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (!o.signal || o.signal.aborted) return resolve();
+    o.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
