@@ -1,10 +1,14 @@
 // murmur dashboard: a plain ES module, no build step. Data only ever goes through textContent.
+import { refreshData } from './data.js';
+
 const KEY = 'murmur-api-token';
 const $ = (id) => document.getElementById(id);
 
 let token = sessionStorage.getItem(KEY);
 let streamAbort;
 let refreshTimer;
+/** The data panels (trees, chunks, journals) are refreshed this often. */
+const DATA_REFRESH_MS = 3000;
 
 function takeTokenFromFragment() {
   const m = /(?:^#|&)token=([0-9a-f]+)/.exec(location.hash);
@@ -117,6 +121,14 @@ async function refresh() {
   }
 }
 
+async function refreshDataPanels() {
+  try {
+    await refreshData(api);
+  } catch (err) {
+    if (err.code === 'MURMUR_API_UNAUTHORIZED') showLogin(err.message);
+  }
+}
+
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(refresh, 200);
@@ -187,7 +199,7 @@ function showLogin(message) {
 async function showMain() {
   $('login').hidden = true;
   $('main').hidden = false;
-  await refresh();
+  await Promise.all([refresh(), refreshDataPanels()]);
   if (token) follow();
 }
 
@@ -200,6 +212,7 @@ $('login-form').addEventListener('submit', (e) => {
 });
 $('logout').addEventListener('click', () => showLogin());
 setInterval(() => token && !$('main').hidden && refresh(), 5000);
+setInterval(() => token && !$('main').hidden && refreshDataPanels(), DATA_REFRESH_MS);
 
 takeTokenFromFragment();
 if (token) showMain();

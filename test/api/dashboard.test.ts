@@ -53,6 +53,13 @@ describe('dashboard in headless chromium', { skip }, () => {
     assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
     assert.equal(await page.textContent('#network'), 'murmur');
     assert.equal(await page.locator('#bins .bin').count(), 32);
+    // the fake node runs no data services: each data panel says so
+    for (const panel of ['trees', 'chunks', 'journals']) {
+      await page.waitForFunction(
+        (p: string) => document.getElementById(`${p}-note`)?.textContent === 'not running on this node',
+        panel,
+      );
+    }
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
 
     const client = new ApiClient({ url, token: TOKEN });

@@ -1,0 +1,132 @@
+// Data panels of the dashboard: trees, chunks and journals held by the node, from the services' own
+// API routes (GET /v1/trees, /v1/chunks, /v1/journals). Data only ever goes through textContent.
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = String(text);
+  if (className) e.className = className;
+  return e;
+}
+
+function row(cells) {
+  const tr = el('tr');
+  for (const c of cells) tr.append(typeof c === 'string' || typeof c === 'number' ? el('td', c) : c);
+  return tr;
+}
+
+const short = (hex, n = 12) =>
+  typeof hex === 'string' && hex.length > n + 1 ? `${hex.slice(0, n)}…` : (hex ?? '-');
+
+function mono(text, title) {
+  const td = el('td', text, 'mono');
+  if (title) td.title = title;
+  return td;
+}
+
+/** A panel whose route failed: "not running" for a missing service, else the error. */
+function unavailable(panel, err) {
+  const note = $(`${panel}-note`);
+  note.textContent =
+    err.code === 'MURMUR_API_NOT_FOUND' || err.code === 'MURMUR_NODE_NOT_STARTED'
+      ? 'not running on this node'
+      : `unavailable: ${err.message}`;
+  note.className = 'note error';
+  $(panel).replaceChildren();
+}
+
+function renderTrees(t) {
+  const trees = [...t.trees].sort(
+    (a, b) => Number(b.root === t.default) - Number(a.root === t.default) || a.root.localeCompare(b.root),
+  );
+  const records = trees.reduce((s, x) => s + x.records, 0);
+  $('trees-note').className = 'note';
+  $('trees-note').textContent =
+    `${trees.length} tree(s), ${records} record(s) · syncs ${t.status?.syncs ?? 0} · received ${t.status?.received ?? 0} · refused ${t.status?.refused ?? 0}`;
+  $('trees').replaceChildren(
+    ...trees.map((x) => {
+      const tags = [x.root === t.default ? 'default' : '', x.root === t.nodeKey ? 'node key' : '']
+        .filter(Boolean)
+        .join(', ');
+      const root = mono(short(x.root), x.root);
+      if (tags) root.append(el('span', ` (${tags})`, 'muted'));
+      return row([root, mono(x.rootHash), String(x.records)]);
+    }),
+  );
+}
+
+function renderChunks(c) {
+  const cursors = (c.cursors ?? []).map((x) => BigInt(x));
+  const held = cursors.reduce((s, x) => s + x, 0n);
+  const bins = cursors.filter((x) => x > 0n).length;
+  const subs = Object.entries(c.subscriptions ?? {});
+  const lag = Object.values(c.lag ?? {}).reduce((s, x) => s + BigInt(x), 0n);
+  const behind = Object.values(c.lag ?? {}).filter((x) => BigInt(x) > 0n).length;
+  const p = c.pullsync ?? {};
+  const r = c.retrieval ?? {};
+  $('chunks-note').className = 'note';
+  $('chunks-note').textContent = lag === 0n ? 'in sync with its upstream peers' : `${lag} chunk(s) behind`;
+  const items = [
+    ['chunks held', `${held} in ${bins} bin(s)`],
+    ['depth', c.depth ?? 0],
+    [
+      'pulling from',
+      `${subs.length} peer(s), ${subs.reduce((s, [, b]) => s + b.length, 0)} bin subscription(s)`,
+    ],
+    ['sync lag', `${lag} chunk(s) over ${behind} peer bin(s)`],
+    [
+      'pull-sync',
+      `offered ${p.offered ?? 0} · wanted ${p.wanted ?? 0} · delivered ${p.delivered ?? 0} · sent ${p.sentChunks ?? 0}`,
+    ],
+    [
+      'retrieval',
+      Object.entries(r)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ') || '-',
+    ],
+  ];
+  $('chunks').replaceChildren(...items.flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
+}
+
+function renderJournals(j) {
+  const sync = new Map((j.sync ?? []).map((s) => [s.journal, s]));
+  const list = [...j.journals].sort((a, b) => Number(b.own) - Number(a.own) || a.id.localeCompare(b.id));
+  $('journals-note').className = 'note';
+  $('journals-note').textContent =
+    `${list.length} journal(s), ${list.filter((x) => x.own).length} own · accepted ${j.stats?.accepted ?? 0} event(s) from peers`;
+  $('journals').replaceChildren(
+    ...list.map((x) => {
+      const s = sync.get(x.id);
+      const state = x.own
+        ? 'own'
+        : s?.peer
+          ? `following ${short(s.peer, 10)}${s.advertised > x.to ? `, ${s.advertised - x.to} behind` : ''}`
+          : 'waiting for a peer';
+      return row([
+        el('td', x.name),
+        mono(short(x.writer), x.writer),
+        String(x.to),
+        mono(short(x.hash, 16), x.hash),
+        state,
+      ]);
+    }),
+  );
+}
+
+const PANELS = [
+  ['trees', '/v1/trees', renderTrees],
+  ['chunks', '/v1/chunks', renderChunks],
+  ['journals', '/v1/journals', renderJournals],
+];
+
+/** Refreshes the three panels; `api(path)` is the dashboard's authorised fetch. Rejects on a wrong token. */
+export async function refreshData(api) {
+  const got = await Promise.allSettled(PANELS.map(([, path]) => api(path)));
+  got.forEach((g, i) => {
+    const [panel, , render] = PANELS[i];
+    if (g.status === 'fulfilled') render(g.value);
+    else unavailable(panel, g.reason);
+  });
+  const denied = got.find((g) => g.status === 'rejected' && g.reason.code === 'MURMUR_API_UNAUTHORIZED');
+  if (denied) throw denied.reason;
+}
