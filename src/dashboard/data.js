@@ -50,7 +50,7 @@ function renderTrees(t) {
         .join(', ');
       const root = mono(short(x.root), x.root);
       if (tags) root.append(el('span', ` (${tags})`, 'muted'));
-      return row([root, mono(x.rootHash), String(x.records)]);
+      return row([root, mono(short(x.rootHash, 16), x.rootHash), String(x.records)]);
     }),
   );
 }
@@ -104,9 +104,9 @@ function renderJournals(j) {
           : 'waiting for a peer';
       return row([
         el('td', x.name),
-        mono(short(x.writer), x.writer),
+        mono(short(x.writer, 8), x.writer),
         String(x.to),
-        mono(short(x.hash, 16), x.hash),
+        mono(short(x.hash, 12), x.hash),
         state,
       ]);
     }),
