@@ -158,13 +158,14 @@ export class JournalCheck {
     if (this.#doneMs >= 0) return true;
     if (!this.id) return false;
     const want = this.head(this.#writer);
+    if (want.head !== DEMO_EVENTS) return false; // still appending
     const now = Date.now() - this.#t0;
     this.#nodes.forEach((_, i) => {
       const h = this.head(i);
       if (this.arrivals[i] === undefined && h.head === want.head && h.hash === want.hash)
         this.arrivals[i] = now;
     });
-    if (want.head !== DEMO_EVENTS || this.arrivals.some((a) => a === undefined)) return false;
+    if (this.arrivals.some((a) => a === undefined)) return false;
     this.#doneMs = now;
     return true;
   }
