@@ -24,7 +24,13 @@ const pkgs = lock.packages;
 function platformOf(name: string): Pick<Entry, 'os' | 'cpu' | 'libc'> {
   const base = name.split('/').pop() ?? name;
   const os = ['darwin', 'linux', 'win32', 'android', 'freebsd'].find((o) => base.includes(o));
-  const cpuMap: Record<string, string> = { arm64: 'arm64', aarch64: 'arm64', x64: 'x64', armv7: 'arm', ia32: 'ia32' };
+  const cpuMap: Record<string, string> = {
+    arm64: 'arm64',
+    aarch64: 'arm64',
+    x64: 'x64',
+    armv7: 'arm',
+    ia32: 'ia32',
+  };
   const cpuKey = Object.keys(cpuMap).find((c) => base.includes(c));
   const out: Pick<Entry, 'os' | 'cpu' | 'libc'> = {};
   if (os !== undefined) out.os = [os];
@@ -50,7 +56,9 @@ for (const [where, entry] of Object.entries(pkgs)) {
 }
 
 const sorted: Record<string, Entry> = {};
-for (const key of Object.keys(pkgs).sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0))) {
+for (const key of Object.keys(pkgs).sort((a, b) =>
+  a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+)) {
   sorted[key] = pkgs[key] as Entry;
 }
 lock.packages = sorted;

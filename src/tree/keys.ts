@@ -5,7 +5,6 @@ import {
   publicKeyFromRaw,
   rawPublicKey,
   signEd25519,
-  toHex,
   verifyEd25519,
 } from '../crypto/ed25519.ts';
 import { MurmurError } from '../errors/index.ts';
