@@ -64,6 +64,16 @@ export interface ChunkStoreOptions {
 /** How chunk data are kept, recorded at the first open (`m/layout`). */
 type Layout = 'values' | 'segments';
 
+interface PutRequest {
+  chunks: Chunk[];
+  origin: Uint8Array | undefined;
+  resolve: (r: PutResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A group commit takes waiting writes up to about this many chunks. */
+const GROUP_MAX_CHUNKS = 1024;
+
 function parseEnd(v: string | undefined): SegmentEnd | undefined {
   const m = v === undefined ? null : /^(\d+):(\d+)$/.exec(v);
   return m ? { segment: Number(m[1]), offset: Number(m[2]) } : undefined;
@@ -87,7 +97,9 @@ export class ChunkStore {
   readonly #meta: Sub<string>;
   readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
   readonly #waiters = new Map<number, Set<() => void>>();
-  #lock: Promise<unknown> = Promise.resolve();
+  /** Writes waiting for the running one; the next write takes them all (group commit). */
+  #queue: PutRequest[] = [];
+  #writing: Promise<void> | undefined;
   #opened = false;
   #opening: Promise<void> | undefined;
   readonly #dir: string | undefined;
@@ -160,7 +172,7 @@ export class ChunkStore {
   /** Closes the segment files (waits for a running write). The store can be opened again. */
   async close(): Promise<void> {
     await this.#opening?.catch(() => {});
-    await this.#lock;
+    while (this.#writing) await this.#writing;
     this.#opened = false;
     const log = this.#segments;
     this.#segments = undefined;
@@ -243,12 +255,46 @@ export class ChunkStore {
         }
       }
     }
-    const run = this.#lock.then(() => this.#putLocked(chunks, options.origin));
-    this.#lock = run.catch(() => {});
-    return run;
+    return new Promise<PutResult[]>((resolve, reject) => {
+      this.#queue.push({ chunks, origin: options.origin, resolve, reject });
+      this.#kick();
+    });
   }
 
-  async #putLocked(chunks: Chunk[], origin: Uint8Array | undefined): Promise<PutResult[]> {
+  #kick(): void {
+    if (this.#writing) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      if (this.#queue.length > 0) this.#kick();
+    });
+  }
+
+  /**
+   * Writes are serialised; the writes that queued up while one ran are stored together: one
+   * existence check, one segment append (one fdatasync), one LevelDB batch. Each caller's chunks
+   * are still all-or-nothing (the group is).
+   */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      let n = 0;
+      let take = 0;
+      while (take < this.#queue.length && (take === 0 || n < GROUP_MAX_CHUNKS)) {
+        n += this.#queue[take]!.chunks.length;
+        take++;
+      }
+      const group = this.#queue.splice(0, take);
+      try {
+        const results = await this.#write(group);
+        for (const [i, r] of group.entries()) r.resolve(results[i]!);
+      } catch (err) {
+        for (const r of group) r.reject(err);
+      }
+    }
+  }
+
+  async #write(group: PutRequest[]): Promise<PutResult[][]> {
+    const chunks = group.flatMap((r) => r.chunks);
+    const origins = group.flatMap((r) => r.chunks.map(() => r.origin));
     const keys = chunks.map((c) => hex(c.address));
     let existing: boolean[];
     try {
@@ -274,6 +320,7 @@ export class ChunkStore {
       next[bin] = binId;
       touched.add(bin);
       fresh.push(c);
+      const origin = origins[i];
       batch.put(binKey(bin, binId), origin ? withOrigin(c.address, origin) : c.address, {
         sublevel: this.#pull,
       });
@@ -306,7 +353,13 @@ export class ChunkStore {
         for (const w of ws) w();
       }
     }
-    return results;
+    const out: PutResult[][] = [];
+    let at = 0;
+    for (const r of group) {
+      out.push(results.slice(at, at + r.chunks.length));
+      at += r.chunks.length;
+    }
+    return out;
   }
 
   /** Up to `limit` entries of a bin with from <= binId <= to, in bin ID order. */
@@ -315,11 +368,8 @@ export class ChunkStore {
     if (limit <= 0 || to < from || bin < 0 || bin >= BIN_COUNT) return out;
     const top = to > 0xffffffffffffffffn ? 0xffffffffffffffffn : to;
     try {
-      for await (const [k, v] of this.#pull.iterator({
-        gte: binKey(bin, from),
-        lte: binKey(bin, top),
-        limit,
-      })) {
+      const rows = await this.#pull.iterator({ gte: binKey(bin, from), lte: binKey(bin, top), limit }).all();
+      for (const [k, v] of rows) {
         const binId = BigInt(`0x${k.slice(2)}`);
         if (v.length === ADDRESS_SIZE) out.push({ binId, address: v });
         else out.push({ binId, address: v.subarray(0, ADDRESS_SIZE), origin: v.subarray(ADDRESS_SIZE) });
