@@ -171,3 +171,28 @@ test('segments: kill -9 while writing leaves every indexed chunk readable', asyn
   await store.close();
   await db.close();
 });
+
+test('concurrent writes are grouped: each keeps its results, bin IDs stay dense, a bad one fails alone', async () => {
+  for (const dir of [undefined, await tmp()]) {
+    const store = new ChunkStore(new MemoryLevel(), { overlay, ...(dir ? { dir } : {}) });
+    await store.open();
+    const chunks = Array.from({ length: 40 }, () => randomChunk(64));
+    const bad = { ...randomChunk(64), address: randomChunk(64).address };
+    const calls = [
+      ...Array.from({ length: 10 }, (_, i) => store.putMany(chunks.slice(i * 4, i * 4 + 6))),
+      store.putMany([chunks[0]!, bad]),
+    ];
+    const settled = await Promise.allSettled(calls);
+    const last = settled.pop()!;
+    assert.ok(last.status === 'rejected' && isMurmurError(last.reason, 'MURMUR_CHUNKS_BAD_CHUNK'));
+    const stored = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : [])).filter((r) => r.stored);
+    assert.equal(stored.length, 40, 'every chunk stored once');
+    const ids = stored.map((r) => `${r.bin}/${r.binId}`);
+    assert.equal(new Set(ids).size, 40);
+    let n = 0;
+    for (const c of store.cursors()) n += Number(c);
+    assert.equal(n, 40, 'bin IDs dense');
+    for (const c of chunks) assert.ok(isValidChunk(c.address, (await store.get(c.address))!));
+    await store.close();
+  }
+});
