@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { proximity } from '../overlay/address.ts';
@@ -12,41 +11,11 @@ import {
 import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT } from './constants.ts';
+import { binKey, type PullItem, type PutResult, withOrigin } from './store-types.ts';
+
+export { ORIGIN_TAG_SIZE, originTag, type PullItem, type PutResult } from './store-types.ts';
 
 type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
-
-/** One entry of a bin's pull index. */
-export interface PullItem {
-  binId: bigint;
-  address: Uint8Array;
-  /** Origin tag (8 bytes) of the peer that delivered the chunk by pull-sync, if any. */
-  origin?: Uint8Array;
-}
-
-/** Bytes of an origin tag: the first 8 bytes of SHA-256(peer id). */
-export const ORIGIN_TAG_SIZE = 8;
-
-/** The origin tag of a peer id, stored next to the address in the pull index. */
-export function originTag(peerId: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(peerId).digest().subarray(0, ORIGIN_TAG_SIZE));
-}
-
-export interface PutResult {
-  /** False when the chunk was already stored (no new bin ID). */
-  stored: boolean;
-  bin: number;
-  binId: bigint;
-}
-
-const binKey = (bin: number, binId: bigint): string =>
-  `${bin.toString(16).padStart(2, '0')}${binId.toString(16).padStart(16, '0')}`;
-
-function withOrigin(address: Uint8Array, origin: Uint8Array): Uint8Array {
-  const v = new Uint8Array(ADDRESS_SIZE + origin.length);
-  v.set(address);
-  v.set(origin, ADDRESS_SIZE);
-  return v;
-}
 
 export interface ChunkStoreOptions {
   overlay: Uint8Array;
@@ -308,6 +277,7 @@ export class ChunkStore {
     const results: PutResult[] = [];
     const touched = new Set<number>();
     const fresh: Chunk[] = [];
+    const freshKeys: string[] = [];
     for (const [i, c] of chunks.entries()) {
       const bin = this.binOf(c.address);
       const key = keys[i]!;
@@ -320,6 +290,7 @@ export class ChunkStore {
       next[bin] = binId;
       touched.add(bin);
       fresh.push(c);
+      freshKeys.push(key);
       const origin = origins[i];
       batch.put(binKey(bin, binId), origin ? withOrigin(c.address, origin) : c.address, {
         sublevel: this.#pull,
@@ -332,13 +303,13 @@ export class ChunkStore {
       if (log && fresh.length > 0) {
         // data on disk (synced) before the batch that indexes them
         const locs = await log.append(fresh.map((c) => c.data));
-        fresh.forEach((c, i) => {
-          batch.put(hex(c.address), encodeLocation(locs[i]!), { sublevel: this.#chunks });
-        });
+        for (const [i, key] of freshKeys.entries()) {
+          batch.put(key, encodeLocation(locs[i]!), { sublevel: this.#chunks });
+        }
         const end = log.end;
         batch.put('segend', `${end.segment}:${end.offset}`, { sublevel: this.#meta });
       } else {
-        for (const c of fresh) batch.put(hex(c.address), c.data, { sublevel: this.#chunks });
+        for (const [i, c] of fresh.entries()) batch.put(freshKeys[i]!, c.data, { sublevel: this.#chunks });
       }
       await batch.write();
     } catch (err) {
