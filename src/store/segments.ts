@@ -1,3 +1,4 @@
+import { read as readCb } from 'node:fs';
 import { constants, type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -31,6 +32,25 @@ export async function readExact(
     done += bytesRead;
   }
   return buf;
+}
+
+/**
+ * Like readExact on the handle's descriptor with callback `fs.read` (lighter than `FileHandle.read`
+ * on the hot read path); the caller keeps the handle open meanwhile.
+ */
+function readFd(fd: number, position: number, length: number): Promise<Buffer | undefined> {
+  const buf = Buffer.allocUnsafe(length);
+  return new Promise((resolve, reject) => {
+    const step = (done: number): void => {
+      if (done === length) return resolve(buf);
+      readCb(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) reject(err);
+        else if (n === 0) resolve(undefined);
+        else step(done + n);
+      });
+    };
+    step(0);
+  });
 }
 
 /** fsync of a folder (new or renamed entries durable); ignored where the file system refuses it. */
@@ -97,6 +117,8 @@ export class SegmentLog {
   #end = 0;
   #lock: Promise<unknown> = Promise.resolve();
   #opened = false;
+  /** Reads in flight on raw descriptors: close() waits for them before closing the files. */
+  readonly #reads = new Set<Promise<unknown>>();
 
   constructor(dir: string, options: { segmentBytes?: number } = {}) {
     this.#dir = dir;
@@ -214,7 +236,16 @@ export class SegmentLog {
   }
 
   /** The payload at each location (undefined where the file ends first); nearby ones in one read. */
-  async read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
+  read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
+    if (!this.#opened) return Promise.reject(new Error('segment log closed'));
+    const p = this.#read(locations);
+    const tracked = p.catch(() => {});
+    this.#reads.add(tracked);
+    void tracked.finally(() => this.#reads.delete(tracked));
+    return p;
+  }
+
+  async #read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
     const out: (Uint8Array | undefined)[] = locations.map(() => undefined);
     const order = locations
       .map((l, i) => ({ l, i }))
@@ -238,10 +269,10 @@ export class SegmentLog {
       runs.map(async (r) => {
         const fh = await this.#handle(r.segment, false).catch(() => undefined);
         if (!fh) return;
-        const buf = await readExact(fh, r.from, r.to - r.from);
+        const buf = await readFd(fh.fd, r.from, r.to - r.from);
         for (const { l, i } of r.items) {
           if (buf) out[i] = buf.subarray(l.offset - r.from, l.offset - r.from + l.length);
-          else out[i] = await readExact(fh, l.offset, l.length);
+          else out[i] = await readFd(fh.fd, l.offset, l.length);
         }
       }),
     );
@@ -250,9 +281,10 @@ export class SegmentLog {
 
   async close(): Promise<void> {
     await this.#lock;
+    this.#opened = false;
+    await Promise.all([...this.#reads]);
     const hs = [...this.#handles.values()];
     this.#handles.clear();
-    this.#opened = false;
     await Promise.all(hs.map((h) => h.close().catch(() => {})));
   }
 }
