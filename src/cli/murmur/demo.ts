@@ -234,7 +234,7 @@ async function startNodes(
       env: {},
     });
     const tree = new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') });
-    const chunks = new ChunksService();
+    const chunks = new ChunksService({ dataDir: config.dataDir });
     // catalogues every second instead of every 10 s, so the journal is found at once
     const journals = new JournalsService({ dataDir: config.dataDir, catalogueIntervalMs: 1000 });
     const daemon = new Daemon({

@@ -77,7 +77,7 @@ async function runStart(flags: StartFlags): Promise<void> {
     config,
     logger: log,
     services: [
-      new ChunksService(),
+      new ChunksService({ dataDir: config.dataDir }),
       new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') }),
       new JournalsService({
         dataDir: config.dataDir,
