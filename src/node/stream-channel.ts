@@ -1,5 +1,5 @@
 import { isMurmurError, MurmurError } from '../errors/index.ts';
-import { encodeFrame, FrameDecoder } from '../p2p/framing.ts';
+import { FrameDecoder, frameSize, writeFrame } from '../p2p/framing.ts';
 import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 
@@ -18,10 +18,11 @@ export interface StreamChannelOptions {
 
 /**
  * Frames sent in one turn of the event loop are written to the stream together, up to this many bytes
- * per write: one Noise message and one yamux frame for many small messages (the byte stream on the wire
- * is the same as with one write per frame).
+ * per write: one yamux frame (12-byte header) in one Noise message (65535 bytes minus the 16-byte tag)
+ * for many small messages; a write of 64 KiB or more would take two of each. The byte stream on the
+ * wire is the same as with one write per frame. A frame larger than this is written alone.
  */
-export const COALESCE_BYTES = 64 * 1024;
+export const COALESCE_BYTES = 65535 - 16 - 12;
 
 /** Maps a framing error to the strike kind the node uses for it, or undefined for other errors. */
 export function violationKind(err: unknown): 'oversized' | 'undecodable' | undefined {
@@ -53,8 +54,10 @@ export class StreamChannel implements FrameChannel {
   #closed = false;
   #onClosed: (() => void) | undefined;
   readonly #closedSignal: Promise<null>;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  /** The next write: coalesced frames in bytes [0, #used). */
+  #buf: Uint8Array | undefined;
+  #used = 0;
+  #frames = 0;
   #flushTimer: NodeJS.Immediate | undefined;
   #drain: Promise<void> | undefined;
   #writeError: unknown;
@@ -73,25 +76,57 @@ export class StreamChannel implements FrameChannel {
     return this.#closed;
   }
 
-  async send(frame: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+  send(frame: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#enqueue(frame, undefined, options.signal);
+  }
+
+  /**
+   * Sends `head` followed by `body` as ONE frame (the same bytes as send() of their concatenation),
+   * each copied once into the outgoing write: for a small header in front of a large payload.
+   */
+  sendJoined(head: Uint8Array, body: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#enqueue(head, body, options.signal);
+  }
+
+  async #enqueue(head: Uint8Array, body: Uint8Array | undefined, signal: AbortSignal | undefined) {
     if (this.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
-    if (options.signal?.aborted) {
+    if (signal?.aborted) {
       this.#abort(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
       throw new MurmurError('MURMUR_ABORTED', 'operation aborted');
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeFrame(frame, this.#o.maxBytes);
-    } catch (err) {
+    const length = head.byteLength + (body?.byteLength ?? 0);
+    if (length > this.#o.maxBytes) {
       this.#markClosed();
-      throw err;
+      throw new MurmurError(
+        'MURMUR_FRAME_TOO_LARGE',
+        `message of ${length} bytes over cap ${this.#o.maxBytes}`,
+        {
+          details: { size: length, max: this.#o.maxBytes },
+        },
+      );
     }
-    if (this.#drain !== undefined) await this.#waitDrain(options.signal);
-    this.#throwIfWriteFailed();
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.byteLength;
-    this.#o.onBytes?.('out', bytes.byteLength);
-    if (this.#pendingBytes >= COALESCE_BYTES) {
+    const size = frameSize(length);
+    for (;;) {
+      if (this.#drain !== undefined) await this.#waitDrain(signal);
+      this.#throwIfWriteFailed();
+      if (this.#buf === undefined || this.#used + size <= this.#buf.byteLength) break;
+      this.#flush(); // no room left: write what is buffered, then wait for its drain if needed
+    }
+    // frames are written straight into the next write's buffer (one copy, no per-frame allocation)
+    if (this.#buf === undefined) {
+      // not zero-filled: only the written prefix [0, #used) is ever sent
+      const n = Math.max(COALESCE_BYTES, size);
+      this.#buf = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+    }
+    const buf = this.#buf;
+    let at = writeFrame(buf, this.#used, length, head);
+    if (body !== undefined) {
+      buf.set(body, at);
+      at += body.byteLength;
+    }
+    this.#used = at;
+    this.#frames++;
+    if (buf.byteLength - at < 2) {
       this.#flush();
       this.#throwIfWriteFailed();
     } else {
@@ -100,7 +135,6 @@ export class StreamChannel implements FrameChannel {
         this.#flush();
       });
     }
-    this.#o.onMessage?.('out');
   }
 
   /** Writes the coalesced frames to the stream; back-pressure is awaited by the next send. */
@@ -109,11 +143,17 @@ export class StreamChannel implements FrameChannel {
       clearImmediate(this.#flushTimer);
       this.#flushTimer = undefined;
     }
-    if (this.#pending.length === 0 || this.#writeError !== undefined) return;
-    const parts = this.#pending;
-    const data = parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts, this.#pendingBytes));
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const buf = this.#buf;
+    if (buf === undefined || this.#writeError !== undefined) return;
+    const data = this.#used === buf.byteLength ? buf : buf.subarray(0, this.#used);
+    const frames = this.#frames;
+    this.#buf = undefined;
+    this.#used = 0;
+    this.#frames = 0;
+    // counted once per write, not per frame
+    this.#o.onBytes?.('out', data.byteLength);
+    const onMessage = this.#o.onMessage;
+    if (onMessage !== undefined) for (let i = 0; i < frames; i++) onMessage('out');
     try {
       if (!this.#stream.send(data) && this.#drain === undefined) {
         this.#drain = this.#stream.onDrain().then(
@@ -176,8 +216,9 @@ export class StreamChannel implements FrameChannel {
   #abort(err: Error): void {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#buf = undefined;
+    this.#used = 0;
+    this.#frames = 0;
     this.#markClosed();
     this.#stream.abort(err);
   }

@@ -34,11 +34,36 @@ export function encodeFrame(message: Uint8Array, maxBytes: number): Uint8Array {
   return out;
 }
 
+/** Bytes of a frame (varint prefix + body) carrying a message of `length` bytes (< 2^35). */
+export function frameSize(length: number): number {
+  let n = 1;
+  for (let v = length; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n + length;
+}
+
+/**
+ * Writes a frame of `length` bytes into `out` at `pos`: the varint length, then `message` (all of the
+ * frame, or its first part when the caller writes the rest after it). The caller has checked the cap
+ * and that frameSize(length) bytes fit. Returns the position after `message`.
+ */
+export function writeFrame(out: Uint8Array, pos: number, length: number, message: Uint8Array): number {
+  let p = pos;
+  let v = length;
+  while (v >= 0x80) {
+    out[p++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  out[p++] = v;
+  out.set(message, p);
+  return p + message.byteLength;
+}
+
 /**
  * Incremental decoder of varint-length-prefixed frames. push() bytes as they arrive (split anywhere);
  * it returns every complete frame. The announced length is checked against the cap BEFORE any body is
  * buffered: over the cap → MURMUR_FRAME_TOO_LARGE; an over-long varint → MURMUR_FRAME_MALFORMED. After a
- * throw the decoder is poisoned (the stream must be dropped).
+ * throw the decoder is poisoned (the stream must be dropped). A frame lying within one pushed chunk is
+ * returned as a view into that chunk (no copy): callers must not push buffers they later overwrite.
  */
 export class FrameDecoder {
   readonly #max: number;
@@ -82,8 +107,11 @@ export class FrameDecoder {
     let value = 0;
     let mul = 1;
     let i = 0;
-    for (const chunk of this.#chunks) {
-      for (const byte of chunk) {
+    const chunks = this.#chunks;
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c]!;
+      for (let k = 0; k < chunk.length; k++) {
+        const byte = chunk[k]!;
         value += (byte & 0x7f) * mul;
         i++;
         if ((byte & 0x80) === 0) {
@@ -99,7 +127,7 @@ export class FrameDecoder {
               },
             );
           }
-          this.#take(i);
+          this.#skip(i);
           this.#want = value;
           return true;
         }
@@ -112,8 +140,35 @@ export class FrameDecoder {
     return false;
   }
 
-  /** Removes and returns the first n buffered bytes. */
+  /** Drops the first n buffered bytes. */
+  #skip(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const head = this.#chunks[0]!;
+      if (head.byteLength <= left) {
+        left -= head.byteLength;
+        this.#chunks.shift();
+      } else {
+        this.#chunks[0] = head.subarray(left);
+        left = 0;
+      }
+    }
+    this.#buffered -= n;
+  }
+
+  /**
+   * Removes and returns the first n buffered bytes: a view into the pushed chunk when the frame lies
+   * within one chunk (no copy), otherwise one copy joining the pieces.
+   */
   #take(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first === undefined || n === 0) return new Uint8Array(0);
+    if (first.byteLength >= n) {
+      if (first.byteLength === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      this.#buffered -= n;
+      return first.subarray(0, n);
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {

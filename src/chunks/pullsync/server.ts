@@ -13,7 +13,7 @@ import {
   REQUEST_TIMEOUT_MS,
   WANT_TIMEOUT_MS,
 } from './constants.ts';
-import { bitSet, decode, encode, encodeDelivery, expect } from './messages.ts';
+import { bitSet, decode, encode, encodeDelivery, encodeDeliveryHead, expect } from './messages.ts';
 import { PullSyncStats } from './stats.ts';
 
 export interface ServerOptions {
@@ -71,6 +71,11 @@ export async function collectPage(
     const more = await store.waitForBin(bin, cur - 1n, { signal: options.signal, timeoutMs: remaining });
     if (!more) return { items, topmost };
   }
+}
+
+/** A channel sending `head` ++ `body` as one frame without joining them first. */
+interface JoinedSender {
+  sendJoined(head: Uint8Array, body: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
@@ -219,6 +224,8 @@ export class PullSyncServer {
       p.catch(() => {}); // awaited below
       return p;
     };
+    // a channel that can send a frame in two parts gets the payload copied once (StreamChannel)
+    const joined = (channel as Partial<JoinedSender>).sendJoined?.bind(channel);
     let next = read(0);
     for (let s = 0; next !== undefined; s += DELIVERY_READ_BATCH) {
       if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
@@ -228,7 +235,9 @@ export class PullSyncServer {
         const data = datas[j];
         if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
         if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-        await channel.send(encodeDelivery(wanted[s + j]!, data), { signal });
+        const address = wanted[s + j]!;
+        if (joined) await joined(encodeDeliveryHead(address, data.length), data, { signal });
+        else await channel.send(encodeDelivery(address, data), { signal });
       }
     }
   }
