@@ -1,12 +1,17 @@
 import type { FrameChannel } from '../streamer/channel.ts';
 import { DELIVERY_TAG } from './pullsync/messages.ts';
 
-/** Wraps an upstream pull-sync channel to count the chunk deliveries (and their bytes) it sends. */
+type Joined = (head: Uint8Array, body: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void>;
+
+/**
+ * Wraps an upstream pull-sync channel to count the chunk deliveries (and their bytes) it sends. Keeps
+ * the channel's `sendJoined` (a frame sent as head + payload without joining them) when it has one.
+ */
 export function countDeliveries(
   channel: FrameChannel,
   sent: { chunks: number; bytes: number },
 ): FrameChannel {
-  return {
+  const wrapped: FrameChannel & { sendJoined?: Joined } = {
     async send(frame, options) {
       await channel.send(frame, options);
       // our own frames: a delivery is the only kind whose first byte is the delivery tag
@@ -18,4 +23,15 @@ export function countDeliveries(
     close: (err) => channel.close(err),
     [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
   };
+  const joined = (channel as { sendJoined?: Joined }).sendJoined;
+  if (joined !== undefined) {
+    wrapped.sendJoined = async (head, body, options) => {
+      await joined.call(channel, head, body, options);
+      if (head[0] === DELIVERY_TAG) {
+        sent.chunks++;
+        sent.bytes += head.length + body.length;
+      }
+    };
+  }
+  return wrapped;
 }

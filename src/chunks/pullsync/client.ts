@@ -136,6 +136,7 @@ export class PullSyncClient {
     const channel = await this.#dial(peer, { signal });
     const claimed = new Map<string, Uint8Array>();
     const valid: Chunk[] = [];
+    const validKeys: string[] = [];
     const origin = originTag(peer);
     let chain: Promise<void> = Promise.resolve();
     let chainError: unknown;
@@ -156,16 +157,20 @@ export class PullSyncClient {
       this.stats.dbOps++;
       /** Offer positions of chunks another syncer is fetching (ascending). */
       const elsewhere: number[] = [];
+      /** Hex of the claimed offer positions (computed once per chunk). */
+      const keys: string[] = [];
       const windows: Window[] = [];
       let cur: number[] = [];
       let start = 0;
       for (const [i, a] of addrs.entries()) {
         if (have[i]) continue;
-        if (!this.inflight.claim(a)) {
+        const key = hex(a);
+        if (!this.inflight.claim(a, key)) {
           elsewhere.push(i);
           continue;
         }
-        claimed.set(hex(a), a);
+        keys[i] = key;
+        claimed.set(key, a);
         const last = cur.at(-1);
         if (last !== undefined && cur.length >= this.#recordStep && i >= roundUp8(last + 1)) {
           windows.push({ start, end: roundUp8(last + 1), want: cur, left: cur.length });
@@ -176,12 +181,12 @@ export class PullSyncClient {
       }
       windows.push({ start, end: addrs.length, want: cur, left: cur.length });
       const windowOf = new Map<string, number>();
-      for (const [k, w] of windows.entries()) for (const i of w.want) windowOf.set(hex(addrs[i]!), k);
+      for (const [k, w] of windows.entries()) for (const i of w.want) windowOf.set(keys[i]!, k);
       const pending = new Set<string>();
       const sendWant = async (k: number): Promise<void> => {
         const w = windows[k];
         if (w === undefined) return;
-        for (const i of w.want) pending.add(hex(addrs[i]!));
+        for (const i of w.want) pending.add(keys[i]!);
         const bitvector = makeBitvector(
           w.end - w.start,
           w.want.map((i) => i - w.start),
@@ -207,8 +212,9 @@ export class PullSyncClient {
       const complete = (k: number): void => {
         const w = windows[k]!;
         const batch = valid.splice(0);
+        const batchKeys = validKeys.splice(0);
         chain = chain.then(async () => {
-          await this.#storeValid(batch, claimed, origin);
+          await this.#storeValid(batch, batchKeys, claimed, origin);
           await checkElsewhere(w.end);
           if (onStored) await onStored(from + BigInt(w.end - 1));
           await sendWant(k + 2);
@@ -237,9 +243,10 @@ export class PullSyncClient {
           this.#log.warn({ peer, address: key }, 'pullsync: invalid chunk skipped');
           this.#onInvalid?.(peer, d.address);
           claimed.delete(key);
-          this.inflight.release(d.address, false);
+          this.inflight.release(d.address, false, key);
         } else {
           valid.push({ address: d.address, data: d.data });
+          validKeys.push(key);
         }
         while (done < windows.length && windows[done]!.left === 0) complete(done++);
       }
@@ -250,23 +257,31 @@ export class PullSyncClient {
       // keep what arrived intact; the range will be asked again
       await chain.catch(() => {});
       if (valid.length > 0 && claimed.size > 0)
-        await this.#storeValid(valid, claimed, origin).catch(() => {});
+        await this.#storeValid(valid, validKeys, claimed, origin).catch(() => {});
       throw chainError ?? err;
     } finally {
-      for (const a of claimed.values()) this.inflight.release(a, false);
+      for (const [key, a] of claimed) this.inflight.release(a, false, key);
       channel.close();
     }
   }
 
-  async #storeValid(valid: Chunk[], claimed: Map<string, Uint8Array>, origin: Uint8Array): Promise<void> {
+  /** Stores verified chunks (`keys[i]` = hex of chunk i's address) and ends their claims. */
+  async #storeValid(
+    valid: Chunk[],
+    keys: string[],
+    claimed: Map<string, Uint8Array>,
+    origin: Uint8Array,
+  ): Promise<void> {
     if (valid.length === 0) return;
     await this.#store.putMany(valid, { verify: false, origin });
     this.stats.dbOps++;
     this.stats.delivered += valid.length;
-    for (const c of valid) {
-      claimed.delete(hex(c.address));
-      this.inflight.release(c.address, true);
+    for (const [i, c] of valid.entries()) {
+      const key = keys[i]!;
+      claimed.delete(key);
+      this.inflight.release(c.address, true, key);
     }
     valid.length = 0;
+    keys.length = 0;
   }
 }
