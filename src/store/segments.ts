@@ -42,7 +42,10 @@ function readFd(fd: number, position: number, length: number): Promise<Buffer | 
   const buf = Buffer.allocUnsafe(length);
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
-      if (done === length) return resolve(buf);
+      if (done === length) {
+        resolve(buf);
+        return;
+      }
       readCb(fd, buf, done, length - done, position + done, (err, n) => {
         if (err) reject(err);
         else if (n === 0) resolve(undefined);
