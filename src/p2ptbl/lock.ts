@@ -3,12 +3,13 @@
  * flock(1) tool on a file descriptor this process shares with it (flock locks belong to the open file
  * description, so the lock stays ours after the tool exits). The kernel drops it when this process
  * dies, kill -9 included; it is the same lock the original shell tool used. Fallback where flock(1) is
- * missing (or env MURMUR_P2PTBL_LOCK=pidfile): an O_EXCL `<table>.pidlock` file holding the owner's
- * pid, broken when that pid is dead.
+ * missing (or env MURMUR_P2PTBL_LOCK=pidfile): a `<table>.pidlock` file holding the owner's pid,
+ * created atomically with link(2), broken (under a breaker lock) when that pid is dead.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
@@ -115,13 +116,43 @@ async function readPid(path: string): Promise<number | undefined> {
   }
 }
 
-/** A lock file with no pid, older than a few seconds: its creator died before writing it. */
-async function abandonedEmpty(path: string): Promise<boolean> {
+/**
+ * Creates `path` holding `content` only if it does not exist, atomically and never empty: the content
+ * is written to a private temp file first, then hard-linked into place (link fails with EEXIST).
+ */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, content, { mode: 0o644 });
   try {
-    return Date.now() - (await stat(path)).mtimeMs > 2000;
-  } catch {
-    return false;
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new MurmurError('MURMUR_IO', `cannot create ${path}`, { cause: err });
+  } finally {
+    await unlink(tmp).catch(() => {});
   }
+}
+
+/**
+ * Removes the lock of a dead holder. Breakers are serialised by a second lock file (`.break`), and
+ * the holder is read again under it: nobody can create the main lock while the dead one exists and
+ * only a breaker removes it, so what is unlinked is always the dead holder's. A breaker killed inside
+ * its few-microsecond section leaves a `.break` of a dead pid, which the next breaker removes.
+ */
+async function breakStaleLock(lockPath: string, token: string): Promise<void> {
+  const breaker = `${lockPath}.break`;
+  if (await createExclusive(breaker, token)) {
+    try {
+      const holder = await readPid(lockPath);
+      if (holder !== undefined && !pidAlive(holder)) await unlink(lockPath).catch(() => {});
+    } finally {
+      await unlink(breaker).catch(() => {});
+    }
+    return;
+  }
+  const busy = await readPid(breaker);
+  if (busy !== undefined && !pidAlive(busy)) await unlink(breaker).catch(() => {});
 }
 
 async function pidLock(
@@ -133,34 +164,17 @@ async function pidLock(
   const token = `${process.pid}\n`;
   for (;;) {
     throwIfAborted(signal);
-    try {
-      const fh = await open(lockPath, 'wx', 0o644);
-      await fh.writeFile(token);
-      await fh.close();
+    if (await createExclusive(lockPath, token)) {
       let released = false;
       return async () => {
         if (released) return;
         released = true;
         if ((await readPid(lockPath)) === process.pid) await unlink(lockPath).catch(() => {});
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new MurmurError('MURMUR_IO', `cannot create ${lockPath}`, { cause: err });
-      }
     }
     const holder = await readPid(lockPath);
-    if (holder === undefined ? await abandonedEmpty(lockPath) : !pidAlive(holder)) {
-      // Break the stale lock atomically: move it aside, then check that what we moved is the dead one.
-      const aside = `${lockPath}.stale.${process.pid}`;
-      try {
-        await rename(lockPath, aside);
-        const moved = await readPid(aside);
-        if (moved !== undefined && moved !== holder && pidAlive(moved)) {
-          await rename(aside, lockPath); // a live owner slipped in: give its lock back
-        } else {
-          await unlink(aside).catch(() => {});
-        }
-      } catch {}
+    if (holder !== undefined && !pidAlive(holder)) {
+      await breakStaleLock(lockPath, token);
       continue;
     }
     if (Date.now() >= deadline) throw lockedError(lockPath, timeoutMs);

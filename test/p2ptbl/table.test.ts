@@ -175,6 +175,20 @@ describe('p2ptbl Table: concurrency and crashes', () => {
     assert.equal(parseTable(await readFile(path, 'latin1')).rows.length, 3);
   });
 
+  it('a stale pid lock broken by many contenders at once still admits one writer at a time', async () => {
+    // Regression: breaking a dead holder's lock used to move it aside and back, and a third process
+    // could take the lock in between, so two writers held it (one's temp file was then removed).
+    for (let round = 0; round < 3; round++) {
+      const path = join(dir, `stale-crowd-${round}`);
+      await new Table(path).init();
+      await writeFile(`${path}.pidlock`, '999999999\n');
+      const env = { ...process.env, MURMUR_P2PTBL_LOCK: 'pidfile' };
+      const children = Array.from({ length: 12 }, (_, i) => runUpdater(path, `c${i}`, 5, env));
+      assert.deepEqual(await Promise.all(children.map(exited)), Array(12).fill(0));
+      assert.equal(parseTable(await readFile(path, 'latin1')).rows.length, 60);
+    }
+  });
+
   it('kill -9 at any moment leaves the old or the new table, never a torn one, and no stuck lock', async () => {
     const path = join(dir, 'crash');
     const big: Row[] = [];
