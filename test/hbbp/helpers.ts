@@ -17,8 +17,8 @@ export async function sendRaw(port: number, bytes: Uint8Array, address = '::1'):
   }
 }
 
-/** Polls `cond` every 10 ms until true; fails after `ms`. */
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+/** Polls `cond` every 10 ms until true; fails after `ms` (generous: a loaded CI machine is slow). */
+export async function waitFor(cond: () => boolean, ms = 30_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
