@@ -41,10 +41,27 @@ if (mode === 'recv') {
     sock.close();
     process.exit(0);
   };
+  // stdin's end and datagrams still queued on the socket can be ready in the same event-loop turn,
+  // and libuv reads at most a few dozen datagrams per turn: reporting at once would drop what is
+  // still queued. So, once stdin ends, report only after turns that read nothing (each turn polls
+  // the socket; a queued datagram is always readable at once, whatever the load).
+  const drainThenReport = (): void => {
+    let seen = from.length;
+    let idleTurns = 0;
+    const check = (): void => {
+      if (from.length !== seen) {
+        seen = from.length;
+        idleTurns = 0;
+      } else idleTurns++;
+      if (idleTurns >= 3) report();
+      else setImmediate(check);
+    };
+    setImmediate(check);
+  };
   sock.bind(port, '::', () => {
     console.log('ready');
     setTimeout(report, ms);
-    process.stdin.on('end', report);
+    process.stdin.on('end', drainThenReport);
     process.stdin.resume();
   });
 } else if (mode === 'send') {

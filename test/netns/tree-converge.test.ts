@@ -87,16 +87,16 @@ test('three hosts in network namespaces: writes converge, a partition heals to i
   // host 2 cut off; both sides keep writing (a second round of writes)
   await lan.partition([2]);
   for (const n of nodes) n.proc.kill('SIGUSR2');
-  await until(() => nodes.every((n) => n.acked === 2 * WRITES), 30_000, 'writes during the partition');
+  await until(() => nodes.every((n) => n.acked === 2 * WRITES), 60_000, 'writes during the partition');
   const sideCount = 3 * 200 + 3 * WRITES + 2 * WRITES;
   await until(
     () => same(nodes.slice(0, 2)) && nodes.slice(0, 2).every((n) => n.last.count === sideCount),
-    30_000,
+    60_000,
     'the connected side agrees',
   );
   assert.notEqual(nodes[2]!.last.hash, nodes[0]!.last.hash, 'the partition keeps host 2 apart');
   // host 2 holds only its own new writes (its last status line may lag its last acknowledgement)
-  await until(() => nodes[2]!.last.count === 3 * 200 + 4 * WRITES, 5_000, 'host 2 alone');
+  await until(() => nodes[2]!.last.count === 3 * 200 + 4 * WRITES, 60_000, 'host 2 alone');
 
   await lan.heal();
   await until(
