@@ -47,7 +47,13 @@ describe('murmur CLI against running daemons', () => {
     assert.ok(
       peers.some((p: { peerId: string; state: string }) => p.peerId === aId.peerId && p.state === 'active'),
     );
-    const text = await murmur(['peers', '--data', a.dir]);
+    // connect returns once b holds a as active; a marks b active on its own side a moment later
+    // (the responder's activation is asynchronous), so poll a's list instead of reading it once
+    let text = await murmur(['peers', '--data', a.dir]);
+    for (const end = Date.now() + 60_000; !/active/.test(text.stdout) && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await murmur(['peers', '--data', a.dir]);
+    }
     assert.match(text.stdout, /^PEER +STATE/m);
     assert.match(text.stdout, /active/);
   });

@@ -29,7 +29,8 @@ async function eventually(
   args: string[],
   ok: (r: { code: number; stdout: string; stderr: string }) => boolean,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const end = Date.now() + 20_000;
+  // generous: each try spawns bin/murmur, which takes a second or more on a loaded machine
+  const end = Date.now() + 60_000;
   for (;;) {
     const r = await murmur(args);
     if (ok(r)) return r;
