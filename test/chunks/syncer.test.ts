@@ -11,7 +11,7 @@ after(async () => {
   for (const n of nets) await n.close();
 });
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
+const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');

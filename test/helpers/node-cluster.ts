@@ -30,7 +30,7 @@ export async function startNode(options: Partial<NodeOptions> = {}): Promise<Mur
 /** Polls until fn() is true (checked every 25 ms), failing after timeoutMs with the message. */
 export async function until(
   fn: () => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
   message = 'condition',
   refresh?: () => Promise<void>,
 ): Promise<void> {

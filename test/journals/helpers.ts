@@ -14,7 +14,7 @@ export async function openJournals(
   return Object.assign(j, { db: db as MemoryLevel<string, Uint8Array> });
 }
 
-export const until = async (cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
+export const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');

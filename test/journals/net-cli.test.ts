@@ -95,9 +95,9 @@ test('murmur journal through bin/murmur against two daemons: create, append, rea
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l));
-  await poll(async () => lines().length === 3, 20_000, 'history at the follower');
+  await poll(async () => lines().length === 3, 60_000, 'history at the follower');
   ok(await murmur(['journal', 'append', id, '{"e":"live","p":4}', '--data', da]));
-  await poll(async () => lines().length === 4, 10_000, 'live event at the follower');
+  await poll(async () => lines().length === 4, 60_000, 'live event at the follower');
   assert.deepEqual(
     lines().map((l) => [l.type, l.seq, l.e]),
     [
@@ -120,7 +120,7 @@ test('murmur journal through bin/murmur against two daemons: create, append, rea
   ok(await murmur(['journal', 'append', id, '{"e":"after","p":5}', '--data', da]));
   await poll(
     async () => (await info(db, id)).snapshot === 3 && (await info(db, id)).to === 5,
-    10_000,
+    60_000,
     'snapshot at B',
   );
   const readB = await murmur(['journal', 'read', id, '--data', db]);

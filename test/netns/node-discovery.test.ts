@@ -36,7 +36,7 @@ test('three hosts on one bridge find each other through HBBP with no bootstrap l
   const ids = children.map((c) => c.peerId);
   await until(
     () => children.every((c, i) => ids.every((id, j) => i === j || c.states.get(id) === 'active')),
-    30_000,
+    60_000,
     'every host active with the two others',
   );
 });

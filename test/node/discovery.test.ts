@@ -12,7 +12,7 @@ test('five nodes bootstrapped on one find all the others through hive peer excha
   const seed = await startNode();
   nodes.push(seed);
   for (let i = 0; i < 4; i++) nodes.push(await startNode({ bootstrap: [addrOf(seed)] }));
-  await until(() => nodes.every((n) => activeCount(n) === 4), 15_000, 'full mesh');
+  await until(() => nodes.every((n) => activeCount(n) === 4), 60_000, 'full mesh');
   for (const n of nodes) {
     const s = n.status();
     assert.equal(s.peers.active, 4);

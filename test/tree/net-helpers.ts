@@ -37,7 +37,7 @@ export function hashOf(t: TreeNode, root: string): string {
 }
 
 /** Waits until every node holds the tree with the same root hash. */
-export async function converged(nodes: TreeNode[], root: string, timeoutMs = 15_000): Promise<void> {
+export async function converged(nodes: TreeNode[], root: string, timeoutMs = 60_000): Promise<void> {
   await until(
     () => new Set(nodes.map((n) => hashOf(n, root))).size === 1,
     timeoutMs,
@@ -63,7 +63,7 @@ export class RawService implements NodeService {
 /** Polls until the async fn() is true (every 25 ms), failing after timeoutMs with the message. */
 export async function untilAsync(
   fn: () => Promise<boolean>,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
   message = 'condition',
 ): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -69,7 +69,7 @@ test('kill -9 during reconciliation: nothing acknowledged is lost and the next s
   const rootKey = JSON.stringify(keyPairToJson(generateKeyPair()));
   const total = 10_000;
   const a = await start({ MURMUR_DATA: da!, TREE_ROOT: rootKey, TREE_SEED: String(total) });
-  await until(() => a.last.count === total, 30_000, 'seeded');
+  await until(() => a.last.count === total, 60_000, 'seeded');
   const boot = a.addresses.find((x) => x.includes('127.0.0.1'))!;
   const b = await start({
     MURMUR_DATA: db!,
