@@ -122,7 +122,7 @@ describe('dashboard data panels over a real node with its services (headless chr
     await page.waitForFunction(
       () => document.querySelector('#journals tr')?.children[2]?.textContent === '5',
       undefined,
-      { timeout: 10_000 },
+      { timeout: 60_000 },
     );
     assert.deepEqual(errors, []);
     await page.close();

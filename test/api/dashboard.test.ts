@@ -69,6 +69,9 @@ describe('dashboard in headless chromium', { skip }, () => {
       document.getElementById('peers')?.textContent?.includes('12D3KooWDashPeer'),
     );
     await page.waitForFunction(() => document.getElementById('events')?.textContent?.includes('depth → 2'));
+    // the event log is written at once, the status panels by a refresh scheduled 200 ms after each
+    // event: wait for that refresh rather than reading the panels right after the log line
+    await page.waitForFunction(() => document.getElementById('depth')?.textContent === '2');
     assert.match(await page.textContent('#peers'), /active/);
     assert.equal(await page.textContent('#depth'), '2');
     assert.deepEqual(errors, []);
