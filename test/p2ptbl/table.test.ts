@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -196,8 +196,20 @@ describe('p2ptbl Table: concurrency and crashes', () => {
       big.push({ key: `seed-${String(i).padStart(6, '0')}`, version: BigInt(i), value: 'x'.repeat(40) });
     await writeTableFile(path, big);
     for (let round = 0; round < 8; round++) {
+      const before = await stat(path);
       const child = runUpdater(path, `r${round}`, 0);
-      await sleep(250 + round * 60);
+      // A fixed delay after the spawn killed the child before it had loaded under load (node takes a
+      // second or more to start on a busy machine), so nothing landed: wait until its first update
+      // replaced the table, then kill at a different moment of its next updates in each round.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const now = await stat(path);
+        if (now.ino !== before.ino || now.mtimeMs !== before.mtimeMs || now.size !== before.size) break;
+        assert.ok(child.exitCode === null, `updater exited early with ${child.exitCode}`);
+        assert.ok(Date.now() < deadline, 'the updater never wrote the table');
+        await sleep(5);
+      }
+      await sleep(round * 40);
       child.kill('SIGKILL');
       await exited(child);
       const { rows, skipped } = parseTable(await readFile(path, 'latin1'));
