@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MurmurError } from '../errors/index.ts';
 import { ADDRESS_SIZE, CHUNK_SIZE, MAX_CHUNK_DATA, SPAN_SIZE } from './constants.ts';
 
@@ -14,7 +14,7 @@ export interface Chunk {
 
 /** SHA-256 of the chunk data (span included): the content address. */
 export function chunkAddress(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return new Uint8Array(hash('sha256', data, 'buffer')); // one-shot: no Hash object per chunk
 }
 
 /** Builds a chunk from a payload and a span (default: the payload length). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeLocation, LOCATION_SIZE, type SegmentLocation } from '../store/segments.ts';
 import { ADDRESS_SIZE } from './constants.ts';
 
 /** One entry of a bin's pull index. */
@@ -7,6 +8,8 @@ export interface PullItem {
   address: Uint8Array;
   /** Origin tag (8 bytes) of the peer that delivered the chunk by pull-sync, if any. */
   origin?: Uint8Array;
+  /** Where the chunk's data sit in the segment files (entries written with segment files). */
+  location?: SegmentLocation;
 }
 
 /** Bytes of an origin tag: the first 8 bytes of SHA-256(peer id). */
@@ -27,9 +30,40 @@ export interface PutResult {
 export const binKey = (bin: number, binId: bigint): string =>
   `${bin.toString(16).padStart(2, '0')}${binId.toString(16).padStart(16, '0')}`;
 
-export function withOrigin(address: Uint8Array, origin: Uint8Array): Uint8Array {
-  const v = new Uint8Array(ADDRESS_SIZE + origin.length);
+/**
+ * A pull index value: address (32 bytes), then the origin tag (8) if any, then the data's segment
+ * location (12) if the data are in segment files. The four lengths (32, 40, 44, 52) are distinct.
+ */
+export function pullValue(
+  address: Uint8Array,
+  origin: Uint8Array | undefined,
+  location: Uint8Array | undefined,
+): Uint8Array {
+  if (!origin && !location) return address;
+  const o = origin?.length ?? 0;
+  const v = new Uint8Array(ADDRESS_SIZE + o + (location?.length ?? 0));
   v.set(address);
-  v.set(origin, ADDRESS_SIZE);
+  if (origin) v.set(origin, ADDRESS_SIZE);
+  if (location) v.set(location, ADDRESS_SIZE + o);
   return v;
+}
+
+/** Reads a pull index value (see pullValue); unknown lengths keep only the address. */
+export function parsePullValue(binId: bigint, v: Uint8Array): PullItem {
+  const address = v.subarray(0, ADDRESS_SIZE);
+  switch (v.length) {
+    case ADDRESS_SIZE + ORIGIN_TAG_SIZE:
+      return { binId, address, origin: v.subarray(ADDRESS_SIZE) };
+    case ADDRESS_SIZE + LOCATION_SIZE:
+      return { binId, address, location: decodeLocation(v.subarray(ADDRESS_SIZE))! };
+    case ADDRESS_SIZE + ORIGIN_TAG_SIZE + LOCATION_SIZE:
+      return {
+        binId,
+        address,
+        origin: v.subarray(ADDRESS_SIZE, ADDRESS_SIZE + ORIGIN_TAG_SIZE),
+        location: decodeLocation(v.subarray(ADDRESS_SIZE + ORIGIN_TAG_SIZE))!,
+      };
+    default:
+      return { binId, address };
+  }
 }

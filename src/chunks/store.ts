@@ -11,7 +11,7 @@ import {
 import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT } from './constants.ts';
-import { binKey, type PullItem, type PutResult, withOrigin } from './store-types.ts';
+import { binKey, type PullItem, type PutResult, parsePullValue, pullValue } from './store-types.ts';
 
 export { ORIGIN_TAG_SIZE, originTag, type PullItem, type PutResult } from './store-types.ts';
 
@@ -38,6 +38,28 @@ interface PutRequest {
   origin: Uint8Array | undefined;
   resolve: (r: PutResult[]) => void;
   reject: (err: unknown) => void;
+}
+
+/** A new chunk of a group being written. */
+interface Fresh {
+  chunk: Chunk;
+  key: string;
+  bin: number;
+  binId: bigint;
+  origin: Uint8Array | undefined;
+}
+
+/** A group after stage one (data appended), waiting for its index batch. */
+interface Prepared {
+  group: PutRequest[];
+  results: PutResult[];
+  fresh: Fresh[];
+  /** Highest bin ID this group hands out, per bin it touches. */
+  cursors: Map<number, bigint>;
+  /** Segment location of each fresh chunk's data (segment layout). */
+  locations: SegmentLocation[] | undefined;
+  /** Segment end after this group's append. */
+  end: SegmentEnd | undefined;
 }
 
 /** A group commit takes waiting writes up to about this many chunks. */
@@ -68,6 +90,10 @@ export class ChunkStore {
   readonly #waiters = new Map<number, Set<() => void>>();
   /** Writes waiting for the running one; the next write takes them all (group commit). */
   #queue: PutRequest[] = [];
+  /** Highest bin ID handed out per bin, including groups prepared but not yet committed. */
+  readonly #assigned: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
+  /** Addresses (hex) of chunks in groups prepared but not yet committed. */
+  readonly #pending = new Set<string>();
   #writing: Promise<void> | undefined;
   #opened = false;
   #opening: Promise<void> | undefined;
@@ -107,6 +133,7 @@ export class ChunkStore {
         const bin = Number.parseInt(k.slice(7), 10);
         if (bin >= 0 && bin < BIN_COUNT) this.#cursors[bin] = BigInt(v);
       }
+      for (let b = 0; b < BIN_COUNT; b++) this.#assigned[b] = this.#cursors[b]!;
       let layout = (await this.#meta.get('layout')) as Layout | undefined;
       if (layout === undefined) {
         const [any] = await this.#chunks.keys({ limit: 1 }).all();
@@ -191,6 +218,21 @@ export class ChunkStore {
     }
   }
 
+  /**
+   * The data of pull index entries: straight from the segment files where the entry carries its
+   * location (no index read), through getMany for the others. Undefined where not stored.
+   */
+  async readPulled(items: PullItem[]): Promise<(Uint8Array | undefined)[]> {
+    const log = this.#segments;
+    if (!log || items.some((it) => it.location === undefined))
+      return this.getMany(items.map((it) => it.address));
+    try {
+      return await log.read(items.map((it) => it.location));
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
   /** Which of the addresses are stored (one storage call, values not read). */
   async hasMany(addresses: Uint8Array[]): Promise<boolean[]> {
     if (addresses.length === 0) return [];
@@ -239,11 +281,15 @@ export class ChunkStore {
   }
 
   /**
-   * Writes are serialised; the writes that queued up while one ran are stored together: one
-   * existence check, one segment append (one fdatasync), one LevelDB batch. Each caller's chunks
-   * are still all-or-nothing (the group is).
+   * Group commit in two stages, pipelined: a group is prepared (existence check, bin IDs handed out,
+   * data appended and synced to the segment files) while the group before it is committed (its
+   * LevelDB batch written, cursors advanced, waiters woken). Commits run in order, so a cursor or
+   * the segment end never goes back. The writes that queued up meanwhile form the next group: one
+   * existence check, one append (one fdatasync), one batch. Each caller's chunks are still
+   * all-or-nothing (the group is).
    */
   async #drain(): Promise<void> {
+    let previous: Promise<void> | undefined;
     while (this.#queue.length > 0) {
       let n = 0;
       let take = 0;
@@ -252,16 +298,35 @@ export class ChunkStore {
         take++;
       }
       const group = this.#queue.splice(0, take);
+      let prepared: Prepared;
       try {
-        const results = await this.#write(group);
-        for (const [i, r] of group.entries()) r.resolve(results[i]!);
+        prepared = await this.#prepare(group);
       } catch (err) {
         for (const r of group) r.reject(err);
+        continue;
       }
+      const commit = (previous ?? Promise.resolve()).then(() => this.#commit(prepared));
+      commit.then(
+        (results) => {
+          for (const [i, r] of group.entries()) r.resolve(results[i]!);
+        },
+        (err: unknown) => {
+          for (const r of group) r.reject(err);
+        },
+      );
+      const settled = commit.then(
+        () => {},
+        () => {},
+      );
+      // at most one group is committed while the next is prepared
+      if (previous) await previous;
+      previous = settled;
     }
+    if (previous) await previous;
   }
 
-  async #write(group: PutRequest[]): Promise<PutResult[][]> {
+  /** Stage one of a group: which chunks are new, their bin IDs, their data appended and synced. */
+  async #prepare(group: PutRequest[]): Promise<Prepared> {
     const chunks = group.flatMap((r) => r.chunks);
     const origins = group.flatMap((r) => r.chunks.map(() => r.origin));
     const keys = chunks.map((c) => hex(c.address));
@@ -271,53 +336,61 @@ export class ChunkStore {
     } catch (err) {
       throw storageError(err);
     }
-    const next = [...this.#cursors];
-    const seen = new Set<string>();
-    const batch = this.#root.batch();
     const results: PutResult[] = [];
-    const touched = new Set<number>();
-    const fresh: Chunk[] = [];
-    const freshKeys: string[] = [];
+    const fresh: Fresh[] = [];
+    const cursors = new Map<number, bigint>();
     for (const [i, c] of chunks.entries()) {
       const bin = this.binOf(c.address);
       const key = keys[i]!;
-      if (existing[i] === true || seen.has(key)) {
+      if (existing[i] === true || this.#pending.has(key)) {
         results.push({ stored: false, bin, binId: 0n });
         continue;
       }
-      seen.add(key);
-      const binId = next[bin]! + 1n;
-      next[bin] = binId;
-      touched.add(bin);
-      fresh.push(c);
-      freshKeys.push(key);
-      const origin = origins[i];
-      batch.put(binKey(bin, binId), origin ? withOrigin(c.address, origin) : c.address, {
-        sublevel: this.#pull,
-      });
+      this.#pending.add(key);
+      const binId = this.#assigned[bin]! + 1n;
+      this.#assigned[bin] = binId;
+      cursors.set(bin, binId);
+      fresh.push({ chunk: c, key, bin, binId, origin: origins[i] });
       results.push({ stored: true, bin, binId });
     }
-    for (const bin of touched) batch.put(`cursor/${bin}`, String(next[bin]), { sublevel: this.#meta });
-    try {
-      const log = this.#segments;
-      if (log && fresh.length > 0) {
+    const prepared: Prepared = { group, results, fresh, cursors, locations: undefined, end: undefined };
+    const log = this.#segments;
+    if (log && fresh.length > 0) {
+      try {
         // data on disk (synced) before the batch that indexes them
-        const locs = await log.append(fresh.map((c) => c.data));
-        for (const [i, key] of freshKeys.entries()) {
-          batch.put(key, encodeLocation(locs[i]!), { sublevel: this.#chunks });
-        }
-        const end = log.end;
-        batch.put('segend', `${end.segment}:${end.offset}`, { sublevel: this.#meta });
-      } else {
-        for (const [i, c] of fresh.entries()) batch.put(freshKeys[i]!, c.data, { sublevel: this.#chunks });
+        prepared.locations = await log.append(fresh.map((f) => f.chunk.data));
+        prepared.end = log.end;
+      } catch (err) {
+        for (const f of fresh) this.#pending.delete(f.key);
+        throw storageError(err);
       }
+    }
+    return prepared;
+  }
+
+  /** Stage two: the LevelDB batch that makes a prepared group visible, then cursors and waiters. */
+  async #commit(p: Prepared): Promise<PutResult[][]> {
+    const batch = this.#root.batch();
+    try {
+      for (const [i, f] of p.fresh.entries()) {
+        const loc = p.locations?.[i];
+        const location = loc ? encodeLocation(loc) : undefined;
+        batch.put(binKey(f.bin, f.binId), pullValue(f.chunk.address, f.origin, location), {
+          sublevel: this.#pull,
+        });
+        batch.put(f.key, location ?? f.chunk.data, { sublevel: this.#chunks });
+      }
+      for (const [bin, id] of p.cursors) batch.put(`cursor/${bin}`, String(id), { sublevel: this.#meta });
+      if (p.end) batch.put('segend', `${p.end.segment}:${p.end.offset}`, { sublevel: this.#meta });
       await batch.write();
     } catch (err) {
       await batch.close().catch(() => {});
       throw storageError(err);
+    } finally {
+      for (const f of p.fresh) this.#pending.delete(f.key);
     }
-    for (const bin of touched) {
-      this.#cursors[bin] = next[bin]!;
+    for (const [bin, id] of p.cursors) {
+      if (id > this.#cursors[bin]!) this.#cursors[bin] = id;
       const ws = this.#waiters.get(bin);
       if (ws) {
         this.#waiters.delete(bin);
@@ -326,8 +399,8 @@ export class ChunkStore {
     }
     const out: PutResult[][] = [];
     let at = 0;
-    for (const r of group) {
-      out.push(results.slice(at, at + r.chunks.length));
+    for (const r of p.group) {
+      out.push(p.results.slice(at, at + r.chunks.length));
       at += r.chunks.length;
     }
     return out;
@@ -340,11 +413,7 @@ export class ChunkStore {
     const top = to > 0xffffffffffffffffn ? 0xffffffffffffffffn : to;
     try {
       const rows = await this.#pull.iterator({ gte: binKey(bin, from), lte: binKey(bin, top), limit }).all();
-      for (const [k, v] of rows) {
-        const binId = BigInt(`0x${k.slice(2)}`);
-        if (v.length === ADDRESS_SIZE) out.push({ binId, address: v });
-        else out.push({ binId, address: v.subarray(0, ADDRESS_SIZE), origin: v.subarray(ADDRESS_SIZE) });
-      }
+      for (const [k, v] of rows) out.push(parsePullValue(BigInt(`0x${k.slice(2)}`), v));
     } catch (err) {
       throw storageError(err);
     }

@@ -75,11 +75,41 @@ export class NodeMetrics {
 
   /** Accounts bytes of one protocol (a FramedStream onBytes callback). */
   onBytes(protocol: string): (direction: 'in' | 'out', bytes: number) => void {
-    return (direction, bytes) => this.count(this.bytes, { protocol, direction }, bytes);
+    const inc = this.#byDirection(this.bytes, protocol);
+    return (direction, bytes) => inc[direction](bytes);
   }
 
-  message(protocol: string, direction: 'in' | 'out'): void {
-    this.count(this.messages, { protocol, direction });
+  message(protocol: string, direction: 'in' | 'out', n = 1): void {
+    this.count(this.messages, { protocol, direction }, n);
+  }
+
+  /** Counts whole messages of one protocol (a stream onMessage callback, `n` messages at once). */
+  onMessage(protocol: string): (direction: 'in' | 'out', n?: number) => void {
+    const inc = this.#byDirection(this.messages, protocol);
+    return (direction, n = 1) => inc[direction](n);
+  }
+
+  /** Increment functions of a {protocol, direction} counter with the label work done once. */
+  #byDirection(
+    counter: Counter<'protocol' | 'direction'>,
+    protocol: string,
+  ): Record<'in' | 'out', (n: number) => void> {
+    const one = (direction: 'in' | 'out'): ((n: number) => void) => {
+      const child = counter.labels({ protocol, direction });
+      const key = this.#key(counter, { protocol, direction });
+      return (n) => {
+        child.inc(n);
+        this.#counts.set(key, (this.#counts.get(key) ?? 0) + n);
+      };
+    };
+    return { in: one('in'), out: one('out') };
+  }
+
+  #key<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): string {
+    const name = (counter as unknown as { name: string }).name;
+    return `${name}{${Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}}`;
   }
 
   refused(reason: string, by: 'local' | 'remote'): void {
@@ -93,10 +123,7 @@ export class NodeMetrics {
   /** Increments a counter and its mirror in counters(). */
   count<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>, n = 1): void {
     counter.inc(labels, n);
-    const name = (counter as unknown as { name: string }).name;
-    const key = `${name}{${Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')}}`;
+    const key = this.#key(counter, labels);
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + n);
   }
 

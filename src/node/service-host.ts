@@ -128,7 +128,7 @@ export class ServiceHost {
       maxBytes: options.maxMessageBytes ?? SERVICE_MAX_MESSAGE_BYTES,
       idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
       onBytes: metrics.onBytes(protocol),
-      onMessage: (direction) => metrics.message(protocol, direction),
+      onMessage: metrics.onMessage(protocol),
       onViolation: (kind, err) => {
         logger.debug({ peerId, protocol, kind, err: err.message }, 'service frame violation');
         if (!this.#stopping) links.strike(peerId, kind);

@@ -10,8 +10,8 @@ export interface StreamChannelOptions {
   idleTimeoutMs: number;
   /** Byte counts crossing the stream. */
   onBytes?: (direction: 'in' | 'out', bytes: number) => void;
-  /** One whole message crossed the stream. */
-  onMessage?: (direction: 'in' | 'out') => void;
+  /** `n` whole messages (default 1) crossed the stream. */
+  onMessage?: (direction: 'in' | 'out', n?: number) => void;
   /** The remote sent an oversized or malformed frame (the stream is already aborted). */
   onViolation?: (kind: 'oversized' | 'undecodable', err: MurmurError) => void;
 }
@@ -152,8 +152,7 @@ export class StreamChannel implements FrameChannel {
     this.#frames = 0;
     // counted once per write, not per frame
     this.#o.onBytes?.('out', data.byteLength);
-    const onMessage = this.#o.onMessage;
-    if (onMessage !== undefined) for (let i = 0; i < frames; i++) onMessage('out');
+    this.#o.onMessage?.('out', frames);
     try {
       if (!this.#stream.send(data) && this.#drain === undefined) {
         this.#drain = this.#stream.onDrain().then(

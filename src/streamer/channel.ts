@@ -113,11 +113,21 @@ export function memoryPair(faults: { ab?: Faults; ba?: Faults } = {}): [FrameCha
 
 /**
  * Reads frames one at a time with an AbortSignal and an optional timeout; on abort or timeout the
- * channel is closed (the only way to stop a pending read) and the error thrown.
+ * channel is closed (the only way to stop a pending read, and it ends the channel's iteration) and
+ * the error thrown, by this call and every later one.
+ *
+ * Hot path: one timer per reader, re-armed (`refresh`) per call and unreferenced between calls,
+ * and no race between promises, so a call costs no timer, listener or promise of its own beyond
+ * the abort listener when a signal is given.
  */
 export class FrameReader {
   readonly #it: AsyncIterator<Uint8Array>;
   readonly #channel: FrameChannel;
+  #timer: NodeJS.Timeout | undefined;
+  #timerMs = 0;
+  /** A call with a timeout is waiting (a firing timer only counts then). */
+  #armed = false;
+  #failure: MurmurError | undefined;
 
   constructor(channel: FrameChannel) {
     this.#channel = channel;
@@ -127,33 +137,46 @@ export class FrameReader {
   /** The next frame; throws MURMUR_STREAMER_CLOSED at end of stream. */
   async next(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Uint8Array> {
     const { signal, timeoutMs } = options;
+    if (this.#failure) throw this.#failure;
     if (signal?.aborted)
       throw new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason });
-    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined) {
+      if (this.#timer !== undefined && this.#timerMs === timeoutMs) this.#timer.refresh().ref();
+      else {
+        clearTimeout(this.#timer);
+        this.#timerMs = timeoutMs;
+        this.#timer = setTimeout(this.#onTimeout, timeoutMs);
+      }
+      this.#armed = true;
+    }
     let onAbort: (() => void) | undefined;
-    const stop = new Promise<never>((_, reject) => {
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#channel.close();
-          reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      if (signal) {
-        onAbort = () => {
-          this.#channel.close();
-          reject(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason }));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-    });
-    stop.catch(() => {});
+    if (signal) {
+      onAbort = () =>
+        this.#fail(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     try {
-      const r = await Promise.race([this.#it.next(), stop]);
+      const r = await this.#it.next();
+      if (this.#failure) throw this.#failure;
       if (r.done) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed by peer');
       return r.value;
     } finally {
-      if (timer) clearTimeout(timer);
+      if (this.#armed) {
+        this.#armed = false;
+        this.#timer?.unref(); // kept for the next call; never holds the process open meanwhile
+      }
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  readonly #onTimeout = (): void => {
+    if (!this.#armed) return; // fired between calls: the next call re-arms it
+    this.#fail(new MurmurError('MURMUR_TIMEOUT', `no message within ${this.#timerMs} ms`));
+  };
+
+  #fail(err: MurmurError): void {
+    this.#failure ??= err;
+    clearTimeout(this.#timer);
+    this.#channel.close();
   }
 }

@@ -4,7 +4,9 @@ import type { AnyLevel } from './types.ts';
 
 /**
  * Persists one Intervals per (peer, stream key) in an abstract-level sublevel, so a restart resumes
- * where the last recorded range ended. Writes of one key are serialised.
+ * where the last recorded range ended. Writes of one key are serialised. What this instance read or
+ * wrote is kept in memory (as text), so recording progress is one write, not a read and a write:
+ * one instance per sublevel.
  */
 export class IntervalStore {
   readonly #db: AbstractSublevel<AnyLevel, unknown, string, string>;
@@ -19,12 +21,21 @@ export class IntervalStore {
 
   /** The stored intervals of (peer, stream), or an empty set counting from `base`. */
   async get(peer: string, stream: string, base = 0n): Promise<Intervals> {
-    const text = await this.#db.get(IntervalStore.key(peer, stream));
+    const key = IntervalStore.key(peer, stream);
+    let text = this.#cache.get(key);
+    if (text === undefined) {
+      text = await this.#db.get(key);
+      if (text !== undefined) this.#cache.set(key, text);
+    }
     return text === undefined ? new Intervals(base) : Intervals.parse(text);
   }
 
   async put(peer: string, stream: string, intervals: Intervals): Promise<void> {
-    await this.#db.put(IntervalStore.key(peer, stream), intervals.toString());
+    const key = IntervalStore.key(peer, stream);
+    const text = intervals.toString();
+    this.#cache.delete(key);
+    await this.#db.put(key, text);
+    this.#cache.set(key, text);
   }
 
   /** Adds [start, end] to the stored set and persists it; returns the updated set. */
@@ -49,7 +60,9 @@ export class IntervalStore {
   }
 
   async delete(peer: string, stream: string): Promise<void> {
-    await this.#db.del(IntervalStore.key(peer, stream));
+    const key = IntervalStore.key(peer, stream);
+    this.#cache.delete(key);
+    await this.#db.del(key);
   }
 
   /** Every stored (key, intervals) of one peer. */
@@ -61,4 +74,6 @@ export class IntervalStore {
   }
 
   readonly #locks = new Map<string, Promise<void>>();
+  /** Stored text of the keys this instance has read or written. */
+  readonly #cache = new Map<string, string>();
 }

@@ -77,8 +77,8 @@ test('StreamChannel coalesces send and sendJoined frames into writes of at most 
     onBytes: (_d, n) => {
       outBytes += n;
     },
-    onMessage: () => {
-      outMessages++;
+    onMessage: (_d, n = 1) => {
+      outMessages += n;
     },
   });
   const sent: Uint8Array[] = [];

@@ -5,7 +5,7 @@ import { type Dialer, FrameReader } from '../../streamer/channel.ts';
 import { type Chunk, hex, isValidChunk } from '../chunk.ts';
 import { BIN_COUNT } from '../constants.ts';
 import { type ChunkStore, originTag } from '../store.ts';
-import { CURSORS_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, RECORD_STEP } from './constants.ts';
+import { CURSORS_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, RECORD_STEP, WINDOWS_AHEAD } from './constants.ts';
 import { InFlight } from './inflight.ts';
 import { encode, expect, makeBitvector, splitHashes } from './messages.ts';
 import { PullSyncStats } from './stats.ts';
@@ -23,6 +23,8 @@ export interface ClientOptions {
   onInvalidChunk?: (peer: string, address: Uint8Array) => void;
   /** Deliveries stored (and reported through onStored) per step while a page streams in. */
   recordStep?: number;
+  /** Windows wanted ahead of the one being stored and recorded (default WINDOWS_AHEAD). */
+  windowsAhead?: number;
 }
 
 /** Offer positions [start, end) wanted with one Want message; `left` deliveries still due. */
@@ -65,6 +67,7 @@ export class PullSyncClient {
   readonly #deliveryTimeoutMs: number;
   readonly #onInvalid: ((peer: string, address: Uint8Array) => void) | undefined;
   readonly #recordStep: number;
+  readonly #depth: number;
 
   constructor(options: ClientOptions) {
     this.#dial = options.dial;
@@ -75,6 +78,7 @@ export class PullSyncClient {
     this.#deliveryTimeoutMs = options.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS;
     this.#onInvalid = options.onInvalidChunk;
     this.#recordStep = Math.max(1, options.recordStep ?? RECORD_STEP);
+    this.#depth = Math.max(1, options.windowsAhead ?? WINDOWS_AHEAD);
   }
 
   /** The peer's cursor (highest bin ID) of every bin. */
@@ -110,12 +114,13 @@ export class PullSyncClient {
    * are skipped, counted and reported; the rest of the page is stored.
    *
    * The offer is wanted in windows of up to `recordStep` chunks (one Want each, a whole number of
-   * bitvector bytes): window k + 2 is wanted only once window k is stored and recorded, so one window
-   * is stored while the next one streams in and at most two are delivered but unrecorded. After each
+   * bitvector bytes): window k + windowsAhead is wanted only once window k is stored and recorded,
+   * so windows are stored while the next ones stream in and at most windowsAhead (default 2) are
+   * delivered but unrecorded. After each
    * window, `onStored(upto)` is awaited with the highest bin ID below which every offered chunk is
    * now stored: the upstream's bin IDs strictly increase through an offer, so offered hash i has bin
    * ID ≥ from + i and [from, from + end - 1] is safe to record. A kill -9 therefore re-transfers at
-   * most 2 × recordStep chunks of a page, however large the page.
+   * most windowsAhead × recordStep chunks of a page, however large the page.
    */
   async syncInterval(
     peer: string,
@@ -207,8 +212,8 @@ export class PullSyncClient {
           }
         }
       };
-      // window k is stored, then recorded (onStored), then window k + 2 is wanted: at most two
-      // windows are delivered and not yet recorded
+      // window k is stored, then recorded (onStored), then window k + windowsAhead is wanted: at
+      // most windowsAhead windows are delivered and not yet recorded
       const complete = (k: number): void => {
         const w = windows[k]!;
         const batch = valid.splice(0);
@@ -217,15 +222,14 @@ export class PullSyncClient {
           await this.#storeValid(batch, batchKeys, claimed, origin);
           await checkElsewhere(w.end);
           if (onStored) await onStored(from + BigInt(w.end - 1));
-          await sendWant(k + 2);
+          await sendWant(k + this.#depth);
         });
         chain.catch((err: unknown) => {
           chainError ??= err;
           channel.close(); // ends the reader below
         });
       };
-      await sendWant(0);
-      await sendWant(1);
+      for (let k = 0; k < this.#depth; k++) await sendWant(k);
       let done = 0;
       while (done < windows.length && windows[done]!.left === 0) complete(done++);
       while (done < windows.length) {

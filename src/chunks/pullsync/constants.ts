@@ -6,11 +6,15 @@ export const PULLSYNC_PROTOCOL = '/murmur/pullsync/1.0.0';
  */
 export const PAGE_LIMIT = 1024;
 /**
- * Deliveries the downstream stores and records per step while a page streams in. At most two steps
- * (one being stored, one arriving) are unrecorded, so a kill -9 re-transfers at most
- * 2 × RECORD_STEP chunks per bin (+ what sat in transport buffers, never stored).
+ * Deliveries the downstream stores and records per step while a page streams in (one window of the
+ * offer, one Want). At most WINDOWS_AHEAD windows are wanted and not yet recorded, so a kill -9
+ * re-transfers at most WINDOWS_AHEAD × RECORD_STEP = 512 chunks per bin, half a page (+ what sat in
+ * transport buffers, never stored). 256 (1 MiB of data per group commit and fdatasync) measured
+ * 1.2× the throughput of 64.
  */
-export const RECORD_STEP = 64;
+export const RECORD_STEP = 256;
+/** Windows of RECORD_STEP wanted at once (in flight or being stored, not yet recorded). */
+export const WINDOWS_AHEAD = 2;
 /** Longest time an upstream waits for a started page to fill (ms; bee: 500 ms, later 1 s). */
 export const PAGE_WAIT_MS = 200;
 /** Hard cap of one encoded pull-sync message (bee: 128 KiB), checked before decoding. */

@@ -197,8 +197,8 @@ export class PullSyncServer {
           );
         }
         const span = Math.min(bv.length * 8, items.length - pos);
-        const wanted: Uint8Array[] = [];
-        for (let i = 0; i < span; i++) if (bitSet(bv, i)) wanted.push(items[pos + i]!.address);
+        const wanted: PullItem[] = [];
+        for (let i = 0; i < span; i++) if (bitSet(bv, i)) wanted.push(items[pos + i]!);
         pos += span;
         if (pos < items.length) {
           frame = reader.next({ signal });
@@ -214,13 +214,13 @@ export class PullSyncServer {
   }
 
   /** Sends the wanted chunks in order, reading them in slices (the next read while one is sent). */
-  async #deliver(wanted: Uint8Array[], channel: FrameChannel, signal: AbortSignal): Promise<void> {
+  async #deliver(wanted: PullItem[], channel: FrameChannel, signal: AbortSignal): Promise<void> {
     // storage reads in slices (a cancel is noticed between them), the next slice read while the
     // current one is sent
     const read = (at: number): Promise<(Uint8Array | undefined)[]> | undefined => {
       if (at >= wanted.length) return undefined;
       this.stats.dbOps++;
-      const p = this.#store.getMany(wanted.slice(at, at + DELIVERY_READ_BATCH));
+      const p = this.#store.readPulled(wanted.slice(at, at + DELIVERY_READ_BATCH));
       p.catch(() => {}); // awaited below
       return p;
     };
@@ -235,7 +235,7 @@ export class PullSyncServer {
         const data = datas[j];
         if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
         if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-        const address = wanted[s + j]!;
+        const address = wanted[s + j]!.address;
         if (joined) await joined(encodeDeliveryHead(address, data.length), data, { signal });
         else await channel.send(encodeDelivery(address, data), { signal });
       }
