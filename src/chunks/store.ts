@@ -285,7 +285,7 @@ export class ChunkStore {
    * data appended and synced to the segment files) while the group before it is committed (its
    * LevelDB batch written, cursors advanced, waiters woken). Commits run in order, so a cursor or
    * the segment end never goes back. The writes that queued up meanwhile form the next group: one
-   * existence check, one append (one fdatasync), one batch. Each caller's chunks are still
+   * existence check, one synced append, one batch. Each caller's chunks are still
    * all-or-nothing (the group is).
    */
   async #drain(): Promise<void> {
