@@ -91,7 +91,7 @@ async function activePeers(host: Host, dir: string): Promise<number> {
 
 test(`a ${FILE_MIB} MiB file put on one host is fetched intact on another with ${LOSS_PERCENT}% loss`, {
   skip: netnsSkip(),
-  timeout: 180_000,
+  timeout: 300_000,
 }, async (t) => {
   lan = await createLan({ hosts: 2, name: 'chunkloss', ipv4: true });
   const [h0, h1] = lan.hosts as [Host, Host];
