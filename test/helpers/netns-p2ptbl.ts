@@ -20,8 +20,8 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = (name: string): string => join(REPO, 'bin', name);
 export const HBBP_PORT = 4950;
 const OUTPUT_KEEP = 8192;
-const READY_TIMEOUT_MS = 15_000;
-const QUIET_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 60_000;
+const QUIET_TIMEOUT_MS = 60_000;
 
 export interface TableHost {
   host: Host;

@@ -69,7 +69,7 @@ const BRIDGE = 'br0';
 const NS_PREFIX = 'mm-';
 const LOSS_TABLE = 'murmur_loss';
 const PARTITION_TABLE = 'murmur_partition';
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 60_000;
 
 let lanSeq = 0;
 const liveLans = new Set<LanImpl>();
