@@ -11,8 +11,15 @@ import type { JournalStore } from './store.ts';
 export interface SnapshotPolicy {
   everyEvents?: number;
   everyMs?: number;
-  /** Builds the state after event `upTo` (e.g. folds the events since the previous snapshot). */
-  state: (id: JournalId, upTo: number, options: { signal: AbortSignal }) => Promise<Uint8Array> | Uint8Array;
+  /**
+   * Builds the state after event `upTo` (e.g. folds the events since the previous snapshot, read
+   * through `store`; see fold.ts for the built-in `{e, p}` fold).
+   */
+  state: (
+    id: JournalId,
+    upTo: number,
+    options: { signal: AbortSignal; store: JournalStore },
+  ) => Promise<Uint8Array> | Uint8Array;
   /** Delete events ≤ upTo once the snapshot is stored (default true). */
   compact?: boolean;
 }
@@ -25,6 +32,8 @@ export class AutoSnapshots {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #running = new Map<JournalId, Promise<void>>();
+  /** Head and time of the last failed attempt per journal: the rules count again from there. */
+  readonly #failed = new Map<JournalId, { head: number; time: number }>();
   readonly #stop = new AbortController();
   #unlisten: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -75,23 +84,40 @@ export class AutoSnapshots {
     if (!j || j.head <= j.snapshot || !bytesEqual(Buffer.from(j.writer, 'hex'), this.#writer.publicKey))
       return;
     const { everyEvents, everyMs } = this.#policy;
-    const byCount = everyEvents !== undefined && j.head - j.snapshot >= everyEvents;
-    const byTime = everyMs !== undefined && this.#now() - j.lastSnapshotTime >= everyMs;
+    // after a failure (state too large, bad previous state…) wait for the rule to hold again from
+    // the failed attempt rather than retrying after every commit
+    const failed = this.#failed.get(id);
+    const base = {
+      head: Math.max(j.snapshot, failed?.head ?? 0),
+      time: Math.max(j.lastSnapshotTime, failed?.time ?? 0),
+    };
+    const byCount = everyEvents !== undefined && j.head - base.head >= everyEvents;
+    const byTime = everyMs !== undefined && this.#now() - base.time >= everyMs;
     if (!byCount && !byTime) return;
-    const run = this.#take(id, j.head).finally(() => this.#running.delete(id));
+    const run = this.#take(id, j.head).finally(() => {
+      this.#running.delete(id);
+      this.check(id); // events committed while this snapshot was taken may make the next one due
+    });
     this.#running.set(id, run);
   }
 
   async #take(id: JournalId, upTo: number): Promise<void> {
     try {
-      const state = await this.#policy.state(id, upTo, { signal: this.#stop.signal });
+      const state = await this.#policy.state(id, upTo, { signal: this.#stop.signal, store: this.#store });
       await this.#store.snapshot(id, this.#writer, { upTo, state, time: this.#now() });
       if (this.#policy.compact !== false) await this.#store.compact(id, upTo);
+      this.#failed.delete(id);
       this.stats.snapshots++;
-      this.#log.debug({ id, upTo }, 'journals: automatic snapshot');
+      this.#log.debug({ id, upTo, bytes: state.length }, 'journals: automatic snapshot');
     } catch (err) {
+      if (this.#stop.signal.aborted) return;
+      this.#failed.set(id, { head: upTo, time: this.#now() });
       this.stats.failures++;
-      this.#log.warn({ id, upTo, err }, 'journals: automatic snapshot failed');
+      const code = (err as { code?: unknown }).code;
+      this.#log.warn(
+        { id, upTo, code, err },
+        `journals: automatic snapshot of ${id} at ${upTo} skipped: ${(err as Error).message}`,
+      );
     }
   }
 }
