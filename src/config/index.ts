@@ -18,8 +18,16 @@ import {
   NETWORK_ID_PATTERN,
 } from './constants.ts';
 
+import { type JournalSnapshotConfig, journalSnapshotConfig } from './journal.ts';
+
 export { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
 export * from './constants.ts';
+export {
+  type JournalSnapshotConfig,
+  parseBoolSetting,
+  parseCountSetting,
+  parseDurationSetting,
+} from './journal.ts';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Encryption = (typeof ENCRYPTIONS)[number];
@@ -34,6 +42,12 @@ export interface RawSettings {
   network?: string;
   logLevel?: string;
   encryption?: string;
+  /** Automatic journal snapshots: every N events (0 = off). */
+  journalSnapshotEvents?: string | number;
+  /** Automatic journal snapshots: every duration (ms, or 30s / 10m / 1h; 0 = off). */
+  journalSnapshotEvery?: string | number;
+  /** Compact events up to an automatic snapshot (default true). */
+  journalCompact?: string | boolean;
 }
 
 /** The validated settings of a daemon. */
@@ -51,10 +65,25 @@ export interface MurmurConfig {
   networkId: string;
   logLevel: LogLevel;
   encryption: Encryption;
+  /** Automatic snapshots of own journals (optional in the type: configs built by hand may omit it). */
+  journalSnapshots?: JournalSnapshotConfig;
 }
 
 /** Keys accepted in <data>/config.json (same names as RawSettings, minus `data`). */
-const FILE_KEYS = ['listen', 'bootstrap', 'iface', 'api', 'network', 'logLevel', 'encryption'] as const;
+const FILE_KEYS = [
+  'listen',
+  'bootstrap',
+  'iface',
+  'api',
+  'network',
+  'logLevel',
+  'encryption',
+  'journalSnapshotEvents',
+  'journalSnapshotEvery',
+  'journalCompact',
+] as const;
+type StringKey = Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap' | JournalKey>;
+type JournalKey = 'journalSnapshotEvents' | 'journalSnapshotEvery' | 'journalCompact';
 
 /** Reads settings from environment variables (see ENV). */
 export function settingsFromEnv(env: Record<string, string | undefined>): RawSettings {
@@ -84,6 +113,12 @@ export function settingsFromEnv(env: Record<string, string | undefined>): RawSet
   if (logLevel !== undefined) out.logLevel = logLevel;
   const encryption = str(env[ENV.encryption]);
   if (encryption !== undefined) out.encryption = encryption;
+  const snapEvents = str(env[ENV.journalSnapshotEvents]);
+  if (snapEvents !== undefined) out.journalSnapshotEvents = snapEvents;
+  const snapEvery = str(env[ENV.journalSnapshotEvery]);
+  if (snapEvery !== undefined) out.journalSnapshotEvery = snapEvery;
+  const compact = str(env[ENV.journalCompact]);
+  if (compact !== undefined) out.journalCompact = compact;
   return out;
 }
 
@@ -142,11 +177,24 @@ export async function readConfigFile(
         );
       }
       out[key] = value;
+    } else if (key === 'journalSnapshotEvents' || key === 'journalSnapshotEvery') {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new MurmurError(
+          'MURMUR_CONFIG_INVALID',
+          `${path}: "${key}" must be a number${key === 'journalSnapshotEvery' ? ' of ms or a duration string ("30s")' : ''}`,
+        );
+      }
+      out[key] = value;
+    } else if (key === 'journalCompact') {
+      if (typeof value !== 'boolean') {
+        throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be true or false`);
+      }
+      out[key] = value;
     } else {
       if (typeof value !== 'string') {
         throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be a string`);
       }
-      out[key as Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap'>] = value;
+      out[key as StringKey] = value;
     }
   }
   return out;
@@ -208,6 +256,11 @@ export async function loadConfig(
   if (iface !== undefined && !/^[A-Za-z0-9._@:-]{1,32}$/.test(iface)) {
     throw new MurmurError('MURMUR_CONFIG_INVALID', `bad interface name "${iface}"`);
   }
+  const journalSnapshots = journalSnapshotConfig({
+    events: pick('journalSnapshotEvents'),
+    every: pick('journalSnapshotEvery'),
+    compact: pick('journalCompact'),
+  });
   return {
     dataDir,
     listen,
@@ -219,5 +272,6 @@ export async function loadConfig(
     networkId,
     logLevel: logLevel as LogLevel,
     encryption: encryption as Encryption,
+    journalSnapshots,
   };
 }

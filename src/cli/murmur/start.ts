@@ -5,6 +5,7 @@ import { ChunksService } from '../../chunks/service.ts';
 import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
 import { Daemon } from '../../daemon/index.ts';
+import { jsonFoldPolicy } from '../../journals/fold.ts';
 import { JournalsService } from '../../journals/service.ts';
 import { journalsOptionsFromEnv } from '../../journals/settings.ts';
 import { TreeService } from '../../tree/service.ts';
@@ -23,6 +24,10 @@ interface StartFlags {
   encryption?: string;
   pretty?: boolean;
   journalKey?: string;
+  journalSnapshotEvents?: string;
+  journalSnapshotEvery?: string;
+  /** false when --no-journal-compact is given (commander's default for a --no- flag is true). */
+  journalCompact?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -54,6 +59,18 @@ export function registerStart(program: Command): void {
       '--journal-key <file>',
       'journal writer key (64 hex digits; default <data>/journal-key, env MURMUR_JOURNAL_KEY)',
     )
+    .option(
+      '--journal-snapshot-events <n>',
+      'snapshot own journals every N events with the built-in {e,p} fold (0 = off; env MURMUR_JOURNAL_SNAPSHOT_EVENTS)',
+    )
+    .option(
+      '--journal-snapshot-every <duration>',
+      'snapshot own journals with new events every DURATION: ms, or 30s, 10m, 1h (0 = off; env MURMUR_JOURNAL_SNAPSHOT_EVERY)',
+    )
+    .option(
+      '--no-journal-compact',
+      'keep the events covered by an automatic snapshot (env MURMUR_JOURNAL_COMPACT=false)',
+    )
     .action(action(async (flags: StartFlags) => runStart(flags)));
 }
 
@@ -71,8 +88,22 @@ async function runStart(flags: StartFlags): Promise<void> {
   ] as const) {
     if (flags[key] !== undefined) (raw as Record<string, unknown>)[key] = flags[key];
   }
+  if (flags.journalSnapshotEvents !== undefined) raw.journalSnapshotEvents = flags.journalSnapshotEvents;
+  if (flags.journalSnapshotEvery !== undefined) raw.journalSnapshotEvery = flags.journalSnapshotEvery;
+  if (flags.journalCompact === false) raw.journalCompact = false;
   const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
   const log = createCliLogger(config.logLevel as LogLevel, flags.pretty === false ? { pretty: false } : {});
+  const autoSnapshot = jsonFoldPolicy(config.journalSnapshots ?? {});
+  if (autoSnapshot) {
+    log.info(
+      {
+        everyEvents: autoSnapshot.everyEvents,
+        everyMs: autoSnapshot.everyMs,
+        compact: autoSnapshot.compact,
+      },
+      'automatic journal snapshots on (built-in {e,p} fold)',
+    );
+  }
   const daemon = new Daemon({
     config,
     logger: log,
@@ -83,6 +114,7 @@ async function runStart(flags: StartFlags): Promise<void> {
         dataDir: config.dataDir,
         ...journalsOptionsFromEnv(process.env),
         ...(flags.journalKey === undefined ? {} : { keyFile: flags.journalKey }),
+        ...(autoSnapshot ? { autoSnapshot } : {}),
       }),
     ],
   });
