@@ -21,7 +21,7 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
 /** Runs `cmd args…` to completion and resolves with its exit code and output (never rejects on a non-zero code). */
 export function run(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
