@@ -53,7 +53,7 @@ export async function startDaemon(dir: string, extra: string[] = []): Promise<Da
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const daemon = { child, dir, output: () => out, exited };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const info = await readFile(join(dir, 'api.json'), 'utf8').catch(() => undefined);
     if (info !== undefined && JSON.parse(info).pid === child.pid) return daemon;

@@ -29,7 +29,7 @@ export function watchNode(proc: ChildProcess): Promise<NodeChild> {
     stderr += d.toString();
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node process did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`node process did not start: ${stderr}`)), 60_000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`node process exited (${code}): ${stderr}`));

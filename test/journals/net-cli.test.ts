@@ -166,7 +166,7 @@ test('kill -9 of a follower during catch-up: after restart it resumes with no ga
       seen = (await info(db, id)).to;
       return seen > 20_000;
     },
-    30_000,
+    60_000,
     'catch-up under way',
   );
   b.child.kill('SIGKILL');

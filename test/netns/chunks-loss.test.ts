@@ -64,7 +64,7 @@ async function startIn(host: Host, dir: string): Promise<NsDaemon> {
   proc.stderr?.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const info = await readFile(join(dir, 'api.json'), 'utf8').catch(() => undefined);
     if (info !== undefined && JSON.parse(info).pid === proc.pid) return { proc, dir, output: () => out };
