@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { murmur } from './helpers.ts';
 
 test('murmur demo shows the overlay, a kv entry, a journal and a file converging, cleans up, exits 0', async () => {
-  const r = await murmur(['demo', '--nodes', '4', '--timeout', '40']);
+  const r = await murmur(['demo', '--nodes', '4', '--timeout', '150']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /starting 4 nodes on loopback/);
   assert.match(r.stdout, /node3 +12D3KooW\S+ +\[#+\] 3\/3 +\+\d+ ms +[0-9a-f]{10}… +5\/5 +\d+/);
@@ -18,7 +18,7 @@ test('murmur demo shows the overlay, a kv entry, a journal and a file converging
 });
 
 test('murmur demo --json: every data kind converged to the same state on every node', async () => {
-  const r = await murmur(['demo', '--nodes', '3', '--timeout', '40', '--json']);
+  const r = await murmur(['demo', '--nodes', '3', '--timeout', '150', '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const rep = JSON.parse(r.stdout);
   assert.equal(rep.converged, true);

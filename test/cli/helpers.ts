@@ -13,7 +13,7 @@ export interface RunResult {
 /** Runs `bin/murmur ARGS` to completion. */
 export function murmur(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(MURMUR, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(MURMUR, args, { env: { ...process.env, ...env }, timeout: 180_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
