@@ -2,6 +2,15 @@
 export { CATALOGUE_PROTOCOL, JOURNALS_PROTOCOL, KEY_FILE_NAME, STREAM_NAME } from './constants.ts';
 export type { EventRecord, JournalEvent, Snapshot } from './event.ts';
 export { eventHash } from './event.ts';
+export {
+  decodeFoldState,
+  emptyFoldState,
+  encodeFoldState,
+  type FoldState,
+  foldPayloads,
+  jsonFoldPolicy,
+  jsonFoldState,
+} from './fold.ts';
 export { formatJournalId, genesisHash, isJournalId, type JournalId, parseJournalId } from './id.ts';
 export {
   Journals,
