@@ -50,7 +50,7 @@ function jsonEvent(v: unknown): JsonEvent {
 /**
  * `GET|POST /v1/journals`, and per journal (id URL-encoded as one segment, `<hex>%2F<name>`, or as two
  * segments `<hex>/<name>`): `GET …` (info), `GET|POST …/events`, `GET …/follow` (SSE),
- * `POST …/snapshot`.
+ * `GET|POST …/snapshot` (the latest snapshot; publish one).
  */
 export function registerJournalRoutes(api: ApiServer, target: JournalRoutesTarget): void {
   api.errorStatus('MURMUR_JOURNAL_BAD_ID', 400);
@@ -145,6 +145,12 @@ export function registerJournalRoutes(api: ApiServer, target: JournalRoutesTarge
     } finally {
       stream.close();
     }
+  });
+
+  // the latest snapshot (also when its events were kept), null when there is none
+  routes('/snapshot', 'GET', async (_ctx, id) => {
+    const snap = await target.journals.getSnapshot(id);
+    return { snapshot: snap ? snapshotView(snap) : null };
   });
 
   routes('/snapshot', 'POST', async (ctx, id) => {

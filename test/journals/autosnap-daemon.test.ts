@@ -95,6 +95,10 @@ test('murmur start --journal-snapshot-events 5: the daemon snapshots with the bu
   for (let i = 1; i <= Math.min(upTo, 10); i++) expected[names[i % 3]!] = { i };
   if (upTo >= 12) expected.size = { i: 12 };
   assert.deepEqual(state, { v: 1, last: expected, count: upTo, other: upTo >= 11 ? 1 : 0 });
+  // murmur journal state: the same snapshot (GET …/snapshot)
+  const shown = await murmur(['journal', 'state', id, '--data', dir]);
+  ok(shown);
+  assert.ok(shown.stdout.startsWith(`snapshot upTo=${upTo}\t{`), shown.stdout);
 
   // compacted: reading the compacted range through the API returns the snapshot, no old event
   await poll(
@@ -148,6 +152,12 @@ test('config.json journalSnapshotEvery + journalCompact false: a time-based snap
       [3, 'a', 3],
     ],
   );
+  // the kept snapshot's state is still readable: GET …/snapshot (murmur journal state)
+  const latest = await api.request<{ snapshot: SnapshotView | null }>('GET', path(id, '/snapshot'));
+  assert.equal(latest.snapshot?.upTo, 3);
+  const folded = JSON.parse(latest.snapshot!.state!) as { last: Record<string, unknown>; count: number };
+  assert.deepEqual(folded.last, { a: 3, b: 2 });
+  assert.equal(folded.count, 3);
 });
 
 test('murmur start refuses bad snapshot settings with MURMUR_CONFIG_INVALID', async () => {

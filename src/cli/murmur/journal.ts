@@ -70,7 +70,7 @@ async function follow(client: ApiClient, id: string, flags: ClientFlags & { from
   }
 }
 
-/** `murmur journal create|append|read|follow|snapshot|ls`, through the running node's API. */
+/** `murmur journal create|append|read|follow|snapshot|state|ls`, through the running node's API. */
 export function registerJournal(program: Command): void {
   const journal = program
     .command('journal')
@@ -168,6 +168,19 @@ export function registerJournal(program: Command): void {
         });
         if (flags.json) return printJson(r);
         process.stdout.write(`snapshot upTo=${r.upTo} ${r.hash}\n`);
+      }),
+    );
+
+  clientOptions(journal.command('state').argument('<id>', 'journal id'))
+    .description('print the latest snapshot of a journal (upTo and state), also when its events were kept')
+    .action(
+      action(async (id: string, flags: ClientFlags) => {
+        const r = await (await clientFor(flags)).request<{ snapshot: SnapshotView | null }>(
+          'GET',
+          path(id, '/snapshot'),
+        );
+        if (flags.json) return printJson(r);
+        process.stdout.write(r.snapshot ? `${snapshotLine(r.snapshot)}\n` : 'no snapshot\n');
       }),
     );
 
