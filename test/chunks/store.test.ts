@@ -74,7 +74,9 @@ test('subscribePull yields history then wakes on live chunks; ends at `to`', asy
   const done = (async () => {
     for await (const it of store.subscribePull(2, 1n, 4n, { signal: ac.signal })) seen.push(it.binId);
   })();
-  await new Promise((r) => setTimeout(r, 5));
+  // the history is yielded asynchronously: wait for it (no fixed delay), then go live
+  for (const end = Date.now() + 60_000; seen.length < 2 && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(seen, [1n, 2n]);
   await store.put(cs[2]!);
   await store.putMany(cs.slice(3));
