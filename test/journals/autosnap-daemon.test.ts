@@ -103,7 +103,7 @@ test('murmur start --journal-snapshot-events 5: the daemon snapshots with the bu
   // compacted: reading the compacted range through the API returns the snapshot, no old event
   await poll(
     async () => (await api.request<JournalView>('GET', path(id))).from === upTo + 1,
-    30_000,
+    60_000,
     'compaction',
   );
   const early = await api.request<{ snapshot?: SnapshotView; events: EventView[] }>(
