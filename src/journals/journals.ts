@@ -95,7 +95,7 @@ export class Journals {
   /** Ends live readers (MURMUR_JOURNAL_CLOSED) and the policies; the caller closes the database. */
   async stop(): Promise<void> {
     await this.autoSnapshots?.stop();
-    this.store.close();
+    await this.store.close();
     this.#started = false;
   }
 

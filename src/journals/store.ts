@@ -89,10 +89,11 @@ export class JournalStore {
     await this.#events.reopen(m.id, keep);
   }
 
-  close(): void {
+  /** Ends live readers (MURMUR_JOURNAL_CLOSED); resolves once the log files are closed. */
+  async close(): Promise<void> {
     this.#closed = true;
     this.waiters.close(new MurmurError('MURMUR_JOURNAL_CLOSED', 'journals store closed'));
-    void this.#events.close();
+    await this.#events.close();
   }
 
   has(id: JournalId): boolean {

@@ -22,8 +22,7 @@ async function openOnDisk(dir: string, writer?: Writer): Promise<{ j: Journals; 
 }
 
 async function close(o: { j: Journals; db: Db }): Promise<void> {
-  await o.j.stop();
-  await new Promise((r) => setTimeout(r, 10)); // file handles close asynchronously
+  await o.j.stop(); // resolves once the log files are closed
   await o.db.close();
 }
 
