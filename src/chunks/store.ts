@@ -60,6 +60,11 @@ interface Prepared {
   locations: SegmentLocation[] | undefined;
   /** Segment end after this group's append. */
   end: SegmentEnd | undefined;
+  /** Earlier groups storing chunks this group found in flight (it fails if one of them failed). */
+  deps: Set<Prepared>;
+  /** Committed or failed. */
+  done: boolean;
+  failed: boolean;
 }
 
 /** A group commit takes waiting writes up to about this many chunks. */
@@ -82,7 +87,6 @@ function storageError(err: unknown): MurmurError {
  */
 export class ChunkStore {
   readonly overlay: Uint8Array;
-  readonly #root: AnyLevel;
   readonly #chunks: Sub<Uint8Array>;
   readonly #pull: Sub<Uint8Array>;
   readonly #meta: Sub<string>;
@@ -92,8 +96,12 @@ export class ChunkStore {
   #queue: PutRequest[] = [];
   /** Highest bin ID handed out per bin, including groups prepared but not yet committed. */
   readonly #assigned: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
-  /** Addresses (hex) of chunks in groups prepared but not yet committed. */
-  readonly #pending = new Set<string>();
+  /**
+   * Addresses (hex) of the chunks of recent groups → their group. A group's keys stay until the
+   * next prepare starts after it settled, so an existence check that began before a commit (and
+   * could not see it) still finds them here.
+   */
+  readonly #pending = new Map<string, Prepared>();
   #writing: Promise<void> | undefined;
   #opened = false;
   #opening: Promise<void> | undefined;
@@ -107,7 +115,6 @@ export class ChunkStore {
     }
     this.overlay = options.overlay;
     const root: AnyLevel = db.sublevel<string, string>(options.name ?? 'chunks', { keyEncoding: 'utf8' });
-    this.#root = root;
     this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = root.sublevel<string, string>('m', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
@@ -327,33 +334,46 @@ export class ChunkStore {
 
   /** Stage one of a group: which chunks are new, their bin IDs, their data appended and synced. */
   async #prepare(group: PutRequest[]): Promise<Prepared> {
+    // groups that settled before this existence check starts are visible to it (or failed)
+    for (const [key, g] of this.#pending) if (g.done) this.#pending.delete(key);
     const chunks = group.flatMap((r) => r.chunks);
     const origins = group.flatMap((r) => r.chunks.map(() => r.origin));
     const keys = chunks.map((c) => hex(c.address));
+    const prepared: Prepared = {
+      group,
+      results: [],
+      fresh: [],
+      cursors: new Map(),
+      locations: undefined,
+      end: undefined,
+      deps: new Set(),
+      done: false,
+      failed: false,
+    };
     let existing: boolean[];
     try {
       existing = keys.length ? await this.#chunks.hasMany(keys) : [];
     } catch (err) {
       throw storageError(err);
     }
-    const results: PutResult[] = [];
-    const fresh: Fresh[] = [];
-    const cursors = new Map<number, bigint>();
+    const { results, fresh, cursors } = prepared;
     for (const [i, c] of chunks.entries()) {
       const bin = this.binOf(c.address);
       const key = keys[i]!;
-      if (existing[i] === true || this.#pending.has(key)) {
+      const other = this.#pending.get(key);
+      if (existing[i] === true || (other !== undefined && !other.failed)) {
+        // stored, or being stored by an earlier group: this group's commit waits for its outcome
+        if (existing[i] !== true && other !== undefined && other !== prepared) prepared.deps.add(other);
         results.push({ stored: false, bin, binId: 0n });
         continue;
       }
-      this.#pending.add(key);
+      this.#pending.set(key, prepared);
       const binId = this.#assigned[bin]! + 1n;
       this.#assigned[bin] = binId;
       cursors.set(bin, binId);
       fresh.push({ chunk: c, key, bin, binId, origin: origins[i] });
       results.push({ stored: true, bin, binId });
     }
-    const prepared: Prepared = { group, results, fresh, cursors, locations: undefined, end: undefined };
     const log = this.#segments;
     if (log && fresh.length > 0) {
       try {
@@ -361,7 +381,8 @@ export class ChunkStore {
         prepared.locations = await log.append(fresh.map((f) => f.chunk.data));
         prepared.end = log.end;
       } catch (err) {
-        for (const f of fresh) this.#pending.delete(f.key);
+        prepared.failed = true;
+        prepared.done = true;
         throw storageError(err);
       }
     }
@@ -370,24 +391,39 @@ export class ChunkStore {
 
   /** Stage two: the LevelDB batch that makes a prepared group visible, then cursors and waiters. */
   async #commit(p: Prepared): Promise<PutResult[][]> {
-    const batch = this.#root.batch();
+    // one array batch on the root database with the sublevels' prefixes written out: the same keys
+    // and values as sublevel puts, without abstract-level's per-operation sublevel work
+    const pull = this.#pull.prefix;
+    const data = this.#chunks.prefix;
+    const meta = this.#meta.prefix;
+    const ops: { type: 'put'; key: string; value: Uint8Array }[] = [];
+    const text = new TextEncoder();
+    for (const [i, f] of p.fresh.entries()) {
+      const loc = p.locations?.[i];
+      const location = loc ? encodeLocation(loc) : undefined;
+      ops.push({
+        type: 'put',
+        key: pull + binKey(f.bin, f.binId),
+        value: pullValue(f.chunk.address, f.origin, location),
+      });
+      ops.push({ type: 'put', key: data + f.key, value: location ?? f.chunk.data });
+    }
+    for (const [bin, id] of p.cursors)
+      ops.push({ type: 'put', key: `${meta}cursor/${bin}`, value: text.encode(String(id)) });
+    if (p.end)
+      ops.push({ type: 'put', key: `${meta}segend`, value: text.encode(`${p.end.segment}:${p.end.offset}`) });
     try {
-      for (const [i, f] of p.fresh.entries()) {
-        const loc = p.locations?.[i];
-        const location = loc ? encodeLocation(loc) : undefined;
-        batch.put(binKey(f.bin, f.binId), pullValue(f.chunk.address, f.origin, location), {
-          sublevel: this.#pull,
-        });
-        batch.put(f.key, location ?? f.chunk.data, { sublevel: this.#chunks });
+      // a chunk this group left to an earlier group is only stored if that group was
+      for (const d of p.deps) {
+        if (d.failed)
+          throw new MurmurError('MURMUR_CHUNKS_STORAGE', 'an earlier write of the same chunks failed');
       }
-      for (const [bin, id] of p.cursors) batch.put(`cursor/${bin}`, String(id), { sublevel: this.#meta });
-      if (p.end) batch.put('segend', `${p.end.segment}:${p.end.offset}`, { sublevel: this.#meta });
-      await batch.write();
+      await this.#chunks.db.batch(ops, { keyEncoding: 'utf8', valueEncoding: 'view' });
     } catch (err) {
-      await batch.close().catch(() => {});
+      p.failed = true;
       throw storageError(err);
     } finally {
-      for (const f of p.fresh) this.#pending.delete(f.key);
+      p.done = true;
     }
     for (const [bin, id] of p.cursors) {
       if (id > this.#cursors[bin]!) this.#cursors[bin] = id;

@@ -117,3 +117,24 @@ test('pull index values: every combination round-trips; any bytes decode without
     { numRuns: 2000 },
   );
 });
+
+test('a group whose existence check started before the previous group committed still stores nothing twice', async () => {
+  for (const dir of [undefined, await mkdtemp(join(tmpdir(), 'murmur-chunk-pipe-'))]) {
+    if (dir) dirs.push(dir);
+    const store = new ChunkStore(new MemoryLevel(), { overlay, ...(dir ? { dir } : {}) });
+    await store.open();
+    const chunks = Array.from({ length: 8 }, (_, i) => randomChunk(60 + i));
+    // the second write overlaps the first by two chunks and is prepared while the first commits
+    const [a, b] = await Promise.all([store.putMany(chunks.slice(0, 4)), store.putMany(chunks.slice(2, 8))]);
+    assert.deepEqual(
+      a.map((r) => r.stored),
+      [true, true, true, true],
+    );
+    assert.deepEqual(
+      b.map((r) => r.stored),
+      [false, false, true, true, true, true],
+    );
+    assert.equal((await allEntries(store)).length, 8);
+    await store.close();
+  }
+});
