@@ -8,6 +8,7 @@ import { MemoryLevel } from 'memory-level';
 import { BIN_COUNT } from '../../src/chunks/constants.ts';
 import { ChunkStore, originTag } from '../../src/chunks/store.ts';
 import { ORIGIN_TAG_SIZE, parsePullValue, pullValue } from '../../src/chunks/store-types.ts';
+import { isMurmurError } from '../../src/errors/index.ts';
 import { encodeLocation, LOCATION_SIZE } from '../../src/store/segments.ts';
 import { randomChunk } from './helpers.ts';
 
@@ -137,4 +138,44 @@ test('a group whose existence check started before the previous group committed 
     assert.equal((await allEntries(store)).length, 8);
     await store.close();
   }
+});
+
+test('a group that left chunks to a group whose commit failed fails too; later writes store them', async () => {
+  const db = new MemoryLevel();
+  const store = new ChunkStore(db, { overlay });
+  await store.open();
+  const chunks = Array.from({ length: 4 }, (_, i) => randomChunk(90 + i));
+  // the first commit fails (a storage error) after a while, so the second write is prepared while
+  // it is still in flight; later commits succeed
+  const batch = db.batch.bind(db) as (...args: unknown[]) => Promise<void>;
+  let failNext = true;
+  (db as unknown as { batch: (...args: unknown[]) => Promise<void> }).batch = async (...args: unknown[]) => {
+    if (failNext) {
+      failNext = false;
+      await new Promise((r) => setTimeout(r, 500));
+      throw new Error('disk full');
+    }
+    return batch(...args);
+  };
+  const [first, second] = await Promise.allSettled([
+    store.putMany(chunks.slice(0, 2)),
+    store.putMany(chunks.slice(1, 4)),
+  ]);
+  assert.ok(first.status === 'rejected' && isMurmurError(first.reason, 'MURMUR_CHUNKS_STORAGE'));
+  // the second write found chunk 1 in flight in the first (prepared while that commit was pending):
+  // it must not report it stored, so it fails too. (Had the first failed before the second's check,
+  // the second would store chunk 1 itself: then everything it reports must be there.)
+  if (second.status === 'fulfilled') {
+    assert.deepEqual(await store.hasMany(chunks.slice(1).map((c) => c.address)), [true, true, true]);
+  } else {
+    assert.ok(isMurmurError(second.reason, 'MURMUR_CHUNKS_STORAGE'));
+    assert.deepEqual(await store.hasMany(chunks.map((c) => c.address)), [false, false, false, false]);
+  }
+  const again = await store.putMany(chunks);
+  assert.deepEqual(
+    again.map((r) => r.stored),
+    [true, true, true, true],
+  );
+  assert.deepEqual(await store.hasMany(chunks.map((c) => c.address)), [true, true, true, true]);
+  await db.close();
 });
