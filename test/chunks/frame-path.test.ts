@@ -102,7 +102,7 @@ test('StreamChannel coalesces send and sendJoined frames into writes of at most 
   sent.push(big);
   ch.close();
   for (const w of writes.slice(0, -1)) assert.ok(w.length <= COALESCE_BYTES);
-  assert.ok(writes.length < 41, 'frames were coalesced');
+  assert.ok(writes.length < 41, `frames were coalesced: ${writes.map((w) => w.length).join(',')}`);
   const dec = new FrameDecoder(200_000);
   const got = writes.flatMap((w) => dec.push(w));
   assert.equal(got.length, sent.length);
