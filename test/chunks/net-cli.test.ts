@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiClient } from '../../src/api/index.ts';
-import { type Daemon, MURMUR, murmur, startDaemon } from '../cli/helpers.ts';
+import { daemonScope, MURMUR, murmur, startDaemon } from '../cli/helpers.ts';
 
-const daemons: Daemon[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const d of daemons) {
-    if (d.child.exitCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'murmur-files-'));
-  dirs.push(d);
-  return d;
-}
+const { daemons, tmp } = daemonScope('murmur-files-');
 
 /** Runs bin/murmur with a stdin payload. */
 function murmurStdin(

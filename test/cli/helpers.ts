@@ -1,6 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 
 export const MURMUR = new URL('../../bin/murmur', import.meta.url).pathname;
 
@@ -62,4 +64,37 @@ export async function startDaemon(dir: string, extra: string[] = []): Promise<Da
   }
   child.kill('SIGKILL');
   throw new Error(`murmur start did not come up:\n${out}`);
+}
+
+/**
+ * The daemons and temporary folders of one test file: after the file's tests, running daemons get
+ * SIGTERM (and are awaited) and the folders are removed. `tmp()` makes a folder named `<prefix>…`.
+ */
+export function daemonScope(prefix: string): { daemons: Daemon[]; tmp: () => Promise<string> } {
+  const daemons: Daemon[] = [];
+  const dirs: string[] = [];
+  after(async () => {
+    for (const d of daemons) {
+      if (d.child.exitCode === null && d.child.signalCode === null) {
+        d.child.kill('SIGTERM');
+        await d.exited;
+      }
+    }
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  const tmp = async (): Promise<string> => {
+    const d = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
+  return { daemons, tmp };
+}
+
+/** Polls `fn` every 50 ms (a rejection counts as false) until it holds; throws after `ms`. */
+export async function poll(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

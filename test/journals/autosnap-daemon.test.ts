@@ -1,38 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { readApiInfo, readApiToken } from '../../src/api/files.ts';
 import { ApiClient } from '../../src/api/index.ts';
 import type { EventView, JournalView, SnapshotView } from '../../src/journals/views.ts';
-import { type Daemon, murmur, startDaemon } from '../cli/helpers.ts';
+import { daemonScope, murmur, poll, startDaemon } from '../cli/helpers.ts';
 
-const daemons: Daemon[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const d of daemons) {
-    if (d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'murmur-autosnap-'));
-  dirs.push(d);
-  return d;
-}
-
-async function poll(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { daemons, tmp } = daemonScope('murmur-autosnap-');
 
 function ok(r: { code: number; stderr: string }): void {
   assert.equal(r.code, 0, r.stderr);

@@ -1,45 +1,22 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ApiClient } from '../../src/api/index.ts';
 import type { JournalView } from '../../src/journals/views.ts';
-import { type Daemon, MURMUR, murmur, startDaemon } from '../cli/helpers.ts';
+import { daemonScope, MURMUR, murmur, poll, startDaemon } from '../cli/helpers.ts';
 
 // short sync timers for the daemons spawned below
 process.env.MURMUR_JOURNALS_CATALOGUE_MS = '300';
 process.env.MURMUR_JOURNALS_STALL_MS = '2000';
 process.env.MURMUR_JOURNALS_BACKOFF_MS = '1000';
 
-const daemons: Daemon[] = [];
-const dirs: string[] = [];
 const children: ChildProcess[] = [];
-after(async () => {
+after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const d of daemons) {
-    if (d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'murmur-journal-'));
-  dirs.push(d);
-  return d;
-}
-
-async function poll(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { daemons, tmp } = daemonScope('murmur-journal-');
 
 const client = (dir: string): Promise<ApiClient> => ApiClient.fromDataDir(dir);
 const info = async (dir: string, id: string): Promise<JournalView> =>

@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiClient } from '../../src/api/index.ts';
-import { type Daemon, murmur, startDaemon } from '../cli/helpers.ts';
+import { daemonScope, murmur, startDaemon } from '../cli/helpers.ts';
 
-const daemons: Daemon[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const d of daemons) {
-    if (d.child.exitCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'murmur-tree-cli-'));
-  dirs.push(d);
-  return d;
-}
+const { daemons, tmp } = daemonScope('murmur-tree-cli-');
 
 /** Retries a command until `ok` holds for its result (replication is asynchronous). */
 async function eventually(
