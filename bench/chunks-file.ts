@@ -12,19 +12,7 @@ import { ClassicLevel } from 'classic-level';
 import { join } from '../src/chunks/file/joiner.ts';
 import { split, storeSink } from '../src/chunks/file/splitter.ts';
 import { ChunkStore } from '../src/chunks/store.ts';
-
-function peakRss(): { stop: () => number } {
-  let peak = process.memoryUsage.rss();
-  const t = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 10);
-  return {
-    stop: () => {
-      clearInterval(t);
-      return Math.round(Math.max(peak, process.memoryUsage.rss()) / 2 ** 20);
-    },
-  };
-}
+import { peakRss } from './net-common.ts';
 
 export async function run(): Promise<Record<string, unknown>> {
   const mb = Number(process.env.FILE_MB ?? 100);

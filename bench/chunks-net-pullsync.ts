@@ -8,10 +8,6 @@
  * Reported: MB/s of payload (n × 4096 bytes), chunks/s, and the ratios the issue asks about.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -28,25 +24,10 @@ import {
   storedCount,
   waitFor,
 } from './chunks-net-common.ts';
+import { hypercoreReplication, startTiming, type Timing } from './net-common.ts';
 
 const BLOCK = 4096;
 const skip: Timing = { ms: Number.NaN, cpuMs: Number.NaN };
-
-/** Wall and CPU milliseconds (user + system, this process: both ends) of one measured run. */
-interface Timing {
-  ms: number;
-  cpuMs: number;
-}
-
-/** Starts a measurement; the returned function ends it. */
-function startTiming(): () => Timing {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  return () => {
-    const c = process.cpuUsage(c0);
-    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-  };
-}
 
 function makeChunks(n: number): Chunk[] {
   const chunks: Chunk[] = [];
@@ -80,49 +61,6 @@ async function murmurPullSync(chunks: Chunk[]): Promise<Timing> {
   } finally {
     if (b) await stopBenchNode(b);
     if (a) await stopBenchNode(a);
-  }
-}
-
-interface HypercoreLike {
-  ready(): Promise<void>;
-  append(blocks: Uint8Array[]): Promise<unknown>;
-  replicate(isInitiator: boolean): NodeJS.ReadWriteStream;
-  download(range: { start: number; end: number }): { done(): Promise<void> };
-  close(): Promise<void>;
-  key: Uint8Array;
-  length: number;
-}
-type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
-
-/** Hypercore: writer appends the blocks; a reader core with its key downloads them over TCP. */
-async function hypercoreReplication(chunks: Chunk[]): Promise<Timing> {
-  const Hypercore = ((await import('hypercore' as string)) as { default: HypercoreCtor }).default;
-  const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-hc-'));
-  const writer = new Hypercore(join(dir, 'w'));
-  await writer.ready();
-  for (let i = 0; i < chunks.length; i += 1000) {
-    await writer.append(chunks.slice(i, i + 1000).map((c) => c.data.subarray(8)));
-  }
-  const reader = new Hypercore(join(dir, 'r'), writer.key);
-  await reader.ready();
-  const server = createServer((socket) => {
-    socket.pipe(writer.replicate(false)).pipe(socket);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  try {
-    const end = startTiming();
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.pipe(reader.replicate(true)).pipe(socket);
-    await reader.download({ start: 0, end: chunks.length }).done();
-    const t = end();
-    socket.destroy();
-    return t;
-  } finally {
-    server.close();
-    await reader.close();
-    await writer.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -178,7 +116,9 @@ export async function run(): Promise<Record<string, unknown>> {
   for (let r = 0; r < runs; r++) {
     times.raw.push(only && only !== 'raw' ? skip : await rawLibp2p(bytes));
     times.murmur.push(only && only !== 'murmur' ? skip : await murmurPullSync(chunks));
-    times.hypercore.push(only && only !== 'hypercore' ? skip : await hypercoreReplication(chunks));
+    times.hypercore.push(
+      only && only !== 'hypercore' ? skip : await hypercoreReplication(chunks.map((c) => c.data.subarray(8))),
+    );
   }
   const pick = (ts: Timing[]): Timing => ({
     ms: median(ts.map((t) => t.ms)),

@@ -7,22 +7,9 @@
  * `JOURNAL_ANCHOR=0` skips Hypercore, for profiling).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loopbackAddr, startJournalNode, stopJournalNode, waitFor } from './journals-net-common.ts';
-
-interface HypercoreLike {
-  ready(): Promise<void>;
-  append(blocks: Uint8Array[]): Promise<unknown>;
-  replicate(isInitiator: boolean): NodeJS.ReadWriteStream;
-  download(range: { start: number; end: number }): { done(): Promise<void> };
-  close(): Promise<void>;
-  key: Uint8Array;
-}
-type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
+import { hypercoreReplication } from './net-common.ts';
 
 function payloads(n: number, size: number): Uint8Array[] {
   const pool = randomBytes(size * 1024);
@@ -53,37 +40,6 @@ async function murmur(data: Uint8Array[]): Promise<{ ms: number; cpuMs: number }
   }
 }
 
-async function hypercore(data: Uint8Array[]): Promise<{ ms: number; cpuMs: number }> {
-  const Hypercore = ((await import('hypercore' as string)) as { default: HypercoreCtor }).default;
-  const dir = mkdtempSync(join(tmpdir(), 'murmur-bench-hc-'));
-  const writer = new Hypercore(join(dir, 'w'));
-  await writer.ready();
-  for (let i = 0; i < data.length; i += 1000) await writer.append(data.slice(i, i + 1000));
-  const reader = new Hypercore(join(dir, 'r'), writer.key);
-  await reader.ready();
-  const server = createServer((socket) => {
-    socket.pipe(writer.replicate(false)).pipe(socket);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  try {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.pipe(reader.replicate(true)).pipe(socket);
-    await reader.download({ start: 0, end: data.length }).done();
-    const ms = performance.now() - t0;
-    const c = process.cpuUsage(cpu0);
-    socket.destroy();
-    return { ms, cpuMs: (c.user + c.system) / 1000 };
-  } finally {
-    server.close();
-    await reader.close();
-    await writer.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export async function run(): Promise<Record<string, unknown>> {
   const sizes = [
     { label: '100 B', n: Number(process.env.JOURNAL_SMALL ?? 1_000_000), size: 100 },
@@ -94,7 +50,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const data = payloads(n, size);
     const m = await murmur(data);
     const h =
-      process.env.JOURNAL_ANCHOR === '0' ? { ms: Number.NaN, cpuMs: Number.NaN } : await hypercore(data);
+      process.env.JOURNAL_ANCHOR === '0'
+        ? { ms: Number.NaN, cpuMs: Number.NaN }
+        : await hypercoreReplication(data);
     const rate = (t: { ms: number }) => Math.round(n / (t.ms / 1000));
     const mbps = (t: { ms: number }) => +((n * size) / 1e6 / (t.ms / 1000)).toFixed(1);
     const key = size === 100 ? 'small' : 'large';

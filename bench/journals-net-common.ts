@@ -2,24 +2,22 @@
  * Shared pieces of the `journals-net-*` benchmarks (no `run()`: bench/run.ts skips this file): murmur
  * nodes with the journals service on LevelDB in temporary folders, over TCP loopback (Noise + yamux).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateWriter } from '../src/journals/keys.ts';
 import { JournalsService, type JournalsServiceOptions } from '../src/journals/service.ts';
 import { createNode } from '../src/node/index.ts';
 import type { MurmurNode } from '../src/node/types.ts';
+import { FAST_TIMERS, waitFor as pollUntil, stopAndRemove } from './net-common.ts';
+
+export { loopbackAddr } from './net-common.ts';
 
 export interface JournalBenchNode {
   node: MurmurNode;
   svc: JournalsService;
   dir: string;
 }
-
-const FAST_TIMERS = {
-  peerBook: { backoffMs: [100, 200, 400, 800], idleMs: 2000, heartbeatCheckMs: 500, pongTimeoutMs: 5000 },
-  timers: { dialCheckMs: 200, handshakeTimeoutMs: 5000, dialTimeoutMs: 5000, announceMs: 1000 },
-};
 
 export async function startJournalNode(
   tag: string,
@@ -43,27 +41,12 @@ export async function startJournalNode(
 }
 
 export async function stopJournalNode(n: JournalBenchNode): Promise<void> {
-  await n.node.stop().catch(() => {});
-  rmSync(n.dir, { recursive: true, force: true });
+  await stopAndRemove(n.node, n.dir);
 }
 
-export function loopbackAddr(node: MurmurNode): string {
-  const a = node.status().addresses.find((x) => x.includes('/ip4/127.0.0.1/'));
-  if (a === undefined) throw new Error('node has no loopback address');
-  return a;
-}
-
-export async function waitFor(
-  fn: () => boolean,
-  timeoutMs: number,
-  what: string,
-  everyMs = 2,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** net-common's waitFor, polling every 2 ms by default (the latency benchmark's pace). */
+export function waitFor(fn: () => boolean, timeoutMs: number, what: string, everyMs = 2): Promise<void> {
+  return pollUntil(fn, timeoutMs, what, everyMs);
 }
 
 export function percentile(sorted: number[], p: number): number {
