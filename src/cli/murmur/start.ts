@@ -13,22 +13,11 @@ import { action } from './common.ts';
 import { dashboardLink } from './dashboard.ts';
 import { createCliLogger } from './logger.ts';
 
-interface StartFlags {
-  data?: string;
-  listen?: string[];
-  bootstrap?: string[];
-  iface?: string;
-  api?: string;
-  network?: string;
-  logLevel?: string;
-  encryption?: string;
+/** `murmur start` flags: the settings (as one source for loadConfig) and two of its own. */
+type StartFlags = RawSettings & {
   pretty?: boolean;
   journalKey?: string;
-  journalSnapshotEvents?: string;
-  journalSnapshotEvery?: string;
-  /** false when --no-journal-compact is given (commander's default for a --no- flag is true). */
-  journalCompact?: boolean;
-}
+};
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -75,24 +64,11 @@ export function registerStart(program: Command): void {
 }
 
 async function runStart(flags: StartFlags): Promise<void> {
-  const raw: RawSettings = {};
-  for (const key of [
-    'data',
-    'listen',
-    'bootstrap',
-    'iface',
-    'api',
-    'network',
-    'logLevel',
-    'encryption',
-  ] as const) {
-    if (flags[key] !== undefined) (raw as Record<string, unknown>)[key] = flags[key];
-  }
-  if (flags.journalSnapshotEvents !== undefined) raw.journalSnapshotEvents = flags.journalSnapshotEvents;
-  if (flags.journalSnapshotEvery !== undefined) raw.journalSnapshotEvery = flags.journalSnapshotEvery;
-  if (flags.journalCompact === false) raw.journalCompact = false;
+  // commander sets journalCompact to true unless --no-journal-compact: only `false` is a setting
+  const { pretty, journalKey, journalCompact, ...settings } = flags;
+  const raw: RawSettings = journalCompact === false ? { ...settings, journalCompact } : settings;
   const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
-  const log = createCliLogger(config.logLevel as LogLevel, flags.pretty === false ? { pretty: false } : {});
+  const log = createCliLogger(config.logLevel as LogLevel, pretty === false ? { pretty: false } : {});
   const autoSnapshot = jsonFoldPolicy(config.journalSnapshots ?? {});
   if (autoSnapshot) {
     log.info(
@@ -113,7 +89,7 @@ async function runStart(flags: StartFlags): Promise<void> {
       new JournalsService({
         dataDir: config.dataDir,
         ...journalsOptionsFromEnv(process.env),
-        ...(flags.journalKey === undefined ? {} : { keyFile: flags.journalKey }),
+        ...(journalKey === undefined ? {} : { keyFile: journalKey }),
         ...(autoSnapshot ? { autoSnapshot } : {}),
       }),
     ],
@@ -189,7 +165,7 @@ async function runStart(flags: StartFlags): Promise<void> {
     '  Ctrl-C stops the node.',
     '',
   ];
-  if (process.stdout.isTTY && flags.pretty !== false) process.stdout.write(`${lines.join('\n')}\n`);
+  if (process.stdout.isTTY && pretty !== false) process.stdout.write(`${lines.join('\n')}\n`);
   else
     log.info({ next: lines.filter((l) => l.startsWith('    ')).map((l) => l.trim()) }, 'what to type next');
 }
