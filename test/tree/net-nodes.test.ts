@@ -37,6 +37,14 @@ const honest = () => nodes.slice(0, 3);
 
 test('writes on each of three nodes converge to equal root hashes', async () => {
   for (let i = 0; i < 3; i++) {
+    // "last" is causal: node i writes /shared once it has seen node i - 1's write, so its clock is
+    // past it (without that, two writes in the same millisecond tie and the tie-break decides)
+    if (i > 0)
+      await untilAsync(
+        async () => (await value(i, '/shared')) === `last by ${i - 1}`,
+        60_000,
+        `node ${i} sees node ${i - 1}'s write`,
+      );
     const t = await as(i);
     await t.put(`/from/${i}`, enc(`node ${i}`));
     await t.put('/shared', enc(`last by ${i}`));
