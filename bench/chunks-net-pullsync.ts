@@ -11,9 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
-import { type Chunk, makeChunk } from '../src/chunks/chunk.ts';
+import type { Chunk } from '../src/chunks/chunk.ts';
 import { silentLogger } from '../src/log/index.ts';
 import { startHost } from '../src/p2p/host.ts';
+import { makeBenchChunks } from './chunks-data.ts';
 import {
   type BenchNode,
   loopbackAddr,
@@ -28,20 +29,6 @@ import { hypercoreReplication, startTiming, type Timing } from './net-common.ts'
 
 const BLOCK = 4096;
 const skip: Timing = { ms: Number.NaN, cpuMs: Number.NaN };
-
-function makeChunks(n: number): Chunk[] {
-  const chunks: Chunk[] = [];
-  const pool = randomBytes(BLOCK * 256);
-  for (let i = 0; i < n; i++) {
-    // distinct payloads without generating n × 4 KiB of randomness: a random slice + the index
-    const p = new Uint8Array(BLOCK);
-    p.set(pool.subarray((i % 255) * BLOCK, (i % 255) * BLOCK + BLOCK));
-    new DataView(p.buffer).setUint32(0, i);
-    new DataView(p.buffer).setUint32(4, (i * 2654435761) >>> 0);
-    chunks.push(makeChunk(p));
-  }
-  return chunks;
-}
 
 /** murmur: chunks stored on A; B connects; time until B holds all of them (puller, every bin). */
 async function murmurPullSync(chunks: Chunk[]): Promise<Timing> {
@@ -109,7 +96,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const n = Number(process.env.CHUNKS ?? 32_768);
   const runs = Number(process.env.RUNS ?? 1);
   const bytes = n * BLOCK;
-  const chunks = makeChunks(n);
+  const chunks = makeBenchChunks(n);
   const times = { murmur: [] as Timing[], hypercore: [] as Timing[], raw: [] as Timing[] };
   // ONLY=murmur (or raw, hypercore) runs just that one, e.g. for a CPU profile
   const only = process.env.ONLY;

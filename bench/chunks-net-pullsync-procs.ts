@@ -1,0 +1,155 @@
+/**
+ * Pull-sync throughput of 4 KiB chunks between two murmur nodes IN TWO PROCESSES over TCP loopback,
+ * as two real nodes run, side by side in one run with the same anchors, also split in two processes:
+ *   - Hypercore 11 replicating the same bytes as 4 KiB blocks (writer process → reader process), and
+ *   - a raw libp2p stream with the node's config (TCP + Noise + yamux), 64 KiB writes (the ceiling).
+ * Each end is a child process (bench/procs/pullsync-peer.ts); the parent only times. The upstream
+ * stores its chunks untimed; the timed window runs from "connect" to the downstream holding them all
+ * (raw: to the receiver having read every byte). CPU = both processes over that window.
+ * `CHUNKS=n` (default 32768 = 128 MiB), `RUNS=r` (median, default 1), `ONLY=murmur|hypercore|raw`.
+ * bench/chunks-net-pullsync.ts measures the same with both ends in one process.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mbps, printTable } from './net-common.ts';
+
+const PEER = fileURLToPath(new URL('./procs/pullsync-peer.ts', import.meta.url));
+const BLOCK = 4096;
+
+interface Peer {
+  child: ChildProcess;
+  /** Sends a command and resolves with the next reply. */
+  ask(m: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Resolves with the next message the child sends on its own. */
+  next(): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+function spawnPeer(role: string): Peer {
+  const child = fork(PEER, [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queue: Record<string, unknown>[] = [];
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  child.on('message', (m: Record<string, unknown>) => {
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  const next = (): Promise<Record<string, unknown>> => {
+    const q = queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      waiting.push((m) => (m.error ? reject(new Error(`${role}: ${String(m.error)}`)) : resolve(m)));
+      child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+    });
+  };
+  return {
+    child,
+    next,
+    ask(m) {
+      child.send(m);
+      return next();
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ cmd: 'stop' });
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** One transfer: `up` and `down` roles; for raw the receiver (up) reports the end. */
+async function transfer(upRole: string, downRole: string, n: number): Promise<Timing> {
+  const up = spawnPeer(upRole);
+  const down = spawnPeer(downRole);
+  try {
+    const { addr } = await up.ask({ cmd: 'setup', n });
+    await down.ask({ cmd: 'setup', n });
+    await up.ask({ cmd: 'mark' });
+    const t0 = performance.now();
+    if (upRole === 'raw-recv') {
+      const received = up.next();
+      const sent = await down.ask({ cmd: 'run', addr });
+      const r = await received;
+      const ms = performance.now() - t0;
+      return { ms, cpuMs: Number(sent.cpuMs) + Number(r.cpuMs) };
+    }
+    const r = await down.ask({ cmd: 'run', addr });
+    const ms = performance.now() - t0;
+    const u = await up.ask({ cmd: 'cpu' });
+    return { ms, cpuMs: Number(r.cpuMs) + Number(u.cpuMs) };
+  } finally {
+    await Promise.all([down.stop(), up.stop()]);
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+export async function run(): Promise<Record<string, unknown>> {
+  const n = Number(process.env.CHUNKS ?? 32_768);
+  const runs = Number(process.env.RUNS ?? 1);
+  const only = process.env.ONLY;
+  const bytes = n * BLOCK;
+  const kinds = [
+    ['raw', 'raw-recv', 'raw-send'],
+    ['murmur', 'murmur-up', 'murmur-down'],
+    ['hypercore', 'hc-up', 'hc-down'],
+  ] as const;
+  const times: Record<string, Timing[]> = { raw: [], murmur: [], hypercore: [] };
+  for (let r = 0; r < runs; r++) {
+    for (const [kind, upRole, downRole] of kinds) {
+      if (only && only !== kind) continue;
+      times[kind]!.push(await transfer(upRole, downRole, n));
+    }
+  }
+  const pick = (kind: string): Timing => ({
+    ms: median(times[kind]!.map((t) => t.ms)),
+    cpuMs: median(times[kind]!.map((t) => t.cpuMs)),
+  });
+  const m = pick('murmur');
+  const h = pick('hypercore');
+  const w = pick('raw');
+  const row = (what: string, t: Timing): Record<string, unknown> => ({
+    what,
+    seconds: +(t.ms / 1000).toFixed(2),
+    mb_per_s: mbps(bytes, t.ms),
+    chunks_per_s: Math.round(n / (t.ms / 1000)),
+    cpu_s: +(t.cpuMs / 1000).toFixed(2),
+    mb_per_cpu_s: mbps(bytes, t.cpuMs),
+  });
+  return {
+    chunks: n,
+    mib: bytes / 2 ** 20,
+    runs,
+    rows: [
+      row('murmur pull-sync (2 processes, LevelDB)', m),
+      row('hypercore 11.37.1 replication (2 processes, TCP)', h),
+      row('raw libp2p stream (2 processes, Noise+yamux, 64 KiB)', w),
+    ],
+    pullsync_mb_per_s: mbps(bytes, m.ms),
+    hypercore_mb_per_s: mbps(bytes, h.ms),
+    raw_libp2p_mb_per_s: mbps(bytes, w.ms),
+    pullsync_vs_hypercore: +(h.ms / m.ms).toFixed(2),
+    pullsync_vs_raw: +(w.ms / m.ms).toFixed(2),
+    cpu_pullsync_vs_hypercore: +(h.cpuMs / m.cpuMs).toFixed(2),
+    cpu_pullsync_vs_raw: +(w.cpuMs / m.cpuMs).toFixed(2),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const r = await run();
+  printTable(r.rows as Record<string, unknown>[]);
+  console.log(
+    `\n${r.chunks} chunks (${r.mib} MiB), two processes: pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}× (per CPU second: ${r.cpu_pullsync_vs_hypercore}× / ${r.cpu_pullsync_vs_raw}×)`,
+  );
+}
