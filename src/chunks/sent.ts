@@ -33,5 +33,18 @@ export function countDeliveries(
       }
     };
   }
+  const trySend = channel.trySend?.bind(channel);
+  if (trySend !== undefined) {
+    wrapped.trySend = (head, body) => {
+      if (!trySend(head, body)) return false;
+      if (head[0] === DELIVERY_TAG) {
+        sent.chunks++;
+        sent.bytes += head.length + (body?.length ?? 0);
+      }
+      return true;
+    };
+  }
+  const take = channel.takeBuffered?.bind(channel);
+  if (take !== undefined) wrapped.takeBuffered = take;
   return wrapped;
 }

@@ -93,12 +93,55 @@ export class StreamChannel implements FrameChannel {
     return this.#enqueue(head, body, options.signal);
   }
 
+  /** A frame already received and decoded, without waiting (see FrameChannel.takeBuffered). */
+  takeBuffered(): Uint8Array | undefined {
+    if (this.#closed) return undefined;
+    const next = this.#inbox.shift();
+    if (next !== undefined) this.#o.onMessage?.('in');
+    return next;
+  }
+
+  /**
+   * Sends `head` ++ `body` (body optional) as one frame NOW if no back-pressure wait is needed and
+   * returns true; returns false, having sent nothing, when the caller must use send()/sendJoined()
+   * (which wait for the drain). Throws as send() does on a closed channel or an oversized frame.
+   * Lets a hot loop send without a promise per frame.
+   */
+  trySend(head: Uint8Array, body?: Uint8Array): boolean {
+    const size = this.#check(head, body);
+    for (;;) {
+      if (this.#drain !== undefined) return false;
+      this.#throwIfWriteFailed();
+      if (this.#buf === undefined || this.#used + size <= this.#buf.byteLength) break;
+      this.#hint = Math.min(COALESCE_BYTES, this.#hint * 2);
+      this.#flush();
+    }
+    this.#write(head, body, size);
+    return true;
+  }
+
   async #enqueue(head: Uint8Array, body: Uint8Array | undefined, signal: AbortSignal | undefined) {
     if (this.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
     if (signal?.aborted) {
       this.#abort(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
       throw new MurmurError('MURMUR_ABORTED', 'operation aborted');
     }
+    const size = this.#check(head, body);
+    for (;;) {
+      if (this.#drain !== undefined) await this.#waitDrain(signal);
+      this.#throwIfWriteFailed();
+      if (this.#buf === undefined || this.#used + size <= this.#buf.byteLength) break;
+      // no room left: write what is buffered (then wait for its drain if needed), and start the
+      // next write bigger: frames are coming faster than one small write per turn
+      this.#hint = Math.min(COALESCE_BYTES, this.#hint * 2);
+      this.#flush();
+    }
+    this.#write(head, body, size);
+  }
+
+  /** Closed and size checks of an outgoing frame; returns its framed size. */
+  #check(head: Uint8Array, body: Uint8Array | undefined): number {
+    if (this.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
     const length = head.byteLength + (body?.byteLength ?? 0);
     if (length > this.#o.maxBytes) {
       this.#markClosed();
@@ -110,16 +153,12 @@ export class StreamChannel implements FrameChannel {
         },
       );
     }
-    const size = frameSize(length);
-    for (;;) {
-      if (this.#drain !== undefined) await this.#waitDrain(signal);
-      this.#throwIfWriteFailed();
-      if (this.#buf === undefined || this.#used + size <= this.#buf.byteLength) break;
-      // no room left: write what is buffered (then wait for its drain if needed), and start the
-      // next write bigger: frames are coming faster than one small write per turn
-      this.#hint = Math.min(COALESCE_BYTES, this.#hint * 2);
-      this.#flush();
-    }
+    return frameSize(length);
+  }
+
+  /** Writes one frame into the next write's buffer (room checked by the caller). */
+  #write(head: Uint8Array, body: Uint8Array | undefined, size: number): void {
+    const length = head.byteLength + (body?.byteLength ?? 0);
     // frames are written straight into the next write's buffer (one copy, no per-frame allocation)
     if (this.#buf === undefined) {
       // not zero-filled: only the written prefix [0, #used) is ever sent. Sized by the recent

@@ -9,6 +9,15 @@ export interface FrameChannel {
   send(frame: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
   close(err?: Error): void;
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+  /**
+   * Optional fast paths for hot loops (no promise per frame). `trySend` sends `head` ++ `body` as one
+   * frame now and returns true, or returns false having sent nothing when send() would have to wait
+   * (back-pressure); it throws as send() does. `takeBuffered` returns a frame already received
+   * (undefined when none is waiting); a reader uses it between iteration steps, never while one is
+   * pending (FrameReader.tryNext).
+   */
+  trySend?(head: Uint8Array, body?: Uint8Array): boolean;
+  takeBuffered?(): Uint8Array | undefined;
 }
 
 /** Opens a fresh channel to a peer for one request (a new libp2p stream in the node). */
@@ -61,6 +70,10 @@ class MemoryEnd implements FrameChannel {
       return;
     }
     this.peer.#push(data);
+  }
+
+  takeBuffered(): Uint8Array | undefined {
+    return this.#closed ? undefined : this.#inbox.shift();
   }
 
   #push(frame: Uint8Array): void {
@@ -167,6 +180,17 @@ export class FrameReader {
       }
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The next frame if one has already arrived (no waiting, no promise), else undefined: then call
+   * next(). Throws what next() would throw for a failed reader or an aborted signal.
+   */
+  tryNext(signal?: AbortSignal): Uint8Array | undefined {
+    if (this.#failure) throw this.#failure;
+    if (signal?.aborted)
+      throw new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason });
+    return this.#channel.takeBuffered?.();
   }
 
   readonly #onTimeout = (): void => {

@@ -233,7 +233,9 @@ export class PullSyncClient {
       let done = 0;
       while (done < windows.length && windows[done]!.left === 0) complete(done++);
       while (done < windows.length) {
-        const d = expect(await reader.next({ signal, timeoutMs: this.#deliveryTimeoutMs }), 'delivery');
+        const frame =
+          reader.tryNext(signal) ?? (await reader.next({ signal, timeoutMs: this.#deliveryTimeoutMs }));
+        const d = expect(frame, 'delivery');
         const key = hex(d.address);
         if (!pending.delete(key)) {
           this.stats.unsolicited++;

@@ -226,6 +226,7 @@ export class PullSyncServer {
     };
     // a channel that can send a frame in two parts gets the payload copied once (StreamChannel)
     const joined = (channel as Partial<JoinedSender>).sendJoined?.bind(channel);
+    const trySend = channel.trySend?.bind(channel);
     let next = read(0);
     for (let s = 0; next !== undefined; s += DELIVERY_READ_BATCH) {
       if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
@@ -236,6 +237,8 @@ export class PullSyncServer {
         if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
         if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
         const address = wanted[s + j]!.address;
+        // no promise per chunk while the transport takes them; wait only on back-pressure
+        if (trySend?.(encodeDeliveryHead(address, data.length), data)) continue;
         if (joined) await joined(encodeDeliveryHead(address, data.length), data, { signal });
         else await channel.send(encodeDelivery(address, data), { signal });
       }
