@@ -10,4 +10,7 @@ export const CHUNKS_CODES = {
   MURMUR_CHUNKS_UNSOLICITED: 'A peer delivered a chunk that was not wanted (ErrUnsolicitedChunk).',
   MURMUR_CHUNKS_IN_FLIGHT_FAILED: 'A chunk another peer was fetching failed to arrive; the range is retried.',
   MURMUR_CHUNKS_BAD_FILE: 'A file tree is inconsistent (spans or child counts do not add up).',
+  MURMUR_CHUNKS_PIN_MISSING:
+    'Pinning failed: some chunks of the file are neither stored nor retrievable (details name them).',
+  MURMUR_CHUNKS_NOT_PINNED: 'The root address given to unpin is not pinned.',
 } as const satisfies Record<`MURMUR_${string}`, string>;

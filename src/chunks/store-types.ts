@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { decodeLocation, LOCATION_SIZE, type SegmentLocation } from '../store/segments.ts';
+import { MurmurError } from '../errors/index.ts';
+import { decodeLocation, LOCATION_SIZE, type SegmentEnd, type SegmentLocation } from '../store/segments.ts';
 import { ADDRESS_SIZE } from './constants.ts';
 
 /** One entry of a bin's pull index. */
@@ -66,4 +67,14 @@ export function parsePullValue(binId: bigint, v: Uint8Array): PullItem {
     default:
       return { binId, address };
   }
+}
+
+export function parseEnd(v: string | undefined): SegmentEnd | undefined {
+  const m = v === undefined ? null : /^(\d+):(\d+)$/.exec(v);
+  return m ? { segment: Number(m[1]), offset: Number(m[2]) } : undefined;
+}
+
+export function storageError(err: unknown): MurmurError {
+  if (err instanceof MurmurError) return err;
+  return new MurmurError('MURMUR_CHUNKS_STORAGE', 'chunk store operation failed', { cause: err });
 }

@@ -1,5 +1,6 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { proximity } from '../overlay/address.ts';
 import {
   decodeLocation,
@@ -10,9 +11,22 @@ import {
 } from '../store/segments.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
-import { ADDRESS_SIZE, BIN_COUNT } from './constants.ts';
-import { binKey, type PullItem, type PutResult, parsePullValue, pullValue } from './store-types.ts';
+import { ADDRESS_SIZE, BIN_COUNT, DEFAULT_CAPACITY_BYTES } from './constants.ts';
+import { emptyUsage, encodeUsage, type Usage } from './gc/codec.ts';
+import { encodeEnd, type GcHost, maxEnd } from './gc/host.ts';
+import { Collector, type GcStats, type PinInfo, pin, pins, unpin } from './gc/index.ts';
+import type { WalkSource } from './gc/walk.ts';
+import {
+  binKey,
+  type PullItem,
+  type PutResult,
+  parseEnd,
+  parsePullValue,
+  pullValue,
+  storageError,
+} from './store-types.ts';
 
+export type { GcStats, PinInfo } from './gc/index.ts';
 export { ORIGIN_TAG_SIZE, originTag, type PullItem, type PutResult } from './store-types.ts';
 
 type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
@@ -28,6 +42,19 @@ export interface ChunkStoreOptions {
   dir?: string;
   /** Segment file size before a new one is started (default 128 MiB). */
   segmentBytes?: number;
+  /**
+   * Bytes of chunk data kept (default 16 GiB, bee's 2^22-chunk reserve; 0 = unlimited). Over it the
+   * store evicts in the background down to 90 %: farthest bin first, oldest first, never pinned.
+   */
+  capacityBytes?: number;
+  logger?: Logger;
+}
+
+/** Stored bytes against the capacity (see ChunkStore.usage). */
+export interface StoreUsage extends Usage {
+  capacityBytes: number;
+  /** Over the low-water mark with nothing left to evict (everything pinned or held). */
+  overCapacity: boolean;
 }
 
 /** How chunk data are kept, recorded at the first open (`m/layout`). */
@@ -70,16 +97,6 @@ interface Prepared {
 /** A group commit takes waiting writes up to about this many chunks. */
 const GROUP_MAX_CHUNKS = 1024;
 
-function parseEnd(v: string | undefined): SegmentEnd | undefined {
-  const m = v === undefined ? null : /^(\d+):(\d+)$/.exec(v);
-  return m ? { segment: Number(m[1]), offset: Number(m[2]) } : undefined;
-}
-
-function storageError(err: unknown): MurmurError {
-  if (err instanceof MurmurError) return err;
-  return new MurmurError('MURMUR_CHUNKS_STORAGE', 'chunk store operation failed', { cause: err });
-}
-
 /**
  * Content-addressed chunk store with a pull index: each new chunk gets the next bin ID of its bin
  * (proximity order of its address to this node's overlay), written in the same atomic batch as the
@@ -90,6 +107,8 @@ export class ChunkStore {
   readonly #chunks: Sub<Uint8Array>;
   readonly #pull: Sub<Uint8Array>;
   readonly #meta: Sub<string>;
+  readonly #pins: Sub<Uint8Array>;
+  readonly #roots: Sub<Uint8Array>;
   readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
   readonly #waiters = new Map<number, Set<() => void>>();
   /** Writes waiting for the running one; the next write takes them all (group commit). */
@@ -108,6 +127,12 @@ export class ChunkStore {
   readonly #dir: string | undefined;
   readonly #segmentBytes: number | undefined;
   #segments: SegmentLog | undefined;
+  /** Committed segment end (`m!segend`); batches only move it forward. */
+  #segend: SegmentEnd | undefined;
+  /** Index batches (group commits, eviction, pins, compaction) run one after the other on this. */
+  #chain: Promise<void> = Promise.resolve();
+  readonly #usage: Usage = emptyUsage();
+  readonly #gc: Collector;
 
   constructor(db: AnyLevel, options: ChunkStoreOptions) {
     if (options.overlay.length !== ADDRESS_SIZE) {
@@ -118,8 +143,42 @@ export class ChunkStore {
     this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = root.sublevel<string, string>('m', { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    this.#pins = root.sublevel<string, Uint8Array>('n', { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.#roots = root.sublevel<string, Uint8Array>('r', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#dir = options.dir;
     this.#segmentBytes = options.segmentBytes;
+    this.#gc = new Collector(this.#host(), {
+      capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  #host(): GcHost {
+    return {
+      overlay: this.overlay,
+      chunks: this.#chunks,
+      pull: this.#pull,
+      meta: this.#meta,
+      pins: this.#pins,
+      roots: this.#roots,
+      usage: this.#usage,
+      log: () => this.#segments,
+      exclusive: (fn) => this.#exclusive(fn),
+      endAfter: (end) => maxEnd(this.#segend, end),
+      setEnd: (end) => {
+        this.#segend = maxEnd(this.#segend, end);
+      },
+    };
+  }
+
+  /** Runs `fn` after the index batches before it and before those after it. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
   }
 
   /**
@@ -158,9 +217,11 @@ export class ChunkStore {
         const log = new SegmentLog(this.#dir, {
           ...(this.#segmentBytes === undefined ? {} : { segmentBytes: this.#segmentBytes }),
         });
-        await log.open(parseEnd(await this.#meta.get('segend')));
+        this.#segend = parseEnd(await this.#meta.get('segend'));
+        await log.open(this.#segend);
         this.#segments = log;
       }
+      await this.#gc.load();
     } catch (err) {
       throw storageError(err);
     }
@@ -172,10 +233,68 @@ export class ChunkStore {
     return this.#segments !== undefined;
   }
 
+  /** Stored and pinned bytes and chunks against the capacity (exact; kept across restarts). */
+  usage(): StoreUsage {
+    return { ...this.#usage, capacityBytes: this.#gc.capacity, overCapacity: this.#gc.overCapacity };
+  }
+
+  /** Eviction and compaction counters since open. */
+  gcStats(): GcStats {
+    return { ...this.#gc.stats };
+  }
+
+  /** Resolves once no background eviction or compaction runs; `kick` asks for a pass first. */
+  async idle(options: { kick?: boolean } = {}): Promise<void> {
+    if (options.kick) this.#gc.kick();
+    await this.#gc.idle();
+  }
+
+  /**
+   * Keeps chunks from being evicted until the returned release is called (an upload in progress,
+   * pinned at its end).
+   */
+  hold(addresses: Uint8Array[]): () => void {
+    return this.#gc.hold(addresses.map(hex));
+  }
+
+  /**
+   * Pins the file tree under `root` (root, intermediate and data chunks): never evicted until
+   * unpinned. Chunks not stored are asked of `fetch` (which stores what it finds); if some still
+   * cannot be had nothing is pinned: MURMUR_CHUNKS_PIN_MISSING (details: count, first addresses).
+   */
+  async pin(
+    root: Uint8Array,
+    options: { signal?: AbortSignal; fetch?: WalkSource['get'] } = {},
+  ): Promise<PinInfo> {
+    await this.open();
+    const fetch = options.fetch;
+    const src: WalkSource = {
+      get: async (a, o) => (await this.get(a)) ?? (fetch ? await fetch(a, o) : undefined),
+      hasMany: (a) => this.hasMany(a),
+    };
+    return pin(this.#gc, src, root, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** Unpins a root (MURMUR_CHUNKS_NOT_PINNED if it is not); chunks shared with other pins stay pinned. */
+  async unpin(root: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PinInfo> {
+    await this.open();
+    const src: WalkSource = { get: (a) => this.get(a), hasMany: (a) => this.hasMany(a) };
+    return unpin(this.#gc, src, root, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** The pinned roots with their chunk counts and bytes. */
+  async pins(options: { signal?: AbortSignal } = {}): Promise<PinInfo[]> {
+    throwIfAborted(options.signal);
+    await this.open();
+    return pins(this.#gc);
+  }
+
   /** Closes the segment files (waits for a running write). The store can be opened again. */
   async close(): Promise<void> {
     await this.#opening?.catch(() => {});
+    await this.#gc.stop();
     while (this.#writing) await this.#writing;
+    await this.#chain;
     this.#opened = false;
     const log = this.#segments;
     this.#segments = undefined;
@@ -215,11 +334,25 @@ export class ChunkStore {
     if (addresses.length === 0) return [];
     await this.open();
     try {
-      const values = await this.#chunks.getMany(addresses.map(hex));
+      const keys = addresses.map(hex);
+      const values = await this.#chunks.getMany(keys);
       const log = this.#segments;
       if (!log) return values;
       const locs: (SegmentLocation | undefined)[] = values.map((v) => (v ? decodeLocation(v) : undefined));
-      return await log.read(locs);
+      const out = await log.read(locs);
+      // a segment compacted meanwhile reads as undefined: its chunks are asked of the index again
+      for (let round = 0; round < 3; round++) {
+        const lost = out.flatMap((d, i) => (d === undefined && locs[i] !== undefined ? [i] : []));
+        if (lost.length === 0) break;
+        const again = await this.#chunks.getMany(lost.map((i) => keys[i]!));
+        const relocs = again.map((v) => (v ? decodeLocation(v) : undefined));
+        const datas = await log.read(relocs);
+        for (const [j, i] of lost.entries()) {
+          locs[i] = relocs[j];
+          out[i] = datas[j];
+        }
+      }
+      return out;
     } catch (err) {
       throw storageError(err);
     }
@@ -234,7 +367,13 @@ export class ChunkStore {
     if (!log || items.some((it) => it.location === undefined))
       return this.getMany(items.map((it) => it.address));
     try {
-      return await log.read(items.map((it) => it.location));
+      const out = await log.read(items.map((it) => it.location));
+      // entries of a segment compacted since they were listed: read through the index
+      const lost = out.flatMap((d, i) => (d === undefined ? [i] : []));
+      if (lost.length === 0) return out;
+      const again = await this.getMany(lost.map((i) => items[i]!.address));
+      for (const [j, i] of lost.entries()) out[i] = again[j];
+      return out;
     } catch (err) {
       throw storageError(err);
     }
@@ -312,7 +451,8 @@ export class ChunkStore {
         for (const r of group) r.reject(err);
         continue;
       }
-      const commit = (previous ?? Promise.resolve()).then(() => this.#commit(prepared));
+      // in the chain of index batches: after the previous group, never beside an eviction step
+      const commit = this.#exclusive(() => this.#commit(prepared));
       commit.then(
         (results) => {
           for (const [i, r] of group.entries()) r.resolve(results[i]!);
@@ -410,8 +550,16 @@ export class ChunkStore {
     }
     for (const [bin, id] of p.cursors)
       ops.push({ type: 'put', key: `${meta}cursor/${bin}`, value: text.encode(String(id)) });
-    if (p.end)
-      ops.push({ type: 'put', key: `${meta}segend`, value: text.encode(`${p.end.segment}:${p.end.offset}`) });
+    const end = p.end ? maxEnd(this.#segend, p.end) : undefined;
+    if (end) ops.push({ type: 'put', key: `${meta}segend`, value: text.encode(encodeEnd(end)) });
+    // the counters move in memory and go in the same batch (no read)
+    const usage = this.#usage;
+    let bytes = 0;
+    for (const f of p.fresh) bytes += f.chunk.data.length;
+    usage.bytes += bytes;
+    usage.chunks += p.fresh.length;
+    if (p.fresh.length > 0)
+      ops.push({ type: 'put', key: `${meta}usage`, value: text.encode(encodeUsage(usage)) });
     try {
       // a chunk this group left to an earlier group is only stored if that group was
       for (const d of p.deps) {
@@ -421,10 +569,14 @@ export class ChunkStore {
       await this.#chunks.db.batch(ops, { keyEncoding: 'utf8', valueEncoding: 'view' });
     } catch (err) {
       p.failed = true;
+      usage.bytes -= bytes;
+      usage.chunks -= p.fresh.length;
       throw storageError(err);
     } finally {
       p.done = true;
     }
+    if (end) this.#segend = end;
+    if (bytes > 0) this.#gc.afterPut();
     for (const [bin, id] of p.cursors) {
       if (id > this.#cursors[bin]!) this.#cursors[bin] = id;
       const ws = this.#waiters.get(bin);

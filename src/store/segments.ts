@@ -1,5 +1,5 @@
 import { read as readCb } from 'node:fs';
-import { constants, type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { constants, type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -125,8 +125,10 @@ export class SegmentLog {
   #end = 0;
   #lock: Promise<unknown> = Promise.resolve();
   #opened = false;
-  /** Reads in flight on raw descriptors: close() waits for them before closing the files. */
+  /** Reads in flight on raw descriptors: close() and remove() wait for them before closing files. */
   readonly #reads = new Set<Promise<unknown>>();
+  /** Segments deleted by remove(): reads of them return undefined (the caller asks its index again). */
+  readonly #removed = new Set<number>();
 
   constructor(dir: string, options: { segmentBytes?: number } = {}) {
     this.#dir = dir;
@@ -259,9 +261,11 @@ export class SegmentLog {
 
   async #read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
     const out: (Uint8Array | undefined)[] = locations.map(() => undefined);
+    // checked before the first await: a read that passes it is waited for by remove()
+    const removed = this.#removed;
     const order = locations
       .map((l, i) => ({ l, i }))
-      .filter((x): x is { l: SegmentLocation; i: number } => x.l !== undefined)
+      .filter((x): x is { l: SegmentLocation; i: number } => x.l !== undefined && !removed.has(x.l.segment))
       .sort((a, b) => a.l.segment - b.l.segment || a.l.offset - b.l.offset);
     const runs: { segment: number; from: number; to: number; items: typeof order }[] = [];
     for (const x of order) {
@@ -289,6 +293,43 @@ export class SegmentLog {
       }),
     );
     return out;
+  }
+
+  /** Number and byte size of every segment file (the one being appended to included). */
+  async sizes(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const name of await readdir(this.#dir)) {
+      const m = SEGMENT_RE.exec(name);
+      if (!m) continue;
+      const n = Number.parseInt(m[1]!, 16);
+      if (this.#removed.has(n)) continue;
+      if (n === this.#segment) out.set(n, this.#end);
+      else
+        out.set(
+          n,
+          await stat(join(this.#dir, name)).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        );
+    }
+    return out;
+  }
+
+  /**
+   * Deletes a sealed segment whose payloads the caller's index no longer references: later reads of
+   * it return undefined at once, reads already running finish from the still-open file, then the
+   * file is closed. Never the segment being appended to.
+   */
+  async remove(segment: number): Promise<void> {
+    if (segment >= this.#segment) throw new Error('cannot remove the segment being appended to');
+    this.#removed.add(segment);
+    await rm(join(this.#dir, segmentName(segment)), { force: true });
+    await syncDir(this.#dir);
+    await Promise.all([...this.#reads]);
+    const fh = this.#handles.get(segment);
+    this.#handles.delete(segment);
+    await fh?.close().catch(() => {});
   }
 
   async close(): Promise<void> {

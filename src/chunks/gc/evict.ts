@@ -1,0 +1,76 @@
+import { decodeLocation } from '../../store/segments.ts';
+import { hex } from '../chunk.ts';
+import { ADDRESS_SIZE, BIN_COUNT, EVICT_PAGE } from '../constants.ts';
+import { binKey } from '../store-types.ts';
+import { encodeUsage } from './codec.ts';
+import { Batch } from './host.ts';
+import type { Collector } from './index.ts';
+
+const TOP = 0xffffffffffffffffn;
+
+/**
+ * Evicts down to the low-water mark: bin 0 (farthest from this node) first, within a bin the lowest
+ * bin IDs (oldest) first, skipping pinned and held chunks. One batch per page of the pull index
+ * deletes the address and pull entries and writes the counters and the freed bytes per segment.
+ */
+export async function evictPass(c: Collector): Promise<void> {
+  const h = c.host;
+  const target = c.lowWater;
+  for (let bin = 0; bin < BIN_COUNT && h.usage.bytes > target && !c.stopped; bin++) {
+    let from = 1n;
+    while (h.usage.bytes > target && !c.stopped) {
+      const rows = await h.pull
+        .iterator({ gte: binKey(bin, from), lte: binKey(bin, TOP), limit: EVICT_PAGE })
+        .all();
+      if (rows.length === 0) break;
+      from = BigInt(`0x${rows.at(-1)![0].slice(2)}`) + 1n;
+      await h.exclusive(() => evictPage(c, rows, target));
+    }
+  }
+}
+
+async function evictPage(c: Collector, rows: [string, Uint8Array][], target: number): Promise<void> {
+  const h = c.host;
+  const log = h.log();
+  const keys = rows.map(([, v]) => hex(v.subarray(0, ADDRESS_SIZE)));
+  // read inside the exclusive step: no pin or commit lands between this check and the batch
+  const [pinned, values] = await Promise.all([h.pins.hasMany(keys), h.chunks.getMany(keys)]);
+  const before = { ...h.usage };
+  const freeBefore = new Map(c.segFree);
+  const touched = new Set<number>();
+  const b = new Batch();
+  let evicted = 0;
+  let bytes = 0;
+  for (const [i, [pullKey]] of rows.entries()) {
+    if (h.usage.bytes <= target) break;
+    const key = keys[i]!;
+    if (pinned[i] === true || c.held.has(key)) continue;
+    b.del(h.pull, pullKey);
+    const v = values[i];
+    if (v === undefined) continue; // a pull entry without its chunk: dropped
+    const loc = log ? decodeLocation(v) : undefined;
+    const length = loc ? loc.length : v.length;
+    if (loc) {
+      c.segFree.set(loc.segment, (c.segFree.get(loc.segment) ?? 0) + loc.length);
+      touched.add(loc.segment);
+    }
+    b.del(h.chunks, key);
+    h.usage.bytes -= length;
+    h.usage.chunks--;
+    evicted++;
+    bytes += length;
+  }
+  if (b.ops.length === 0) return;
+  for (const seg of touched) b.put(h.meta, `segfree/${seg}`, String(c.segFree.get(seg)));
+  b.put(h.meta, 'usage', encodeUsage(h.usage));
+  try {
+    await b.write(h.chunks);
+  } catch (err) {
+    Object.assign(h.usage, before);
+    c.segFree.clear();
+    for (const [k, v] of freeBefore) c.segFree.set(k, v);
+    throw err;
+  }
+  c.stats.evictedChunks += evicted;
+  c.stats.evictedBytes += bytes;
+}
