@@ -13,7 +13,8 @@ export interface GrantView {
 }
 
 const containsCache = new Map<string, boolean>();
-function cachedContains(parent: string, child: string): boolean {
+/** `contains(parent, child)` through a small cache (patterns repeat a lot). */
+export function cachedContains(parent: string, child: string): boolean {
   const k = `${parent}\n${child}`;
   let r = containsCache.get(k);
   if (r === undefined) {

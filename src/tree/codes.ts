@@ -25,4 +25,8 @@ export const TREE_CODES = {
   MURMUR_TREE_UNKNOWN_TREE: 'No tree with this root key is held here.',
   MURMUR_TREE_CLOSED: 'The tree or store is closed.',
   MURMUR_TREE_NOT_FOUND: 'No visible value at this key of the tree (never written, or deleted).',
+  MURMUR_TREE_NOT_AUTHORISED:
+    'The signer of a grant or revocation has no authority for it in this tree (it is not stored).',
+  MURMUR_TREE_PENDING_OVERFLOW:
+    "A peer's unauthorised grants or revocations overflowed its share of the pending pool (dropped).",
 } as const satisfies Record<`MURMUR_${string}`, string>;

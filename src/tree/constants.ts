@@ -52,3 +52,18 @@ export const DEFAULT_CULL_DELAY_MS = 2_000;
 export const IDSET_BLOCK = 128;
 /** Decoded entries kept by a TreeStore's read cache (the index holds no values). */
 export const RECORD_CACHE_ENTRIES = 4096;
+
+/**
+ * Pending pool (grants and revocations that verify but have no authority yet, e.g. a child grant
+ * that arrived before its parent): shared by every tree of a store, in memory only, oldest evicted.
+ */
+export const PENDING_MAX_RECORDS = 10_000;
+export const PENDING_MAX_BYTES = 8 * 1024 * 1024;
+/** Pending records one signing key may hold (its oldest is evicted beyond). */
+export const PENDING_MAX_PER_SIGNER = 256;
+/** Pending records one peer may fill; beyond, its oldest is evicted and the peer is struck. */
+export const PENDING_MAX_PER_SOURCE = 2_500;
+/** Estimated memory of a pending record beyond its encoded bytes (objects, index entries). */
+export const PENDING_RECORD_OVERHEAD = 256;
+/** Grants visited at most while searching the chains that admit one grant or revocation. */
+export const CHAIN_SEARCH_BUDGET = 4096;

@@ -1,10 +1,12 @@
 import { MurmurError } from '../errors/index.ts';
+import { Authority, type AuthorityChanges } from './authority.ts';
 import { chainProblem, entryProblem, type GrantView } from './authorize.ts';
 import { entryId, grantId, revocationId } from './codec.ts';
 import { Fingerprint } from './fingerprint.ts';
 import { hlcWall } from './hlc.ts';
 import { IdSet } from './idset.ts';
 import { bytesEqual, compareBytes, toHex } from './keys.ts';
+import { PendingPool, type PendingRecord } from './pending.ts';
 import { KIND_ENTRY, KIND_GRANT, KIND_REVOCATION, RecordTable } from './record-table.ts';
 import { verifyGrant, verifyRevocation } from './records.ts';
 import type { Entry, Grant, Revocation } from './types.ts';
@@ -39,6 +41,14 @@ export interface ApplyResult {
   /** Ids of the entries dropped (superseded, or left without a valid chain by a revocation). */
   removed: Uint8Array[];
   changes: KeyChange[];
+  /** Grants and revocations no longer admitted (a revocation above them): to delete, now pending. */
+  demoted: TreeRecord[];
+  /** Records offered that went to the pending pool (verified, no authority yet). */
+  pending: number;
+  /** Pending records evicted from the pool meanwhile. */
+  evicted: number;
+  /** The source peer overflowed its share of the pending pool. */
+  overflow: boolean;
 }
 
 /** Total order of entries: HLC timestamp, then signer key bytes, then entry id. */
@@ -66,10 +76,7 @@ export class TreeState implements GrantView {
   readonly root: Uint8Array;
   readonly rootHex: string;
   readonly fingerprint = new Fingerprint();
-  readonly #grants = new Map<string, Grant>();
-  readonly #grantsByIssuee = new Map<string, Grant[]>();
-  readonly #revocations = new Map<string, Revocation>();
-  readonly #revByGrant = new Map<string, Revocation[]>();
+  readonly #auth: Authority;
   /** key → slot of its newest kept entry (the others follow through `next`). */
   readonly #heads = new Map<string, number>();
   /** grant id hex → keys with kept entries relying on it. */
@@ -82,30 +89,32 @@ export class TreeState implements GrantView {
   readonly #chains: Uint8Array[][] = [];
   readonly #chainIdx = new Map<string, number>();
 
-  constructor(root: Uint8Array) {
+  constructor(root: Uint8Array, pool: PendingPool = new PendingPool()) {
     this.root = root;
     this.rootHex = toHex(root);
+    this.#auth = new Authority(root, pool);
     this.#intern(this.#signers, this.#signerIdx, latin1(root), () => root);
     this.#intern(this.#chains, this.#chainIdx, '', () => []);
   }
 
+  /** Admitted grants and revocations (pending ones are not visible here). */
   grant(idHex: string): Grant | undefined {
-    return this.#grants.get(idHex);
+    return this.#auth.grant(idHex);
   }
   revocation(idHex: string): Revocation | undefined {
-    return this.#revocations.get(idHex);
+    return this.#auth.revocation(idHex);
   }
   revocationsOf(grantIdHex: string): readonly Revocation[] {
-    return this.#revByGrant.get(grantIdHex) ?? [];
+    return this.#auth.revocationsOf(grantIdHex);
   }
   grantsTo(issueeHex: string): readonly Grant[] {
-    return this.#grantsByIssuee.get(issueeHex) ?? [];
+    return this.#auth.grantsTo(issueeHex);
   }
   allGrants(): Grant[] {
-    return [...this.#grants.values()];
+    return this.#auth.allGrants();
   }
   allRevocations(): Revocation[] {
-    return [...this.#revocations.values()];
+    return this.#auth.allRevocations();
   }
   /** Kind of a held record, or undefined. */
   kindOf(id: Uint8Array): TreeRecord['kind'] | undefined {
@@ -140,34 +149,85 @@ export class TreeState implements GrantView {
     return this.#idset;
   }
 
-  /** Stores a grant after verifying its signature and shape (throws MurmurError). */
-  addGrant(g: Grant, verify = true): ApplyResult {
-    const res = empty();
+  /**
+   * Verifies a grant (signature, shape, tree; throws MurmurError), then admits it when its issuer
+   * has authority (see Authority) — with whatever it unlocks in the pending pool — or parks it
+   * there (`pending`, not stored, not in the root hash). `source` is the peer it came from.
+   */
+  addGrant(g: Grant, verify = true, source = ''): ApplyResult {
     if (!bytesEqual(g.tree, this.root)) throw wrongTree();
     if (verify) verifyGrant(g);
-    const id = grantId(g);
-    const hex = toHex(id);
-    if (this.#grants.has(hex)) return res;
-    this.#grants.set(hex, g);
-    push(this.#grantsByIssuee, toHex(g.issuee), g);
-    this.#addRecord(id, KIND_GRANT);
-    res.added.push({ kind: 'grant', record: g });
+    return this.#apply(this.#auth.offerGrant(g, source));
+  }
+
+  /**
+   * Verifies a revocation, then admits it when the revoker has authority over the grant it names
+   * (dropping entries left without a valid chain, demoting grants cut off) or parks it.
+   */
+  addRevocation(r: Revocation, verify = true, source = ''): ApplyResult {
+    if (!bytesEqual(r.tree, this.root)) throw wrongTree();
+    if (verify) verifyRevocation(r);
+    return this.#apply(this.#auth.offerRevocation(r, source));
+  }
+
+  /** Null when this grant would be admitted now, else why not (MURMUR_TREE_NOT_AUTHORISED). */
+  grantProblem(g: Grant): MurmurError | null {
+    return this.#auth.grantProblem(g);
+  }
+  /** Null when this revocation would be admitted now, else why not (MURMUR_TREE_NOT_AUTHORISED). */
+  revocationProblem(r: Revocation): MurmurError | null {
+    return this.#auth.revocationProblem(r);
+  }
+  /** Whether a grant or revocation (id hex) waits in the pending pool. */
+  isPending(idHex: string): boolean {
+    return this.#auth.isPending(idHex);
+  }
+  /** Admitted ancestors of an admitted grant, root side first (sent along with it). */
+  ancestors(grantHex: string): Grant[] {
+    return this.#auth.ancestors(grantHex);
+  }
+  /** The pending pool this tree parks records in. */
+  get pool(): PendingPool {
+    return this.#auth.pool;
+  }
+  /** Moves this tree's pending records to another pool; returns them. */
+  usePool(pool: PendingPool): PendingRecord[] {
+    return this.#auth.usePool(pool);
+  }
+
+  #apply(ch: AuthorityChanges): ApplyResult {
+    const res = empty();
+    res.pending = ch.pending;
+    res.evicted = ch.evicted;
+    res.overflow = ch.overflow;
+    // a record admitted and demoted in the same step never happened
+    const demoted = new Set(ch.demoted.map((d) => latin1(recordId(d))));
+    const added = new Set<string>();
+    for (const rec of ch.admitted) {
+      const id = recordId(rec);
+      const k = latin1(id);
+      if (demoted.has(k)) continue;
+      added.add(k);
+      this.#addRecord(id, rec.kind === 'grant' ? KIND_GRANT : KIND_REVOCATION);
+      res.added.push(rec);
+    }
+    for (const rec of ch.demoted) {
+      const id = recordId(rec);
+      const s = this.#t.find(id);
+      if (added.has(latin1(id)) || s < 0) continue;
+      this.fingerprint.remove(id);
+      this.#idset.remove(id);
+      this.#t.free(s);
+      res.demoted.push(rec);
+    }
+    for (const rec of ch.admitted)
+      if (rec.kind === 'revocation' && !demoted.has(latin1(recordId(rec)))) this.#revoke(rec.record, res);
     return res;
   }
 
-  /** Stores a revocation after verifying it, then drops entries left without a valid chain. */
-  addRevocation(r: Revocation, verify = true): ApplyResult {
-    const res = empty();
-    if (!bytesEqual(r.tree, this.root)) throw wrongTree();
-    if (verify) verifyRevocation(r);
-    const id = revocationId(r);
-    const hex = toHex(id);
-    if (this.#revocations.has(hex)) return res;
-    this.#revocations.set(hex, r);
+  /** Drops the kept entries left without a valid chain by an admitted revocation. */
+  #revoke(r: Revocation, res: ApplyResult): void {
     const gHex = toHex(r.grantId);
-    push(this.#revByGrant, gHex, r);
-    this.#addRecord(id, KIND_REVOCATION);
-    res.added.push({ kind: 'revocation', record: r });
     const t = this.#t;
     for (const key of [...(this.#dependents.get(gHex) ?? [])]) {
       const head = this.#heads.get(key);
@@ -187,7 +247,6 @@ export class TreeState implements GrantView {
       const after = kept.length === 0 ? -1 : this.#visible(kept[0]!);
       if (before !== after) res.changes.push({ key, entry: after < 0 ? null : this.#ref(after) });
     }
-    return res;
   }
 
   /** Verifies and stores an entry (throws the refusal). Duplicates and dominated entries are no-ops. */
@@ -319,15 +378,10 @@ export function recordId(r: TreeRecord): Uint8Array {
       : revocationId(r.record);
 }
 
-function empty(): ApplyResult {
-  return { added: [], removed: [], changes: [] };
+export function emptyResult(): ApplyResult {
+  return { added: [], removed: [], changes: [], demoted: [], pending: 0, evicted: 0, overflow: false };
 }
-
-function push<V>(m: Map<string, V[]>, k: string, v: V): void {
-  const cur = m.get(k);
-  if (cur === undefined) m.set(k, [v]);
-  else cur.push(v);
-}
+const empty = emptyResult;
 
 function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
   const cur = m.get(k);

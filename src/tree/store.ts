@@ -14,8 +14,9 @@ import {
 import { RECORD_CACHE_ENTRIES } from './constants.ts';
 import type { HlcClock } from './hlc.ts';
 import { fromHex, toHex } from './keys.ts';
-import { type ApplyResult, recordId, type TreeRecord, TreeState } from './state.ts';
-import type { Entry } from './types.ts';
+import { type PendingLimits, PendingPool, UNBOUNDED_PENDING_LIMITS } from './pending.ts';
+import { type ApplyResult, emptyResult, recordId, type TreeRecord, TreeState } from './state.ts';
+import type { Entry, Grant } from './types.ts';
 
 export type TreeDb = AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
 
@@ -60,12 +61,28 @@ export class TreeStore {
   readonly #pending = new Map<string, Entry>();
   /** Recently read or written entries, by latin1 id (insertion order = recency). */
   readonly #cache = new Map<string, Entry>();
-  /** Counters: records refused and corrupt records skipped at load. */
-  readonly counters = { refused: 0, corrupt: 0, accepted: 0 };
+  /**
+   * Counters: records refused, corrupt records skipped at load, records stored; grants and
+   * revocations parked in the pending pool on arrival, dropped from it (evicted: never admitted),
+   * found on disk without authority at open (deleted from disk, parked).
+   */
+  readonly counters = {
+    refused: 0,
+    corrupt: 0,
+    accepted: 0,
+    pending: 0,
+    dropped: 0,
+    unadmittedAtLoad: 0,
+    /** Own grants/revocations refused for having no authority (API/CLI). */
+    notAuthorised: 0,
+  };
+  /** Grants and revocations that verify but have no authority yet, for every tree (memory only). */
+  readonly pool: PendingPool;
 
-  constructor(db: TreeDb, options: { logger?: Logger } = {}) {
+  constructor(db: TreeDb, options: { logger?: Logger; pendingLimits?: Partial<PendingLimits> } = {}) {
     this.db = db;
     this.#log = options.logger ?? silentLogger;
+    this.pool = new PendingPool(options.pendingLimits);
   }
 
   async open(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -101,7 +118,7 @@ export class TreeStore {
     throwIfAborted(options.signal);
     let t = this.#trees.get(rootHex);
     if (t === undefined) {
-      t = new TreeState(fromHex(rootHex, 32));
+      t = new TreeState(fromHex(rootHex, 32), this.pool);
       this.#trees.set(rootHex, t);
       await this.#commit([{ type: 'put', key: `tree${SEP}${rootHex}`, value: new Uint8Array(0) }]);
     }
@@ -109,34 +126,42 @@ export class TreeStore {
   }
 
   /**
-   * Verifies and stores records (grants first, then revocations, then entries in timestamp order).
-   * Each refused record is reported, never thrown; with `clock`, entry timestamps beyond the drift
-   * bound are refused and the others observed. Resolves once persisted.
+   * Verifies and stores records (grants first, parents before children, then revocations, then
+   * entries in timestamp order). Grants and revocations without authority go to the pending pool
+   * (`pending`; not stored); when `source` (a peer id) overflows its share of the pool, one
+   * MURMUR_TREE_PENDING_OVERFLOW refusal is reported. Each refused record is reported, never
+   * thrown; with `clock`, entry timestamps beyond the drift bound are refused and the others
+   * observed. Resolves once persisted.
    */
   async ingest(
     rootHex: string,
     bundle: Partial<Bundle>,
-    options: { clock?: HlcClock; verify?: boolean; signal?: AbortSignal } = {},
+    options: { clock?: HlcClock; verify?: boolean; signal?: AbortSignal; source?: string } = {},
   ): Promise<IngestResult> {
     this.#assertOpen();
     throwIfAborted(options.signal);
     const t = this.tree(rootHex);
     const verify = options.verify ?? true;
-    const res: IngestResult = { added: [], removed: [], changes: [], refused: [] };
+    const source = options.source ?? '';
+    const res: IngestResult = { ...emptyResult(), refused: [] };
     const run = (kind: TreeRecord['kind'], fn: () => ApplyResult): void => {
       try {
         const r = fn();
         res.added.push(...r.added);
         res.removed.push(...r.removed);
         res.changes.push(...r.changes);
+        res.demoted.push(...r.demoted);
+        res.pending += r.pending;
+        res.evicted += r.evicted;
+        res.overflow ||= r.overflow;
       } catch (err) {
         if (!(err instanceof MurmurError)) throw err;
         this.counters.refused++;
         res.refused.push({ kind, code: err.code, message: err.message });
       }
     };
-    for (const g of bundle.grants ?? []) run('grant', () => t.addGrant(g, verify));
-    for (const r of bundle.revocations ?? []) run('revocation', () => t.addRevocation(r, verify));
+    for (const g of parentsFirst(bundle.grants ?? [])) run('grant', () => t.addGrant(g, verify, source));
+    for (const r of bundle.revocations ?? []) run('revocation', () => t.addRevocation(r, verify, source));
     const entries = [...(bundle.entries ?? [])].sort((a, b) => a.timestamp - b.timestamp);
     for (const e of entries) {
       run('entry', () => {
@@ -147,6 +172,16 @@ export class TreeStore {
       });
     }
     this.counters.accepted += res.added.length;
+    this.counters.pending += res.pending;
+    this.counters.dropped += res.evicted;
+    if (res.overflow) {
+      this.counters.refused++;
+      res.refused.push({
+        kind: 'grant',
+        code: 'MURMUR_TREE_PENDING_OVERFLOW',
+        message: "unauthorised grants or revocations overflowed the sender's share of the pending pool",
+      });
+    }
     const persisted = this.#persist(rootHex, res);
     // entries that become visible again (after a revocation) are read right after this batch, on
     // the same chain, so no later batch can delete them first
@@ -299,6 +334,8 @@ export class TreeStore {
       ops.push({ type: 'del', key: recKey(rootHex, 'entry', toHex(id)) });
       this.#cache.delete(latin1(id));
     }
+    for (const rec of res.demoted)
+      ops.push({ type: 'del', key: recKey(rootHex, rec.kind, toHex(recordId(rec))) });
     if (ops.length === 0) return;
     try {
       await this.#commit(ops);
@@ -334,7 +371,9 @@ export class TreeStore {
   }
 
   async #load(rootHex: string, signal?: AbortSignal): Promise<void> {
-    const t = new TreeState(fromHex(rootHex, 32));
+    // an unbounded pool while loading (child grants stream in before their parents), then the
+    // leftovers — stored by an older version without authority — leave the disk for the real pool
+    const t = new TreeState(fromHex(rootHex, 32), new PendingPool(UNBOUNDED_PENDING_LIMITS));
     this.#trees.set(rootHex, t);
     const read = async <T>(tag: string, decode: (b: Uint8Array) => T, apply: (x: T) => void) => {
       const prefix = `t${SEP}${rootHex}${SEP}${tag}${SEP}`;
@@ -358,12 +397,53 @@ export class TreeStore {
     // applied as they stream in (the retention rule does not depend on the order).
     await read('g', decodeGrant, (g) => t.addGrant(g, false));
     await read('r', decodeRevocation, (r) => t.addRevocation(r, false));
+    const leftovers = t.usePool(this.pool);
+    if (leftovers.length > 0) {
+      this.counters.unadmittedAtLoad += leftovers.length;
+      this.#log.warn(
+        { tree: rootHex, records: leftovers.length },
+        'unauthorised tree records moved off disk',
+      );
+      await this.db.batch(
+        leftovers.map((rec) => ({
+          type: 'del' as const,
+          key: recKey(rootHex, rec.kind, toHex(recordId(rec))),
+        })),
+        { keyEncoding: 'utf8' },
+      );
+    }
     await read('e', decodeEntry, (e) => t.addEntry(e, false));
   }
 
   #assertOpen(): void {
     if (!this.#open) throw new MurmurError('MURMUR_TREE_CLOSED', 'tree store is not open');
   }
+}
+
+/** Grants of a bundle with each issuer's grant before the grants it issued (cycles: as given). */
+export function parentsFirst(grants: readonly Grant[]): readonly Grant[] {
+  if (grants.length < 2) return grants;
+  const byIssuer = new Map<string, Grant[]>();
+  const issuees = new Set<string>();
+  for (const g of grants) {
+    const k = latin1(g.issuer);
+    const cur = byIssuer.get(k);
+    if (cur === undefined) byIssuer.set(k, [g]);
+    else cur.push(g);
+    issuees.add(latin1(g.issuee));
+  }
+  const out: Grant[] = [];
+  const done = new Set<Grant>();
+  const queue = grants.filter((g) => !issuees.has(latin1(g.issuer)));
+  for (let i = 0; i < queue.length; i++) {
+    const g = queue[i]!;
+    if (done.has(g)) continue;
+    done.add(g);
+    out.push(g);
+    for (const c of byIssuer.get(latin1(g.issuee)) ?? []) if (!done.has(c)) queue.push(c);
+  }
+  for (const g of grants) if (!done.has(g)) out.push(g);
+  return out;
 }
 
 function latin1(b: Uint8Array): string {

@@ -1,6 +1,6 @@
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { chainProblem } from './authorize.ts';
-import { type Bundle, grantId } from './codec.ts';
+import { type Bundle, grantId, revocationId } from './codec.ts';
 import { MAX_CHAIN_LENGTH } from './constants.ts';
 import { contains, parsePattern } from './glob.ts';
 import { HlcClock, hlcWall } from './hlc.ts';
@@ -191,11 +191,15 @@ export class Tree {
       issuedAt: now,
       expiresAt: g.expiresAt ?? 0,
     });
+    this.#authorised(this.state.grantProblem(grant));
     await this.#ingestOwn({ grants: [grant] }, options);
     return grant;
   }
 
-  /** Revokes a grant (by id hex); the signer must be its issuer, an issuer above it, or the root. */
+  /**
+   * Revokes a grant (by id hex); the signer must be its issuer, an issuer above it, or the root,
+   * and the grant must be known here (else MURMUR_TREE_NOT_AUTHORISED, nothing stored or sent).
+   */
   async revoke(grantIdHex: string, options: { signal?: AbortSignal } = {}): Promise<Revocation> {
     const signer = this.#requireSigner();
     const rev = makeRevocation(signer, {
@@ -203,11 +207,18 @@ export class Tree {
       grantId: fromHex(grantIdHex, 32),
       revokedAt: hlcWall(this.clock.tick()),
     });
+    this.#authorised(this.state.revocationProblem(rev));
     await this.#ingestOwn({ revocations: [rev] }, options);
     return rev;
   }
 
-  /** Every stored grant with its id and whether a revocation names it. */
+  #authorised(problem: MurmurError | null): void {
+    if (problem === null) return;
+    this.store.counters.notAuthorised++;
+    throw problem;
+  }
+
+  /** Every stored (admitted) grant with its id and whether an admitted revocation names it. */
   grants(): { id: string; grant: Grant; revoked: boolean }[] {
     const s = this.state;
     return s.allGrants().map((grant) => {
@@ -216,9 +227,20 @@ export class Tree {
     });
   }
 
-  /** Records received from a peer: verified, drift-checked, stored. Refusals are reported. */
-  ingest(bundle: Partial<Bundle>, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
-    return this.store.ingest(this.rootHex, bundle, { clock: this.clock, signal: options.signal });
+  /**
+   * Records received from a peer (`source`: its id, for its share of the pending pool): verified,
+   * drift-checked, stored — or, grants and revocations without authority, parked. Refusals are
+   * reported.
+   */
+  ingest(
+    bundle: Partial<Bundle>,
+    options: { signal?: AbortSignal; source?: string } = {},
+  ): Promise<IngestResult> {
+    return this.store.ingest(this.rootHex, bundle, {
+      clock: this.clock,
+      signal: options.signal,
+      ...(options.source === undefined ? {} : { source: options.source }),
+    });
   }
 
   /** The records with these ids, plus every grant and revocation the entries among them rely on. */
@@ -248,6 +270,12 @@ export class Tree {
     const res = await this.store.ingest(this.rootHex, bundle, { signal: options.signal });
     const refused = res.refused[0];
     if (refused !== undefined) throw new MurmurError(refused.code as 'MURMUR_TREE_NO_GRANT', refused.message);
+    if (res.pending > 0) {
+      // checked before signing, so only a race with a revocation gets here: keep nothing
+      for (const g of bundle.grants ?? []) this.store.pool.remove(this.rootHex + toHex(grantId(g)));
+      for (const r of bundle.revocations ?? []) this.store.pool.remove(this.rootHex + toHex(revocationId(r)));
+      this.#authorised(new MurmurError('MURMUR_TREE_NOT_AUTHORISED', 'no authority for this record here'));
+    }
   }
 
   /**
@@ -309,7 +337,10 @@ export class Tree {
   }
 }
 
-/** A bundle of records plus every grant and revocation their entries rely on. */
+/**
+ * A bundle of records plus every grant and revocation their entries rely on, and the admitted
+ * ancestors of the grants among them (so a receiver can admit them; parents come first).
+ */
 export function bundleOf(s: TreeState, records: readonly TreeRecord[]): Bundle {
   const out: Bundle = { entries: [], grants: [], revocations: [] };
   const grants = new Set<string>();
@@ -317,8 +348,11 @@ export function bundleOf(s: TreeState, records: readonly TreeRecord[]): Bundle {
     if (r.kind === 'entry') {
       out.entries.push(r.record);
       for (const g of r.record.grants) grants.add(toHex(g));
-    } else if (r.kind === 'grant') grants.add(toHex(grantId(r.record)));
-    else out.revocations.push(r.record);
+    } else if (r.kind === 'grant') {
+      const h = toHex(grantId(r.record));
+      for (const a of s.ancestors(h)) grants.add(toHex(grantId(a)));
+      grants.add(h);
+    } else out.revocations.push(r.record);
   }
   for (const h of grants) {
     const g = s.grant(h);
