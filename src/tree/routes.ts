@@ -92,6 +92,7 @@ export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
     ['MURMUR_TREE_NOT_LAST_ISSUEE', 403],
     ['MURMUR_TREE_BROKEN_CHAIN', 403],
     ['MURMUR_TREE_PATTERN_MISMATCH', 403],
+    ['MURMUR_TREE_NOT_AUTHORISED', 403],
     ['MURMUR_NODE_NOT_STARTED', 503],
   ];
   for (const [code, status] of statuses) api.errorStatus(code, status);

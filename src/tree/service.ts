@@ -23,7 +23,9 @@ import { Pusher } from './net/push.ts';
 import { strikeRefusals } from './net/strikes.ts';
 import { initiateSync, respondSync, type SyncResult } from './net/sync.ts';
 import { decodePush, decodeSync, MAX_PUSH_FRAME_BYTES, MAX_SYNC_FRAME_BYTES } from './net/wire.ts';
+import type { PendingLimits } from './pending.ts';
 import { registerTreeRoutes } from './routes.ts';
+import { registerTreeMetrics } from './service-metrics.ts';
 import { recordId } from './state.ts';
 import { type TreeDb, TreeStore, type TreeStoreEvents } from './store.ts';
 import { Tree } from './tree.ts';
@@ -45,6 +47,8 @@ export interface TreeServiceOptions {
   clock?: HlcClock;
   /** Interest cull delay of subscriptions (ms). */
   cullDelayMs?: number;
+  /** Caps of the pending pool (tests shrink them). */
+  pendingLimits?: Partial<PendingLimits>;
 }
 
 const META_SIGNER = 'meta!signer';
@@ -99,7 +103,11 @@ export class TreeService implements NodeService {
   async start(ctx: ServiceContext, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#ctx = ctx;
     this.#log = ctx.logger;
-    const store = new TreeStore(ctx.store as unknown as TreeDb, { logger: ctx.logger });
+    const store = new TreeStore(ctx.store as unknown as TreeDb, {
+      logger: ctx.logger,
+      ...(this.#o.pendingLimits === undefined ? {} : { pendingLimits: this.#o.pendingLimits }),
+    });
+    registerTreeMetrics(ctx.metrics, () => this.#store);
     await store.open(options);
     this.#store = store;
     this.#signer = signerFromKeyPair(await this.#nodeKey());
@@ -179,6 +187,7 @@ export class TreeService implements NodeService {
       push: { ...(this.#pusher?.stats ?? {}) },
       announce: { ...(this.#announcer?.stats ?? {}) },
       store: { ...(this.#store?.counters ?? {}) },
+      pending: { records: this.#store?.pool.size ?? 0, bytes: this.#store?.pool.bytes ?? 0 },
     };
   }
 
@@ -263,7 +272,11 @@ export class TreeService implements NodeService {
     let ch: FrameChannel | undefined;
     try {
       ch = await this.#dial(peerId, SYNC_PROTOCOL, SYNC_IDLE_MS, MAX_SYNC_FRAME_BYTES, sig);
-      const res = await initiateSync(ch, tree, { signal: sig, onRefused: (r) => this.#refused(peerId, r) });
+      const res = await initiateSync(ch, tree, {
+        signal: sig,
+        peer: peerId,
+        onRefused: (r) => this.#refused(peerId, r),
+      });
       ch.close();
       this.stats.syncs++;
       this.stats.syncBytes += res.bytesSent + res.bytesReceived;
@@ -288,6 +301,7 @@ export class TreeService implements NodeService {
       if (first.done === true) return;
       const res = await respondSync(ch, decodeSync(first.value), (root) => this.#trees.get(toHex(root)), {
         onRefused: (r) => this.#refused(peer.peerId, r),
+        peer: peer.peerId,
       });
       res.bytesReceived += first.value.length;
       this.stats.syncBytes += res.bytesSent + res.bytesReceived;
@@ -310,7 +324,7 @@ export class TreeService implements NodeService {
         const b = decodeBundle(bundle);
         this.#sources.push({ peer: peer.peerId, bundle: b });
         try {
-          const res = await tree.ingest(b);
+          const res = await tree.ingest(b, { source: peer.peerId });
           this.stats.received += res.added.length;
           this.#refused(peer.peerId, res.refused);
         } finally {

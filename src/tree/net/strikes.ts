@@ -6,6 +6,9 @@ import type { Refusal } from '../store.ts';
  * authorisation is judged on the entry's own timestamp, so every node decides alike). Two refusals
  * are not its fault: an entry whose grant we already know to be revoked (it may not have the
  * revocation yet) and a timestamp beyond our drift bound (a fast clock, refused and counted only).
+ * Grants and revocations without authority are not refusals at all (they wait in the pending pool:
+ * they may be children that arrived early); a peer overflowing its share of that pool is flooding
+ * (MURMUR_TREE_PENDING_OVERFLOW, one per bundle that overflows).
  */
 export function strikeKind(code: string): string | null {
   switch (code) {
@@ -14,6 +17,8 @@ export function strikeKind(code: string): string | null {
       return null;
     case 'MURMUR_TREE_BAD_SIGNATURE':
       return 'forged-record';
+    case 'MURMUR_TREE_PENDING_OVERFLOW':
+      return 'unauthorised-flood';
     case 'MURMUR_TREE_MALFORMED':
     case 'MURMUR_TREE_TOO_LARGE':
     case 'MURMUR_TREE_VALUE_TOO_LARGE':

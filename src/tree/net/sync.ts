@@ -35,6 +35,8 @@ export interface SyncHooks {
   signal?: AbortSignal;
   /** Records a peer sent that were refused (the caller strikes the peer). */
   onRefused?: (refused: Refusal[]) => void;
+  /** The peer's id: its share of the pending pool (grants and revocations without authority). */
+  peer?: string;
 }
 
 /** A frame reader over a channel with byte counting; undecodable frames throw MURMUR_TREE_MALFORMED. */
@@ -173,7 +175,10 @@ async function transfer(
       if (f.type !== SYNC_BUNDLE) throw new MurmurError('MURMUR_TREE_MALFORMED', 'expected a bundle');
       const bundle = decodeBundle(f.bundle);
       frames.res.recordsReceived += bundle.entries.length + bundle.grants.length + bundle.revocations.length;
-      const r = await tree.ingest(bundle, hooks.signal === undefined ? {} : { signal: hooks.signal });
+      const r = await tree.ingest(bundle, {
+        ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+        ...(hooks.peer === undefined ? {} : { source: hooks.peer }),
+      });
       if (r.refused.length > 0) {
         frames.res.refused.push(...r.refused);
         hooks.onRefused?.(r.refused);
