@@ -132,6 +132,8 @@ export class ChunkStore {
   /** Index batches (group commits, eviction, pins, compaction) run one after the other on this. */
   #chain: Promise<void> = Promise.resolve();
   readonly #usage: Usage = emptyUsage();
+  /** Groups appending or appended but not committed → the segment their append started in. */
+  readonly #appending = new Map<Prepared, number>();
   readonly #gc: Collector;
 
   constructor(db: AnyLevel, options: ChunkStoreOptions) {
@@ -165,6 +167,7 @@ export class ChunkStore {
       log: () => this.#segments,
       exclusive: (fn) => this.#exclusive(fn),
       endAfter: (end) => maxEnd(this.#segend, end),
+      busyFrom: () => Math.min(Number.POSITIVE_INFINITY, ...this.#appending.values()),
       setEnd: (end) => {
         this.#segend = maxEnd(this.#segend, end);
       },
@@ -516,6 +519,8 @@ export class ChunkStore {
     }
     const log = this.#segments;
     if (log && fresh.length > 0) {
+      // registered before the append: compaction leaves this segment and later ones alone
+      this.#appending.set(prepared, log.end.segment);
       try {
         // data on disk (synced) before the batch that indexes them
         prepared.locations = await log.append(fresh.map((f) => f.chunk.data));
@@ -523,6 +528,7 @@ export class ChunkStore {
       } catch (err) {
         prepared.failed = true;
         prepared.done = true;
+        this.#appending.delete(prepared);
         throw storageError(err);
       }
     }
@@ -574,6 +580,7 @@ export class ChunkStore {
       throw storageError(err);
     } finally {
       p.done = true;
+      this.#appending.delete(p);
     }
     if (end) this.#segend = end;
     if (bytes > 0) this.#gc.afterPut();

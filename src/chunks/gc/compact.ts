@@ -18,38 +18,54 @@ interface Live {
   to?: SegmentLocation;
 }
 
-/** Compacts every sealed segment whose live bytes are under half its size (in segment order). */
+/**
+ * Compacts every sealed segment whose live bytes are under half its size (in segment order). The
+ * candidates and their sizes are taken first, all sealed (before the segment appended to and before
+ * any group commit still waiting for its batch), so no chunk can land in them afterwards; one scan
+ * of the pull index then finds their live chunks.
+ */
 export async function compactPass(c: Collector): Promise<void> {
   const log = c.host.log();
   if (!log) return;
-  const sizes = [...(await log.sizes())].sort((a, b) => a[0] - b[0]);
-  for (const [seg, size] of sizes) {
-    if (c.stopped) return;
-    if (seg >= log.end.segment) continue;
+  const limit = Math.min(log.end.segment, c.host.busyFrom());
+  const candidates = new Map<number, number>();
+  for (const [seg, size] of await log.sizes()) {
+    if (seg >= limit) continue;
     const live = size - (c.segFree.get(seg) ?? 0);
-    if (size > 0 && live >= size * COMPACT_BELOW) continue;
-    await compactSegment(c, seg, size);
+    if (size === 0 || live < size * COMPACT_BELOW) candidates.set(seg, size);
+  }
+  if (candidates.size === 0) return;
+  const live = await liveIn(c, new Set(candidates.keys()));
+  for (const seg of [...candidates.keys()].sort((x, y) => x - y)) {
+    if (c.stopped) return;
+    await compactSegment(c, seg, candidates.get(seg)!, live.get(seg) ?? []);
   }
 }
 
-/** The chunks whose data are in `seg`, from the pull index (legacy entries through the address index). */
-async function liveIn(c: Collector, seg: number): Promise<Live[]> {
+/** The chunks whose data are in `segs`, from the pull index (legacy entries through the address index). */
+async function liveIn(c: Collector, segs: Set<number>): Promise<Map<number, Live[]>> {
   const h = c.host;
-  const out: Live[] = [];
+  const out = new Map<number, Live[]>();
+  const add = (l: Live): void => {
+    const list = out.get(l.from.segment);
+    if (list) list.push(l);
+    else out.set(l.from.segment, [l]);
+  };
   const unknown: { pullKey: string; address: Uint8Array; origin: Uint8Array | undefined }[] = [];
   for await (const [k, v] of h.pull.iterator()) {
     const it = parsePullValue(0n, v);
+    if (it.location && !segs.has(it.location.segment)) continue;
     const address = new Uint8Array(it.address);
     const origin = it.origin ? new Uint8Array(it.origin) : undefined;
     if (!it.location) unknown.push({ pullKey: k, address, origin });
-    else if (it.location.segment === seg) out.push({ pullKey: k, address, origin, from: it.location });
+    else add({ pullKey: k, address, origin, from: it.location });
   }
   for (let i = 0; i < unknown.length; i += 1024) {
     const part = unknown.slice(i, i + 1024);
     const locs = await h.chunks.getMany(part.map((u) => hex(u.address)));
     for (const [j, v] of locs.entries()) {
       const loc = v ? decodeLocation(v) : undefined;
-      if (loc?.segment === seg) out.push({ ...part[j]!, from: loc });
+      if (loc && segs.has(loc.segment)) add({ ...part[j]!, from: loc });
     }
   }
   return out;
@@ -61,10 +77,9 @@ async function liveIn(c: Collector, seg: number): Promise<Live[]> {
  * file is deleted. `m!compacting` makes the next open count again if a crash cuts this short;
  * `m!segdead/<n>` makes it delete the file if the crash comes between the batch and the unlink.
  */
-async function compactSegment(c: Collector, seg: number, size: number): Promise<void> {
+async function compactSegment(c: Collector, seg: number, size: number, live: Live[]): Promise<void> {
   const h = c.host;
   const log = h.log()!;
-  const live = size > 0 ? await liveIn(c, seg) : [];
   let end: SegmentEnd | undefined;
   if (live.length > 0) {
     await h.meta.put('compacting', String(seg));
@@ -76,9 +91,12 @@ async function compactSegment(c: Collector, seg: number, size: number): Promise<
         slice.push(live[i++]!);
       }
       const datas = await log.read(slice.map((l) => l.from));
-      const keep = slice.filter((_, j) => datas[j] !== undefined);
-      const locs = await log.append(keep.map((l) => datas[slice.indexOf(l)]!));
-      for (const [j, l] of keep.entries()) l.to = locs[j]!;
+      if (datas.some((d) => d === undefined)) {
+        // cannot copy every live chunk: the segment stays (the next open counts again)
+        throw new Error(`segment ${seg} could not be read for compaction`);
+      }
+      const locs = await log.append(datas as Uint8Array[]);
+      for (const [j, l] of slice.entries()) l.to = locs[j]!;
       const last = locs.at(-1);
       if (last) end = { segment: last.segment, offset: last.offset + last.length };
     }

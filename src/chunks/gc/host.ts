@@ -25,6 +25,8 @@ export interface GcHost {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** The committed segment end after a batch that also commits `end` (never goes back). */
   endAfter(end: SegmentEnd): SegmentEnd;
+  /** Lowest segment a group commit appended to and has not committed yet (Infinity: none). */
+  busyFrom(): number;
   /** Records the end a batch committed (after it succeeded). */
   setEnd(end: SegmentEnd): void;
 }
