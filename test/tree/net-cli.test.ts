@@ -22,7 +22,7 @@ async function eventually(
   }
 }
 
-test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, grant, refused write, revoke', async () => {
+test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, grant, refused write, grant/revoke without authority refused, revoke', async () => {
   const [da, db, work] = [await tmp(), await tmp(), await tmp()];
   const a = await startDaemon(da);
   daemons.push(a);
@@ -64,6 +64,21 @@ test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, gr
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /MURMUR_TREE_NO_GRANT/);
   await eventually(['kv', 'get', '/w/x', '--tree', root, '--data', da], (r) => r.stdout === 'by writer\n');
+
+  // a key with no authority can neither grant nor revoke: stable codes, nothing stored
+  const strangerFile = join(work, 'stranger.json');
+  assert.equal((await murmur(['keygen', '-o', strangerFile])).code, 0);
+  const sg = await murmur(['grant', '--to', pub, '--pattern', '/**', '--key', strangerFile, '--data', da]);
+  assert.equal(sg.code, 1);
+  assert.match(sg.stderr, /MURMUR_TREE_NO_GRANT/);
+  const sr = await murmur(['revoke', grantId, '--key', strangerFile, '--data', da]);
+  assert.equal(sr.code, 1);
+  assert.match(sr.stderr, /MURMUR_TREE_NOT_AUTHORISED/);
+  const gs = JSON.parse((await murmur(['grants', '--json', '--data', da])).stdout) as { revoked: boolean }[];
+  assert.deepEqual(
+    gs.map((x) => x.revoked),
+    [false],
+  );
 
   // revoking removes the writer's entry on both nodes
   const rv = await murmur(['revoke', grantId, '--data', da]);
