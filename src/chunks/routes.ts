@@ -6,15 +6,28 @@ import { hex, isValidChunk, spanOf } from './chunk.ts';
 import { MAX_CHUNK_DATA } from './constants.ts';
 import type { JoinOptions } from './file/joiner.ts';
 import type { SplitResult } from './file/splitter.ts';
-import type { ChunkStore, PutResult } from './store.ts';
+import type { ChunkStore, PinInfo, PutResult } from './store.ts';
 
 /** What the routes need of the chunks service. */
 export interface ChunkRoutesTarget {
   readonly store: ChunkStore;
-  put(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal }): Promise<SplitResult>;
+  put(
+    source: AsyncIterable<Uint8Array>,
+    options: { signal?: AbortSignal; pin?: boolean },
+  ): Promise<SplitResult & { pinned?: boolean }>;
+  pin(root: Uint8Array, options: { signal?: AbortSignal }): Promise<PinInfo>;
+  unpin(root: Uint8Array, options: { signal?: AbortSignal }): Promise<PinInfo>;
+  pins(options: { signal?: AbortSignal }): Promise<PinInfo[]>;
   getChunk(address: Uint8Array, options: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
   get(root: Uint8Array, options: JoinOptions): AsyncGenerator<Uint8Array>;
   status(): Record<string, unknown>;
+}
+
+/** A boolean query parameter: absent, `false` or `0` is false; `true`, `1` or empty is true. */
+function parseFlag(v: string | null): boolean {
+  if (v === null || v === 'false' || v === '0') return false;
+  if (v === '' || v === 'true' || v === '1') return true;
+  throw new MurmurError('MURMUR_INVALID_ARGUMENT', `bad boolean "${v}" (use true or false)`);
 }
 
 /** Parses a 64-hex-digit chunk address (MURMUR_INVALID_ARGUMENT otherwise). */
@@ -26,9 +39,12 @@ export function parseAddress(text: string | undefined): Uint8Array {
 }
 
 /**
- * `POST /v1/files` (request body streamed into chunks → `{ root, span, chunks }`),
+ * `POST /v1/files[?pin=true]` (request body streamed into chunks → `{ root, span, chunks, pinned }`;
+ * with `pin` the file is pinned: never evicted),
  * `GET /v1/files/:addr` (the file streamed back, every chunk verified),
- * `GET|PUT /v1/chunks/:addr` (one chunk's raw data), `GET /v1/chunks` (cursors and sync status).
+ * `GET|PUT /v1/chunks/:addr` (one chunk's raw data), `GET /v1/chunks` (cursors, sync status, storage),
+ * `POST|DELETE /v1/chunks/pins/:addr` (pin / unpin a file tree → `{ root, chunks, bytes }`),
+ * `GET /v1/chunks/pins` (`{ pins: [{ root, chunks, bytes }] }`).
  */
 export function registerChunkRoutes(api: ApiServer, chunks: ChunkRoutesTarget): void {
   api.errorStatus('MURMUR_CHUNKS_NOT_FOUND', 404);
@@ -36,10 +52,13 @@ export function registerChunkRoutes(api: ApiServer, chunks: ChunkRoutesTarget): 
   api.errorStatus('MURMUR_CHUNKS_BAD_FILE', 502);
   api.errorStatus('MURMUR_INVALID_ARGUMENT', 400);
   api.errorStatus('MURMUR_NODE_NOT_STARTED', 503);
+  api.errorStatus('MURMUR_CHUNKS_PIN_MISSING', 404);
+  api.errorStatus('MURMUR_CHUNKS_NOT_PINNED', 404);
 
-  api.route('POST', '/v1/files', async ({ req, signal }) => {
-    const r = await chunks.put(req as AsyncIterable<Uint8Array>, { signal });
-    return { root: hex(r.root), span: r.span.toString(), chunks: r.chunks };
+  api.route('POST', '/v1/files', async ({ req, query, signal }) => {
+    const pin = parseFlag(query.get('pin'));
+    const r = await chunks.put(req as AsyncIterable<Uint8Array>, { signal, pin });
+    return { root: hex(r.root), span: r.span.toString(), chunks: r.chunks, pinned: r.pinned === true };
   });
 
   api.route('GET', '/v1/files/:addr', async ({ params, res, signal }) => {
@@ -91,4 +110,14 @@ export function registerChunkRoutes(api: ApiServer, chunks: ChunkRoutesTarget): 
   });
 
   api.route('GET', '/v1/chunks', () => chunks.status());
+
+  api.route('GET', '/v1/chunks/pins', async ({ signal }) => ({ pins: await chunks.pins({ signal }) }));
+
+  api.route('POST', '/v1/chunks/pins/:addr', ({ params, signal }) =>
+    chunks.pin(parseAddress(params.addr), { signal }),
+  );
+
+  api.route('DELETE', '/v1/chunks/pins/:addr', ({ params, signal }) =>
+    chunks.unpin(parseAddress(params.addr), { signal }),
+  );
 }

@@ -31,6 +31,47 @@ export function registerServiceMetrics(registry: Registry, service: Source): voi
   counter('forwarded', 'Retrieval requests sent to peers (own and forwarded)', 'forwarded');
   counter('not_found', 'Retrieval requests answered not-found', 'notFound');
   counter('invalid', 'Retrieved chunks that failed verification', 'invalid');
+  const storage = (key: string): number => {
+    const v = (service.status().storage as Record<string, number | boolean> | undefined)?.[key];
+    return typeof v === 'boolean' ? Number(v) : (v ?? 0);
+  };
+  const gauge = (name: string, help: string, key: string): void => {
+    new Gauge({
+      name: `murmur_chunks_${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(storage(key));
+      },
+    });
+  };
+  gauge('stored_bytes', 'Bytes of chunk data stored', 'usedBytes');
+  gauge('stored_chunks', 'Chunks stored', 'chunks');
+  gauge('capacity_bytes', 'Capacity of the chunk store in bytes (0 = unlimited)', 'capacityBytes');
+  gauge('pinned_chunks', 'Chunks pinned (never evicted)', 'pinnedChunks');
+  gauge(
+    'over_capacity',
+    '1 when over capacity with nothing left to evict (everything pinned)',
+    'overCapacity',
+  );
+  const gcCounter = (name: string, help: string, key: string): void => {
+    new Counter({
+      name: `murmur_chunks_${name}_total`,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(storage(key));
+      },
+    });
+  };
+  gcCounter('evicted', 'Chunks evicted over capacity', 'evictedChunks');
+  gcCounter(
+    'compaction_reclaimed_bytes',
+    'Bytes of segment files given back by compaction',
+    'reclaimedBytes',
+  );
+  gcCounter('segments_compacted', 'Segment files compacted (rewritten or deleted)', 'segmentsCompacted');
   new Gauge({
     name: 'murmur_chunks_bin_cursor',
     help: 'Highest bin ID per proximity bin of the local store',

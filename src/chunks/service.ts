@@ -6,7 +6,7 @@ import type { NodeService, ServiceContext } from '../node/services.ts';
 import { IntervalStore } from '../streamer/interval-store.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type JoinOptions, join } from './file/joiner.ts';
-import { type SplitResult, split, storeSink } from './file/splitter.ts';
+import { type SplitResult, split } from './file/splitter.ts';
 import { Puller } from './puller.ts';
 import { PullSyncClient } from './pullsync/client.ts';
 import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOL } from './pullsync/constants.ts';
@@ -17,7 +17,7 @@ import { Retrieval } from './retrieval.ts';
 import { registerChunkRoutes } from './routes.ts';
 import { countDeliveries } from './sent.ts';
 import { registerServiceMetrics } from './service-metrics.ts';
-import { ChunkStore } from './store.ts';
+import { ChunkStore, type PinInfo } from './store.ts';
 
 /** Idle time allowed on a pull-sync stream: live requests wait for new chunks for a long time. */
 export const PULLSYNC_IDLE_MS = 10 * 60_000;
@@ -39,6 +39,8 @@ export interface ChunksServiceOptions {
   dataDir?: string;
   /** Segment file size (default 128 MiB). */
   segmentBytes?: number;
+  /** Bytes of chunk data kept (default 16 GiB; 0 = unlimited); the rest is evicted, pins excepted. */
+  capacityBytes?: number;
 }
 
 /**
@@ -87,6 +89,8 @@ export class ChunksService implements NodeService {
       overlay: ctx.overlay,
       ...(o.dataDir === undefined ? {} : { dir: joinPath(o.dataDir, 'chunks') }),
       ...(o.segmentBytes === undefined ? {} : { segmentBytes: o.segmentBytes }),
+      ...(o.capacityBytes === undefined ? {} : { capacityBytes: o.capacityBytes }),
+      logger: ctx.logger,
     });
     await store.open();
     this.#store = store;
@@ -167,12 +171,66 @@ export class ChunksService implements NodeService {
     registerChunkRoutes(api, this);
   }
 
-  /** Splits a byte stream into chunks in the local store (pull-sync spreads them). */
-  put(
+  /**
+   * Splits a byte stream into chunks in the local store (pull-sync spreads them). With `pin` the
+   * file is pinned at the end, its chunks held against eviction while it is written.
+   */
+  async put(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    options: { signal?: AbortSignal; onProgress?: (bytes: bigint) => void } = {},
-  ): Promise<SplitResult> {
-    return split(source, storeSink(this.store), options);
+    options: { signal?: AbortSignal; onProgress?: (bytes: bigint) => void; pin?: boolean } = {},
+  ): Promise<SplitResult & { pinned: boolean }> {
+    const store = this.store;
+    const releases: (() => void)[] = [];
+    const { pin, ...rest } = options;
+    try {
+      const r = await split(
+        source,
+        async (chunks) => {
+          if (pin) releases.push(store.hold(chunks.map((c) => c.address)));
+          await store.putMany(chunks, { verify: false });
+        },
+        rest,
+      );
+      if (pin) await store.pin(r.root, options.signal ? { signal: options.signal } : {});
+      return { ...r, pinned: pin === true };
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  /** Pins a file tree; chunks not stored are retrieved first (MURMUR_CHUNKS_PIN_MISSING if some cannot be). */
+  pin(root: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PinInfo> {
+    return this.store.pin(root, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      fetch: (a, o) => this.retrieval.get(a, o),
+    });
+  }
+
+  unpin(root: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PinInfo> {
+    return this.store.unpin(root, options);
+  }
+
+  pins(options: { signal?: AbortSignal } = {}): Promise<PinInfo[]> {
+    return this.store.pins(options);
+  }
+
+  /** Stored bytes against the capacity, pins, eviction and compaction counters. */
+  storage(): Record<string, number | boolean> | undefined {
+    const store = this.#store;
+    if (!store) return undefined;
+    const u = store.usage();
+    const g = store.gcStats();
+    return {
+      usedBytes: u.bytes,
+      chunks: u.chunks,
+      capacityBytes: u.capacityBytes,
+      pinnedChunks: u.pinnedChunks,
+      pinnedBytes: u.pinnedBytes,
+      overCapacity: u.overCapacity,
+      evictedChunks: g.evictedChunks,
+      reclaimedBytes: g.reclaimedBytes,
+      segmentsCompacted: g.segmentsCompacted,
+    };
   }
 
   /** One chunk: local store first, then retrieval over the network. */
@@ -191,6 +249,7 @@ export class ChunksService implements NodeService {
     return {
       cursors: (store?.cursors() ?? []).map(String),
       depth: this.#ctx?.depth() ?? 0,
+      storage: this.storage() ?? {},
       subscriptions: this.#puller?.subscriptions() ?? {},
       lag: Object.fromEntries([...this.stats.lag].map(([k, v]) => [k, v.toString()])),
       pullsync: {

@@ -35,4 +35,5 @@ export const ENV = {
   journalSnapshotEvents: 'MURMUR_JOURNAL_SNAPSHOT_EVENTS',
   journalSnapshotEvery: 'MURMUR_JOURNAL_SNAPSHOT_EVERY',
   journalCompact: 'MURMUR_JOURNAL_COMPACT',
+  chunksCapacity: 'MURMUR_CHUNKS_CAPACITY',
 } as const;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
 import { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
+import { type ChunksConfig, chunksConfig } from './chunks.ts';
 import {
   CONFIG_FILE,
   DEFAULT_API_HOST,
@@ -17,10 +18,10 @@ import {
   MAX_CONFIG_BYTES,
   NETWORK_ID_PATTERN,
 } from './constants.ts';
-
 import { type JournalSnapshotConfig, journalSnapshotConfig } from './journal.ts';
 
 export { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
+export { type ChunksConfig, parseSizeSetting } from './chunks.ts';
 export * from './constants.ts';
 export {
   type JournalSnapshotConfig,
@@ -48,6 +49,8 @@ export interface RawSettings {
   journalSnapshotEvery?: string | number;
   /** Compact events up to an automatic snapshot (default true). */
   journalCompact?: string | boolean;
+  /** Chunk store capacity: bytes or a size (512MiB, 16GiB; 0 = unlimited). */
+  chunksCapacity?: string | number;
 }
 
 /** The validated settings of a daemon. */
@@ -67,6 +70,8 @@ export interface MurmurConfig {
   encryption: Encryption;
   /** Automatic snapshots of own journals (optional in the type: configs built by hand may omit it). */
   journalSnapshots?: JournalSnapshotConfig;
+  /** Chunk store settings (optional in the type: configs built by hand may omit it). */
+  chunks?: ChunksConfig;
 }
 
 /** Keys accepted in <data>/config.json (same names as RawSettings, minus `data`). */
@@ -81,8 +86,9 @@ const FILE_KEYS = [
   'journalSnapshotEvents',
   'journalSnapshotEvery',
   'journalCompact',
+  'chunksCapacity',
 ] as const;
-type StringKey = Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap' | JournalKey>;
+type StringKey = Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap' | JournalKey | 'chunksCapacity'>;
 type JournalKey = 'journalSnapshotEvents' | 'journalSnapshotEvery' | 'journalCompact';
 
 /** Reads settings from environment variables (see ENV). */
@@ -119,6 +125,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>): RawSet
   if (snapEvery !== undefined) out.journalSnapshotEvery = snapEvery;
   const compact = str(env[ENV.journalCompact]);
   if (compact !== undefined) out.journalCompact = compact;
+  const capacity = str(env[ENV.chunksCapacity]);
+  if (capacity !== undefined) out.chunksCapacity = capacity;
   return out;
 }
 
@@ -174,6 +182,14 @@ export async function readConfigFile(
         throw new MurmurError(
           'MURMUR_CONFIG_INVALID',
           `${path}: "${key}" must be an array of multiaddr strings`,
+        );
+      }
+      out[key] = value;
+    } else if (key === 'chunksCapacity') {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new MurmurError(
+          'MURMUR_CONFIG_INVALID',
+          `${path}: "${key}" must be a number of bytes or a size string ("512MiB")`,
         );
       }
       out[key] = value;
@@ -261,6 +277,7 @@ export async function loadConfig(
     every: pick('journalSnapshotEvery'),
     compact: pick('journalCompact'),
   });
+  const chunks = chunksConfig({ capacity: pick('chunksCapacity') });
   return {
     dataDir,
     listen,
@@ -273,5 +290,6 @@ export async function loadConfig(
     logLevel: logLevel as LogLevel,
     encryption: encryption as Encryption,
     journalSnapshots,
+    chunks,
   };
 }

@@ -7,6 +7,7 @@ import { readApiInfo, readApiToken } from '../../api/files.ts';
 import { resolveDataDir } from '../../config/index.ts';
 import { ERROR_CODES, type ErrorCode, MurmurError } from '../../errors/index.ts';
 import { action, type ClientFlags, clientOptions, printJson } from './common.ts';
+import { registerPins } from './pins.ts';
 
 interface Api {
   url: string;
@@ -103,16 +104,17 @@ export async function postStream(url: string, token: string, body: Readable): Pr
   });
 }
 
-async function put(file: string, flags: ClientFlags): Promise<void> {
+async function put(file: string, flags: ClientFlags & { pin?: boolean }): Promise<void> {
   const api = await apiFor(flags);
   const fromStdin = file === '-';
   const size = fromStdin ? undefined : (await stat(file)).size;
   const source = fromStdin ? process.stdin : createReadStream(file);
   const body = source.pipe(progressBar('put', size));
   source.on('error', (err: Error) => body.destroy(err));
-  const res = await postStream(`${api.url}/v1/files`, api.token, body);
+  // pinned unless --no-pin: a user's own upload is not evicted
+  const res = await postStream(`${api.url}/v1/files?pin=${flags.pin !== false}`, api.token, body);
   if (!res.ok) throw await failure(res);
-  const r = (await res.json()) as { root: string; span: string; chunks: number };
+  const r = (await res.json()) as { root: string; span: string; chunks: number; pinned: boolean };
   if (flags.json) return printJson(r);
   process.stdout.write(`${r.root}\n`);
 }
@@ -150,14 +152,18 @@ async function get(addr: string, flags: ClientFlags & { output?: string }): Prom
   }
 }
 
-/** `murmur put FILE|-` and `murmur get ADDR [-o FILE]`, through the running node's API. */
+/**
+ * `murmur put FILE|-` and `murmur get ADDR [-o FILE]`, through the running node's API; also
+ * `murmur pin / unpin / pins` (src/cli/murmur/pins.ts).
+ */
 export function registerFiles(program: Command): void {
   clientOptions(
     program
       .command('put')
       .argument('<file>', "file to upload, or '-' for standard input")
-      .description('split a file into chunks on the running node and print its root address'),
-  ).action(action(async (file: string, flags: ClientFlags) => put(file, flags)));
+      .option('--no-pin', 'do not pin the upload (its chunks may then be evicted over capacity)')
+      .description('split a file into chunks on the running node, pin it and print its root address'),
+  ).action(action(async (file: string, flags: ClientFlags & { pin?: boolean }) => put(file, flags)));
   clientOptions(
     program
       .command('get')
@@ -165,4 +171,5 @@ export function registerFiles(program: Command): void {
       .option('-o, --output <file>', 'write to this file (default standard output)')
       .description('fetch a file from the network (local store first), verifying every chunk'),
   ).action(action(async (addr: string, flags: ClientFlags & { output?: string }) => get(addr, flags)));
+  registerPins(program);
 }

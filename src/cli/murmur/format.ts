@@ -32,6 +32,32 @@ export function duration(ms: number): string {
       : `${s}s`;
 }
 
+/** 1536 → "1.5 KiB", 0 → "0 B". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** The chunk store line of `murmur status`. */
+export function formatStorage(s: Record<string, number | boolean>): string {
+  const used = Number(s.usedBytes ?? 0);
+  const cap = Number(s.capacityBytes ?? 0);
+  const parts = [
+    `${formatBytes(used)} of ${cap === 0 ? 'unlimited' : formatBytes(cap)}`,
+    `${s.chunks ?? 0} chunks`,
+    `${s.pinnedChunks ?? 0} pinned (${formatBytes(Number(s.pinnedBytes ?? 0))})`,
+    `${s.evictedChunks ?? 0} evicted`,
+  ];
+  if (s.overCapacity === true) parts.push('OVER CAPACITY (everything left is pinned)');
+  return `storage    ${parts.join(', ')}`;
+}
+
 export function shortId(id: string): string {
   return id.length > 20 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id;
 }

@@ -57,6 +57,10 @@ export function registerStart(program: Command): void {
       'snapshot own journals with new events every DURATION: ms, or 30s, 10m, 1h (0 = off; env MURMUR_JOURNAL_SNAPSHOT_EVERY)',
     )
     .option(
+      '--chunks-capacity <size>',
+      'bytes of chunk data kept, the rest evicted (pins excepted): 512MiB, 16GiB, plain bytes; 0 = unlimited (default 16GiB; env MURMUR_CHUNKS_CAPACITY)',
+    )
+    .option(
       '--no-journal-compact',
       'keep the events covered by an automatic snapshot (env MURMUR_JOURNAL_COMPACT=false)',
     )
@@ -84,7 +88,10 @@ async function runStart(flags: StartFlags): Promise<void> {
     config,
     logger: log,
     services: [
-      new ChunksService({ dataDir: config.dataDir }),
+      new ChunksService({
+        dataDir: config.dataDir,
+        ...(config.chunks?.capacityBytes === undefined ? {} : { capacityBytes: config.chunks.capacityBytes }),
+      }),
       new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') }),
       new JournalsService({
         dataDir: config.dataDir,
