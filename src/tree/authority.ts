@@ -160,7 +160,7 @@ export class Authority implements GrantView {
    * Chains of admitted grants from the root to `g.issuer` (root side first) under which `g` is a
    * valid sub-grant (see the class comment), depth-first, pruned by sub-grant flag, validity at
    * `g.issuedAt` and pattern containment; the first one `accept` takes, or null (also when the
-   * search budget runs out). [] when the root issued g.
+   * search budget — CHAIN_SEARCH_BUDGET links past the filters — runs out). [] when the root issued g.
    */
   #admittingChain(g: Grant, accept: (chain: Grant[]) => boolean = () => true): Grant[] | null {
     if (bytesEqual(g.issuer, this.#root)) return accept([]) ? [] : null;
@@ -169,9 +169,10 @@ export class Authority implements GrantView {
     const walk = (holder: Uint8Array, suffix: Grant[], pattern: string): Grant[] | null => {
       if (suffix.length >= MAX_CHAIN_LENGTH - 1) return null;
       for (const p of this.grantsTo(toHex(holder))) {
-        if (--budget < 0) return null;
         if (!p.subgrant || at < p.issuedAt || (p.expiresAt !== 0 && at > p.expiresAt)) continue;
         if (suffix.includes(p) || !cachedContains(p.pattern, pattern)) continue;
+        // only links that pass the cheap filters count: a holder of many grants is no problem
+        if (--budget < 0) return null;
         const chain = [p, ...suffix];
         if (bytesEqual(p.issuer, this.#root)) {
           const ids = chain.map(grantId);

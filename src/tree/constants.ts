@@ -65,5 +65,5 @@ export const PENDING_MAX_PER_SIGNER = 256;
 export const PENDING_MAX_PER_SOURCE = 2_500;
 /** Estimated memory of a pending record beyond its encoded bytes (objects, index entries). */
 export const PENDING_RECORD_OVERHEAD = 256;
-/** Grants visited at most while searching the chains that admit one grant or revocation. */
+/** Links (past the sub-grant, validity and pattern filters) visited at most by one chain search. */
 export const CHAIN_SEARCH_BUDGET = 4096;
