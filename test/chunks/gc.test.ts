@@ -16,6 +16,7 @@ import {
   encodeUsage,
 } from '../../src/chunks/gc/codec.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
+import { parseSizeSetting } from '../../src/config/chunks.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { chunksInBin } from './helpers.ts';
 
@@ -264,6 +265,32 @@ test('codec: usage, counts, pin records take any bytes (a result or MURMUR_CHUNK
         } catch (e) {
           assert.ok(isMurmurError(e, 'MURMUR_CHUNKS_STORAGE'));
         }
+      }
+    }),
+  );
+});
+
+test('size setting: plain bytes and units; anything else MURMUR_CONFIG_INVALID', () => {
+  assert.equal(parseSizeSetting('1MiB', 'x'), 1024 * 1024);
+  assert.equal(parseSizeSetting('16GiB', 'x'), 2 ** 34);
+  assert.equal(parseSizeSetting('512mb', 'x'), 512e6);
+  assert.equal(parseSizeSetting('1.5KiB', 'x'), 1536);
+  assert.equal(parseSizeSetting(' 4096 ', 'x'), 4096);
+  assert.equal(parseSizeSetting(0, 'x'), 0);
+  for (const bad of ['', '-1', '1.5', '12XB', 'MiB', '1e9', '99999999999TiB']) {
+    assert.throws(
+      () => parseSizeSetting(bad, 'x'),
+      (e) => isMurmurError(e, 'MURMUR_CONFIG_INVALID'),
+      bad,
+    );
+  }
+  fc.assert(
+    fc.property(fc.string({ maxLength: 24 }), (s) => {
+      try {
+        const n = parseSizeSetting(s, 'x');
+        assert.ok(Number.isSafeInteger(n) && n >= 0);
+      } catch (e) {
+        assert.ok(isMurmurError(e, 'MURMUR_CONFIG_INVALID'));
       }
     }),
   );

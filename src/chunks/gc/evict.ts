@@ -13,10 +13,11 @@ const TOP = 0xffffffffffffffffn;
  * bin IDs (oldest) first, skipping pinned and held chunks. One batch per page of the pull index
  * deletes the address and pull entries and writes the counters and the freed bytes per segment.
  */
-export async function evictPass(c: Collector): Promise<void> {
+export async function evictPass(c: Collector): Promise<boolean> {
   const h = c.host;
   const target = c.lowWater;
-  for (let bin = 0; bin < BIN_COUNT && h.usage.bytes > target && !c.stopped; bin++) {
+  let bin = 0;
+  for (; bin < BIN_COUNT && h.usage.bytes > target && !c.stopped; bin++) {
     let from = 1n;
     while (h.usage.bytes > target && !c.stopped) {
       const rows = await h.pull
@@ -27,6 +28,8 @@ export async function evictPass(c: Collector): Promise<void> {
       await h.exclusive(() => evictPage(c, rows, target));
     }
   }
+  // every bin looked through and still over: what is left is pinned or held
+  return bin === BIN_COUNT && h.usage.bytes > target && !c.stopped;
 }
 
 async function evictPage(c: Collector, rows: [string, Uint8Array][], target: number): Promise<void> {

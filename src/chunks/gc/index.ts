@@ -139,8 +139,7 @@ export class Collector {
       this.#again = false;
       try {
         if (this.capacity > 0 && this.host.usage.bytes > this.capacity) {
-          await evictPass(this);
-          this.overCapacity = this.host.usage.bytes > this.lowWater;
+          this.overCapacity = await evictPass(this);
           this.#stuckAt = this.host.usage.bytes;
         } else if (this.host.usage.bytes <= this.lowWater || this.capacity === 0) {
           this.overCapacity = false;
