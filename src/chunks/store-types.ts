@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MurmurError } from '../errors/index.ts';
+import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { decodeLocation, LOCATION_SIZE, type SegmentEnd, type SegmentLocation } from '../store/segments.ts';
 import { ADDRESS_SIZE } from './constants.ts';
 
@@ -77,4 +77,57 @@ export function parseEnd(v: string | undefined): SegmentEnd | undefined {
 export function storageError(err: unknown): MurmurError {
   if (err instanceof MurmurError) return err;
   return new MurmurError('MURMUR_CHUNKS_STORAGE', 'chunk store operation failed', { cause: err });
+}
+
+/** Callers waiting for a bin's cursor to pass a bin ID (woken by the commit that moves it). */
+export class BinWaiters {
+  readonly #waiters = new Map<number, Set<() => void>>();
+
+  /** Wakes every waiter of a bin (its cursor moved). */
+  wake(bin: number): void {
+    const ws = this.#waiters.get(bin);
+    if (!ws) return;
+    this.#waiters.delete(bin);
+    for (const w of ws) w();
+  }
+
+  /**
+   * Resolves true once `cursor(bin)` exceeds `after`, false after `timeoutMs` (if given); throws
+   * MURMUR_ABORTED on abort.
+   */
+  wait(
+    bin: number,
+    after: bigint,
+    cursor: (bin: number) => bigint,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<boolean> {
+    throwIfAborted(options.signal);
+    if (cursor(bin) > after) return Promise.resolve(true);
+    return new Promise<boolean>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const set = this.#waiters.get(bin) ?? new Set<() => void>();
+      this.#waiters.set(bin, set);
+      const done = (): void => {
+        set.delete(wake);
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const wake = (): void => {
+        done();
+        resolve(true);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: options.signal?.reason }));
+      };
+      set.add(wake);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          done();
+          resolve(false);
+        }, options.timeoutMs);
+      }
+    });
+  }
 }

@@ -2,21 +2,17 @@ import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { proximity } from '../overlay/address.ts';
-import {
-  decodeLocation,
-  encodeLocation,
-  type SegmentEnd,
-  type SegmentLocation,
-  SegmentLog,
-} from '../store/segments.ts';
+import { encodeLocation, type SegmentEnd, type SegmentLocation, SegmentLog } from '../store/segments.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, DEFAULT_CAPACITY_BYTES } from './constants.ts';
 import { emptyUsage, encodeUsage, type Usage } from './gc/codec.ts';
+import { readLocated } from './gc/compact.ts';
 import { encodeEnd, type GcHost, maxEnd } from './gc/host.ts';
 import { Collector, type GcStats, type PinInfo, pin, pins, unpin } from './gc/index.ts';
 import type { WalkSource } from './gc/walk.ts';
 import {
+  BinWaiters,
   binKey,
   type PullItem,
   type PutResult,
@@ -110,7 +106,7 @@ export class ChunkStore {
   readonly #pins: Sub<Uint8Array>;
   readonly #roots: Sub<Uint8Array>;
   readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
-  readonly #waiters = new Map<number, Set<() => void>>();
+  readonly #waiters = new BinWaiters();
   /** Writes waiting for the running one; the next write takes them all (group commit). */
   #queue: PutRequest[] = [];
   /** Highest bin ID handed out per bin, including groups prepared but not yet committed. */
@@ -167,6 +163,7 @@ export class ChunkStore {
       log: () => this.#segments,
       exclusive: (fn) => this.#exclusive(fn),
       endAfter: (end) => maxEnd(this.#segend, end),
+      cursor: (bin) => this.cursor(bin),
       busyFrom: () => Math.min(Number.POSITIVE_INFINITY, ...this.#appending.values()),
       setEnd: (end) => {
         this.#segend = maxEnd(this.#segend, end);
@@ -252,10 +249,7 @@ export class ChunkStore {
     await this.#gc.idle();
   }
 
-  /**
-   * Keeps chunks from being evicted until the returned release is called (an upload in progress,
-   * pinned at its end).
-   */
+  /** Keeps chunks from being evicted until the returned release is called (an upload in progress). */
   hold(addresses: Uint8Array[]): () => void {
     return this.#gc.hold(addresses.map(hex));
   }
@@ -270,19 +264,13 @@ export class ChunkStore {
     options: { signal?: AbortSignal; fetch?: WalkSource['get'] } = {},
   ): Promise<PinInfo> {
     await this.open();
-    const fetch = options.fetch;
-    const src: WalkSource = {
-      get: async (a, o) => (await this.get(a)) ?? (fetch ? await fetch(a, o) : undefined),
-      hasMany: (a) => this.hasMany(a),
-    };
-    return pin(this.#gc, src, root, options.signal ? { signal: options.signal } : {});
+    return pin(this.#gc, this.#source(options.fetch), root, options);
   }
 
   /** Unpins a root (MURMUR_CHUNKS_NOT_PINNED if it is not); chunks shared with other pins stay pinned. */
   async unpin(root: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<PinInfo> {
     await this.open();
-    const src: WalkSource = { get: (a) => this.get(a), hasMany: (a) => this.hasMany(a) };
-    return unpin(this.#gc, src, root, options.signal ? { signal: options.signal } : {});
+    return unpin(this.#gc, this.#source(undefined), root, options);
   }
 
   /** The pinned roots with their chunk counts and bytes. */
@@ -290,6 +278,13 @@ export class ChunkStore {
     throwIfAborted(options.signal);
     await this.open();
     return pins(this.#gc);
+  }
+
+  #source(fetch: WalkSource['get'] | undefined): WalkSource {
+    return {
+      get: async (a, o) => (await this.get(a)) ?? (fetch ? await fetch(a, o) : undefined),
+      hasMany: (a) => this.hasMany(a),
+    };
   }
 
   /** Closes the segment files (waits for a running write). The store can be opened again. */
@@ -341,21 +336,7 @@ export class ChunkStore {
       const values = await this.#chunks.getMany(keys);
       const log = this.#segments;
       if (!log) return values;
-      const locs: (SegmentLocation | undefined)[] = values.map((v) => (v ? decodeLocation(v) : undefined));
-      const out = await log.read(locs);
-      // a segment compacted meanwhile reads as undefined: its chunks are asked of the index again
-      for (let round = 0; round < 3; round++) {
-        const lost = out.flatMap((d, i) => (d === undefined && locs[i] !== undefined ? [i] : []));
-        if (lost.length === 0) break;
-        const again = await this.#chunks.getMany(lost.map((i) => keys[i]!));
-        const relocs = again.map((v) => (v ? decodeLocation(v) : undefined));
-        const datas = await log.read(relocs);
-        for (const [j, i] of lost.entries()) {
-          locs[i] = relocs[j];
-          out[i] = datas[j];
-        }
-      }
-      return out;
+      return await readLocated(log, this.#chunks, keys, values);
     } catch (err) {
       throw storageError(err);
     }
@@ -586,11 +567,7 @@ export class ChunkStore {
     if (bytes > 0) this.#gc.afterPut();
     for (const [bin, id] of p.cursors) {
       if (id > this.#cursors[bin]!) this.#cursors[bin] = id;
-      const ws = this.#waiters.get(bin);
-      if (ws) {
-        this.#waiters.delete(bin);
-        for (const w of ws) w();
-      }
+      this.#waiters.wake(bin);
     }
     const out: PutResult[][] = [];
     let at = 0;
@@ -624,34 +601,7 @@ export class ChunkStore {
     after: bigint,
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<boolean> {
-    throwIfAborted(options.signal);
-    if (this.cursor(bin) > after) return Promise.resolve(true);
-    return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const set = this.#waiters.get(bin) ?? new Set<() => void>();
-      this.#waiters.set(bin, set);
-      const done = (): void => {
-        set.delete(wake);
-        if (timer) clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const wake = (): void => {
-        done();
-        resolve(true);
-      };
-      const onAbort = (): void => {
-        done();
-        reject(new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: options.signal?.reason }));
-      };
-      set.add(wake);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          done();
-          resolve(false);
-        }, options.timeoutMs);
-      }
-    });
+    return this.#waiters.wait(bin, after, (b) => this.cursor(b), options);
   }
 
   /**

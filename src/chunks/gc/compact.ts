@@ -3,11 +3,12 @@ import {
   encodeLocation,
   type SegmentEnd,
   type SegmentLocation,
+  type SegmentLog,
 } from '../../store/segments.ts';
 import { equalBytes, hex } from '../chunk.ts';
 import { COMPACT_BELOW, COMPACT_SLICE_BYTES } from '../constants.ts';
 import { parsePullValue, pullValue } from '../store-types.ts';
-import { Batch, encodeEnd } from './host.ts';
+import { Batch, encodeEnd, type Sub } from './host.ts';
 import type { Collector } from './index.ts';
 
 interface Live {
@@ -134,4 +135,30 @@ async function compactSegment(c: Collector, seg: number, size: number, live: Liv
   await h.meta.del(`segdead/${seg}`);
   c.stats.segmentsCompacted++;
   c.log.debug({ segment: seg, size, live: live.length }, 'chunk segment compacted');
+}
+
+/**
+ * The data of chunks from their address-index values (segment locations): a segment compacted
+ * meanwhile reads as undefined, and those chunks are asked of the index again (a few rounds).
+ */
+export async function readLocated(
+  log: SegmentLog,
+  index: Sub<Uint8Array>,
+  keys: string[],
+  values: (Uint8Array | undefined)[],
+): Promise<(Uint8Array | undefined)[]> {
+  const locs = values.map((v) => (v ? decodeLocation(v) : undefined));
+  const out = await log.read(locs);
+  for (let round = 0; round < 3; round++) {
+    const lost = out.flatMap((d, i) => (d === undefined && locs[i] !== undefined ? [i] : []));
+    if (lost.length === 0) break;
+    const again = await index.getMany(lost.map((i) => keys[i]!));
+    const relocs = again.map((v) => (v ? decodeLocation(v) : undefined));
+    const datas = await log.read(relocs);
+    for (const [j, i] of lost.entries()) {
+      locs[i] = relocs[j];
+      out[i] = datas[j];
+    }
+  }
+  return out;
 }

@@ -27,6 +27,8 @@ export interface GcHost {
   endAfter(end: SegmentEnd): SegmentEnd;
   /** Lowest segment a group commit appended to and has not committed yet (Infinity: none). */
   busyFrom(): number;
+  /** Highest committed bin ID of a bin. */
+  cursor(bin: number): bigint;
   /** Records the end a batch committed (after it succeeded). */
   setEnd(end: SegmentEnd): void;
 }

@@ -37,7 +37,7 @@ export async function pin(
   c: Collector,
   src: WalkSource,
   root: Uint8Array,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal | undefined } = {},
 ): Promise<PinInfo> {
   const h = c.host;
   const rootHex = hex(root);
@@ -96,7 +96,7 @@ export async function unpin(
   c: Collector,
   src: WalkSource,
   root: Uint8Array,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal | undefined } = {},
 ): Promise<PinInfo> {
   const h = c.host;
   const rootHex = hex(root);
