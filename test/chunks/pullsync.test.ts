@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { MemoryLevel } from 'memory-level';
 import { hex } from '../../src/chunks/chunk.ts';
 import { isRetryable } from '../../src/chunks/pullsync/client.ts';
 import { InFlight } from '../../src/chunks/pullsync/inflight.ts';
 import { decode, encode } from '../../src/chunks/pullsync/messages.ts';
+import { collectPage } from '../../src/chunks/pullsync/server.ts';
+import { ChunkStore } from '../../src/chunks/store.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { MAX_U64 } from '../../src/streamer/constants.ts';
 import { chunksInBin, TestNet } from './helpers.ts';
@@ -233,4 +236,36 @@ test('one transfer per chunk when two peers offer it; retried elsewhere only if 
   assert.equal((await d.client.syncInterval('b', 1, 1n, 3n)).topmost, 3n);
   assert.ok(await d.store.has(fresh[0]!.address));
   assert.equal(hex(fresh[0]!.address).length, 64);
+});
+
+test('collectPage: bin IDs up to the cursor that were evicted count as scanned (the page ends, nothing spins)', async () => {
+  // 72-byte chunks; capacity 3000: the 20 chunks of bin 0 and 3 of bin 1 are evicted
+  const store = new ChunkStore(new MemoryLevel(), { overlay: new Uint8Array(32), capacityBytes: 3000 });
+  await store.open();
+  await store.putMany(chunksInBin(20, 2));
+  await store.putMany(chunksInBin(20, 1));
+  await store.putMany(chunksInBin(20, 0));
+  await store.idle();
+  assert.equal(store.cursor(0), 20n);
+  assert.deepEqual(await store.range(0, 1n, 20n, 100), [], 'bin 0 evicted whole');
+  // live page from 1: everything up to the cursor is gone; the page ends after its wait with
+  // topmost = the cursor (recorded as synced), instead of re-reading an empty range forever
+  const live = await collectPage(store, 0, 1n, MAX_U64, { limit: 100, waitMs: 20 });
+  assert.deepEqual(live, { items: [], topmost: 20n });
+  // a page that starts in an evicted stretch carries on past it
+  const mixed = await collectPage(store, 1, 1n, MAX_U64, { limit: 100, waitMs: 20 });
+  assert.deepEqual(
+    mixed.items.map((i) => i.binId),
+    Array.from({ length: 17 }, (_, i) => BigInt(i + 4)),
+  );
+  assert.equal(mixed.topmost, 20n);
+  // a new chunk after the evicted stretch is offered by the next live page
+  const next = collectPage(store, 0, 21n, MAX_U64, { limit: 100, waitMs: 20 });
+  await store.putMany(chunksInBin(1, 0));
+  const page = await next;
+  assert.deepEqual(
+    page.items.map((i) => i.binId),
+    [21n],
+  );
+  await store.close();
 });

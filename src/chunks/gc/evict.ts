@@ -10,8 +10,7 @@ const TOP = 0xffffffffffffffffn;
 
 /**
  * Evicts down to the low-water mark: bin 0 (farthest from this node) first, within a bin the lowest
- * bin IDs (oldest) first, skipping pinned and held chunks and each bin's newest entry. One batch per page of the pull index
- * deletes the address and pull entries and writes the counters and the freed bytes per segment.
+ * bin IDs (oldest) first, skipping pinned and held chunks. One batch per page of the pull index deletes the address and pull entries and writes the counters and the freed bytes per segment.
  */
 export async function evictPass(c: Collector): Promise<boolean> {
   const h = c.host;
@@ -48,10 +47,6 @@ async function evictPage(c: Collector, rows: [string, Uint8Array][], target: num
     if (h.usage.bytes <= target) break;
     const key = keys[i]!;
     if (pinned[i] === true || c.held.has(key)) continue;
-    // a bin's newest entry stays until a newer one comes: pull-sync's upstream (pullsync/server.ts)
-    // waits for "an entry after the cursor" when a range up to the cursor is empty, and would spin
-    const bin = Number.parseInt(pullKey.slice(0, 2), 16);
-    if (BigInt(`0x${pullKey.slice(2)}`) >= h.cursor(bin)) continue;
     b.del(h.pull, pullKey);
     const v = values[i];
     if (v === undefined) continue; // a pull entry without its chunk: dropped

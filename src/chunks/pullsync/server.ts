@@ -61,6 +61,14 @@ export async function collectPage(
     if (items.length >= options.limit) return { items, topmost };
     if (top >= to || (last && last.binId >= to)) return { items, topmost: to };
     if (page.length === want) continue; // more stored: keep scanning past skipped entries
+    if (top >= cur) {
+      // a short page read everything committed up to `top` (read before the range): bin IDs up to
+      // it that did not come back were evicted, so they count as scanned (waiting for "an entry
+      // after cur - 1" would return at once and spin)
+      cur = top + 1n;
+      topmost = top;
+      scanned = true;
+    }
     if (!scanned) {
       await store.waitForBin(bin, cur - 1n, { signal: options.signal });
       continue;
