@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ChunksService, type ChunksServiceOptions } from '../src/chunks/service.ts';
 import { createNode } from '../src/node/index.ts';
 import type { MurmurNode } from '../src/node/types.ts';
-import { FAST_TIMERS, stopAndRemove } from './net-common.ts';
+import { FAST_TIMERS, mbps, stopAndRemove, type Timing } from './net-common.ts';
 
 export { loopbackAddr, mbps, peakRss, printTable, waitFor } from './net-common.ts';
 
@@ -48,4 +48,50 @@ export function storedCount(chunks: ChunksService): number {
   let n = 0;
   for (const c of chunks.store.cursors()) n += Number(c);
   return n;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+/** Median wall and CPU time of repeated runs (each median taken on its own). */
+export function medianTiming(ts: Timing[]): Timing {
+  return { ms: median(ts.map((t) => t.ms)), cpuMs: median(ts.map((t) => t.cpuMs)) };
+}
+
+/**
+ * The pull-sync benchmarks' result: a row per contender (MB/s, chunks/s, CPU) and the ratios the issue
+ * asks about (pull-sync against Hypercore and against the raw stream, by wall and by CPU time).
+ */
+export function pullSyncReport(
+  n: number,
+  runs: number,
+  t: { murmur: Timing; hypercore: Timing; raw: Timing },
+  labels: { murmur: string; hypercore: string; raw: string },
+): Record<string, unknown> {
+  const bytes = n * 4096;
+  const row = (what: string, x: Timing): Record<string, unknown> => ({
+    what,
+    seconds: +(x.ms / 1000).toFixed(2),
+    mb_per_s: mbps(bytes, x.ms),
+    chunks_per_s: Math.round(n / (x.ms / 1000)),
+    cpu_s: +(x.cpuMs / 1000).toFixed(2),
+    mb_per_cpu_s: mbps(bytes, x.cpuMs),
+  });
+  const { murmur: m, hypercore: h, raw: w } = t;
+  return {
+    chunks: n,
+    mib: bytes / 2 ** 20,
+    runs,
+    rows: [row(labels.murmur, m), row(labels.hypercore, h), row(labels.raw, w)],
+    pullsync_mb_per_s: mbps(bytes, m.ms),
+    pullsync_chunks_per_s: Math.round(n / (m.ms / 1000)),
+    hypercore_mb_per_s: mbps(bytes, h.ms),
+    raw_libp2p_mb_per_s: mbps(bytes, w.ms),
+    pullsync_vs_hypercore: +(h.ms / m.ms).toFixed(2),
+    pullsync_vs_raw: +(w.ms / m.ms).toFixed(2),
+    cpu_pullsync_vs_hypercore: +(h.cpuMs / m.cpuMs).toFixed(2),
+    cpu_pullsync_vs_raw: +(w.cpuMs / m.cpuMs).toFixed(2),
+  };
 }

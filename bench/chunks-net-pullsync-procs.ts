@@ -11,10 +11,10 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mbps, printTable } from './net-common.ts';
+import { medianTiming, pullSyncReport } from './chunks-net-common.ts';
+import { printTable, type Timing } from './net-common.ts';
 
 const PEER = fileURLToPath(new URL('./procs/pullsync-peer.ts', import.meta.url));
-const BLOCK = 4096;
 
 interface Peer {
   child: ChildProcess;
@@ -60,11 +60,6 @@ function spawnPeer(role: string): Peer {
   };
 }
 
-interface Timing {
-  ms: number;
-  cpuMs: number;
-}
-
 /** One transfer: `up` and `down` roles; for raw the receiver (up) reports the end. */
 async function transfer(upRole: string, downRole: string, n: number): Promise<Timing> {
   const up = spawnPeer(upRole);
@@ -90,16 +85,10 @@ async function transfer(upRole: string, downRole: string, n: number): Promise<Ti
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-
 export async function run(): Promise<Record<string, unknown>> {
   const n = Number(process.env.CHUNKS ?? 32_768);
   const runs = Number(process.env.RUNS ?? 1);
   const only = process.env.ONLY;
-  const bytes = n * BLOCK;
   const kinds = [
     ['raw', 'raw-recv', 'raw-send'],
     ['murmur', 'murmur-up', 'murmur-down'],
@@ -112,38 +101,20 @@ export async function run(): Promise<Record<string, unknown>> {
       times[kind]!.push(await transfer(upRole, downRole, n));
     }
   }
-  const pick = (kind: string): Timing => ({
-    ms: median(times[kind]!.map((t) => t.ms)),
-    cpuMs: median(times[kind]!.map((t) => t.cpuMs)),
-  });
-  const m = pick('murmur');
-  const h = pick('hypercore');
-  const w = pick('raw');
-  const row = (what: string, t: Timing): Record<string, unknown> => ({
-    what,
-    seconds: +(t.ms / 1000).toFixed(2),
-    mb_per_s: mbps(bytes, t.ms),
-    chunks_per_s: Math.round(n / (t.ms / 1000)),
-    cpu_s: +(t.cpuMs / 1000).toFixed(2),
-    mb_per_cpu_s: mbps(bytes, t.cpuMs),
-  });
-  return {
-    chunks: n,
-    mib: bytes / 2 ** 20,
+  return pullSyncReport(
+    n,
     runs,
-    rows: [
-      row('murmur pull-sync (2 processes, LevelDB)', m),
-      row('hypercore 11.37.1 replication (2 processes, TCP)', h),
-      row('raw libp2p stream (2 processes, Noise+yamux, 64 KiB)', w),
-    ],
-    pullsync_mb_per_s: mbps(bytes, m.ms),
-    hypercore_mb_per_s: mbps(bytes, h.ms),
-    raw_libp2p_mb_per_s: mbps(bytes, w.ms),
-    pullsync_vs_hypercore: +(h.ms / m.ms).toFixed(2),
-    pullsync_vs_raw: +(w.ms / m.ms).toFixed(2),
-    cpu_pullsync_vs_hypercore: +(h.cpuMs / m.cpuMs).toFixed(2),
-    cpu_pullsync_vs_raw: +(w.cpuMs / m.cpuMs).toFixed(2),
-  };
+    {
+      murmur: medianTiming(times.murmur!),
+      hypercore: medianTiming(times.hypercore!),
+      raw: medianTiming(times.raw!),
+    },
+    {
+      murmur: 'murmur pull-sync (2 processes, LevelDB)',
+      hypercore: 'hypercore 11.37.1 replication (2 processes, TCP)',
+      raw: 'raw libp2p stream (2 processes, Noise+yamux, 64 KiB)',
+    },
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

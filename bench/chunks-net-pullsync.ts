@@ -18,8 +18,9 @@ import { makeBenchChunks } from './chunks-data.ts';
 import {
   type BenchNode,
   loopbackAddr,
-  mbps,
+  medianTiming,
   printTable,
+  pullSyncReport,
   startBenchNode,
   stopBenchNode,
   storedCount,
@@ -87,11 +88,6 @@ async function rawLibp2p(bytes: number): Promise<Timing> {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-
 export async function run(): Promise<Record<string, unknown>> {
   const n = Number(process.env.CHUNKS ?? 32_768);
   const runs = Number(process.env.RUNS ?? 1);
@@ -107,43 +103,20 @@ export async function run(): Promise<Record<string, unknown>> {
       only && only !== 'hypercore' ? skip : await hypercoreReplication(chunks.map((c) => c.data.subarray(8))),
     );
   }
-  const pick = (ts: Timing[]): Timing => ({
-    ms: median(ts.map((t) => t.ms)),
-    cpuMs: median(ts.map((t) => t.cpuMs)),
-  });
-  const ms = { murmur: pick(times.murmur).ms, hypercore: pick(times.hypercore).ms, raw: pick(times.raw).ms };
-  const cpu = {
-    murmur: pick(times.murmur).cpuMs,
-    hypercore: pick(times.hypercore).cpuMs,
-    raw: pick(times.raw).cpuMs,
-  };
-  const row = (what: string, t: number, c: number): Record<string, unknown> => ({
-    what,
-    seconds: +(t / 1000).toFixed(2),
-    mb_per_s: mbps(bytes, t),
-    chunks_per_s: Math.round(n / (t / 1000)),
-    cpu_s: +(c / 1000).toFixed(2),
-    mb_per_cpu_s: mbps(bytes, c),
-  });
-  const rows = [
-    row('murmur pull-sync (2 nodes, LevelDB)', ms.murmur, cpu.murmur),
-    row('hypercore 11.37.1 replication (TCP)', ms.hypercore, cpu.hypercore),
-    row('raw libp2p stream (Noise+yamux, 64 KiB)', ms.raw, cpu.raw),
-  ];
-  return {
-    chunks: n,
-    mib: bytes / 2 ** 20,
+  return pullSyncReport(
+    n,
     runs,
-    rows,
-    pullsync_mb_per_s: mbps(bytes, ms.murmur),
-    pullsync_chunks_per_s: Math.round(n / (ms.murmur / 1000)),
-    hypercore_mb_per_s: mbps(bytes, ms.hypercore),
-    raw_libp2p_mb_per_s: mbps(bytes, ms.raw),
-    pullsync_vs_hypercore: +(ms.hypercore / ms.murmur).toFixed(2),
-    pullsync_vs_raw: +(ms.raw / ms.murmur).toFixed(2),
-    cpu_pullsync_vs_hypercore: +(cpu.hypercore / cpu.murmur).toFixed(2),
-    cpu_pullsync_vs_raw: +(cpu.raw / cpu.murmur).toFixed(2),
-  };
+    {
+      murmur: medianTiming(times.murmur),
+      hypercore: medianTiming(times.hypercore),
+      raw: medianTiming(times.raw),
+    },
+    {
+      murmur: 'murmur pull-sync (2 nodes, LevelDB)',
+      hypercore: 'hypercore 11.37.1 replication (TCP)',
+      raw: 'raw libp2p stream (Noise+yamux, 64 KiB)',
+    },
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -56,7 +56,8 @@ export function startTiming(): () => Timing {
   };
 }
 
-interface HypercoreLike {
+/** The part of Hypercore 11's API the anchors use. */
+export interface HypercoreLike {
   ready(): Promise<void>;
   append(blocks: Uint8Array[]): Promise<unknown>;
   replicate(isInitiator: boolean): NodeJS.ReadWriteStream;
@@ -64,7 +65,7 @@ interface HypercoreLike {
   close(): Promise<void>;
   key: Uint8Array;
 }
-type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
+export type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
 
 /**
  * The Hypercore anchor: a writer core appends the blocks (untimed), a reader core with its key

@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/log/index.ts';
 import { startHost } from '../../src/p2p/host.ts';
 import { makeBenchChunks } from '../chunks-data.ts';
 import { type BenchNode, startBenchNode, stopBenchNode, storedCount } from '../chunks-net-common.ts';
-import { loopbackAddr, waitFor } from '../net-common.ts';
+import { type HypercoreCtor, loopbackAddr, waitFor } from '../net-common.ts';
 
 type Msg = { cmd: string; n?: number; addr?: string };
 const role = process.argv[2] ?? '';
@@ -113,16 +113,6 @@ async function setup(): Promise<Record<string, unknown>> {
       throw new Error(`unknown role ${role}`);
   }
 }
-
-interface HypercoreLike {
-  ready(): Promise<void>;
-  append(blocks: Uint8Array[]): Promise<unknown>;
-  replicate(isInitiator: boolean): NodeJS.ReadWriteStream;
-  download(range: { start: number; end: number }): { done(): Promise<void> };
-  close(): Promise<void>;
-  key: Uint8Array;
-}
-type HypercoreCtor = new (dir: string, key?: Uint8Array) => HypercoreLike;
 
 let down: BenchNode | undefined;
 let sender: Awaited<ReturnType<typeof startHost>> | undefined;

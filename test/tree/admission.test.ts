@@ -11,7 +11,7 @@ import { type TreeRecord, TreeState } from '../../src/tree/state.ts';
 import { TreeStore } from '../../src/tree/store.ts';
 import { Tree } from '../../src/tree/tree.ts';
 import type { Grant, Revocation } from '../../src/tree/types.ts';
-import { dec, enc, memoryDb, openTree } from './helpers.ts';
+import { apply, dec, enc, memoryDb, openTree } from './helpers.ts';
 
 const T = 1_700_000_000_000;
 const ts = (ms: number) => packHlc(ms, 0);
@@ -20,16 +20,6 @@ const [root, alice, bob, carol, mallory, eve] = Array.from({ length: 6 }, () =>
 ) as unknown as [Signer, Signer, Signer, Signer, Signer, Signer];
 const tree = root.publicKey;
 const gid = (g: Grant) => toHex(grantId(g));
-
-function apply(s: TreeState, r: TreeRecord): void {
-  try {
-    if (r.kind === 'grant') s.addGrant(r.record);
-    else if (r.kind === 'revocation') s.addRevocation(r.record);
-    else s.addEntry(r.record);
-  } catch {
-    // an entry before its grants: a peer resends it with them
-  }
-}
 
 /** Everything a peer could see of a tree: root hash, record count, ids, visible entries. */
 function snapshot(s: TreeState): string {

@@ -1,5 +1,6 @@
 import { MemoryLevel } from 'memory-level';
 import { generateSigner, type Signer, toHex } from '../../src/tree/keys.ts';
+import type { TreeRecord, TreeState } from '../../src/tree/state.ts';
 import { type TreeDb, TreeStore } from '../../src/tree/store.ts';
 import { Tree, type TreeOptions } from '../../src/tree/tree.ts';
 
@@ -26,3 +27,14 @@ export const keyPool: Signer[] = Array.from({ length: 6 }, () => generateSigner(
 export const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
 export const dec = (b: Uint8Array | null | undefined): string | undefined =>
   b ? Buffer.from(b).toString() : undefined;
+
+/** Applies a record to a state, ignoring a refusal (an entry before its grant: a peer resends it). */
+export function apply(s: TreeState, r: TreeRecord): void {
+  try {
+    if (r.kind === 'grant') s.addGrant(r.record);
+    else if (r.kind === 'revocation') s.addRevocation(r.record);
+    else s.addEntry(r.record);
+  } catch {
+    // refused in this order (e.g. entry before its grant): a peer would resend it with its grants
+  }
+}

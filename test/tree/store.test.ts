@@ -8,7 +8,7 @@ import { makeEntry, makeGrant, makeRevocation } from '../../src/tree/records.ts'
 import { type TreeRecord, TreeState } from '../../src/tree/state.ts';
 import { TreeStore } from '../../src/tree/store.ts';
 import { Tree } from '../../src/tree/tree.ts';
-import { dec, enc, keyPool, memoryDb, openTree } from './helpers.ts';
+import { apply, dec, enc, keyPool, memoryDb, openTree } from './helpers.ts';
 
 const [root, alice, bob] = keyPool as [(typeof keyPool)[0], (typeof keyPool)[0], (typeof keyPool)[0]];
 const T = 1_700_000_000_000;
@@ -51,16 +51,6 @@ for (const key of keys) {
         }),
       });
     }
-  }
-}
-
-function apply(s: TreeState, r: TreeRecord): void {
-  try {
-    if (r.kind === 'grant') s.addGrant(r.record);
-    else if (r.kind === 'revocation') s.addRevocation(r.record);
-    else s.addEntry(r.record);
-  } catch {
-    // refused in this order (e.g. entry before its grant): a peer would resend it with its grants
   }
 }
 
