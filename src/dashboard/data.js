@@ -55,6 +55,32 @@ function renderTrees(t) {
   );
 }
 
+/** Bytes as B / KiB / MiB / GiB with one decimal. */
+function size(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = Number(n ?? 0);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** Used / capacity, pinned, evicted and compacted, from GET /v1/chunks `storage`. */
+function storageLine(st) {
+  if (st.usedBytes === undefined) return '-';
+  const cap = st.capacityBytes ? size(st.capacityBytes) : 'unlimited';
+  const parts = [
+    `${size(st.usedBytes)} of ${cap}`,
+    `pinned ${st.pinnedChunks ?? 0} chunk(s)`,
+    `evicted ${st.evictedChunks ?? 0}`,
+    `segments compacted ${st.segmentsCompacted ?? 0}`,
+  ];
+  if (st.overCapacity) parts.push('over capacity (the rest is pinned)');
+  return parts.join(' · ');
+}
+
 function renderChunks(c) {
   const cursors = (c.cursors ?? []).map((x) => BigInt(x));
   const held = cursors.reduce((s, x) => s + x, 0n);
@@ -66,8 +92,11 @@ function renderChunks(c) {
   const r = c.retrieval ?? {};
   $('chunks-note').className = 'note';
   $('chunks-note').textContent = lag === 0n ? 'in sync with its upstream peers' : `${lag} chunk(s) behind`;
+  const st = c.storage ?? {};
   const items = [
-    ['chunks held', `${held} in ${bins} bin(s)`],
+    // the store's own count (the cursors also count evicted chunks)
+    ['chunks held', `${st.chunks ?? held} in ${bins} bin(s)`],
+    ['storage', storageLine(st)],
     ['depth', c.depth ?? 0],
     [
       'pulling from',

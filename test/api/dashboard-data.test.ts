@@ -98,6 +98,7 @@ describe('dashboard data panels over a real node with its services (headless chr
     // chunks: what the store holds, no peers so nothing to pull and no lag
     const dl = await page.textContent('#chunks');
     assert.match(dl, new RegExp(`chunks held${fileChunks} in \\d+ bin\\(s\\)`));
+    assert.match(dl, /storage[\d.]+ (B|KiB|MiB) of 16\.0 GiB · pinned \d+ chunk\(s\) · evicted 0/);
     assert.match(dl, /pulling from0 peer\(s\)/);
     assert.match(dl, /sync lag0 chunk\(s\)/);
     assert.equal(await page.textContent('#chunks-note'), 'in sync with its upstream peers');
