@@ -130,6 +130,7 @@ async function compactSegment(c: Collector, seg: number, size: number, live: Liv
     for (const [s, n] of free) c.segFree.set(s, n);
     c.segFree.delete(seg);
     c.stats.reclaimedBytes += Math.max(0, size - rewritten);
+    c.stats.movedBytes += rewritten;
   });
   await log.remove(seg);
   await h.meta.del(`segdead/${seg}`);

@@ -17,34 +17,41 @@ export async function evictPass(c: Collector): Promise<boolean> {
   const target = c.lowWater;
   let bin = 0;
   for (; bin < BIN_COUNT && h.usage.bytes > target && !c.stopped; bin++) {
-    let from = 1n;
     while (h.usage.bytes > target && !c.stopped) {
       const rows = await h.pull
-        .iterator({ gte: binKey(bin, from), lte: binKey(bin, TOP), limit: EVICT_PAGE })
+        .iterator({ gte: binKey(bin, c.floor[bin]!), lte: binKey(bin, TOP), limit: EVICT_PAGE })
         .all();
       if (rows.length === 0) break;
-      from = BigInt(`0x${rows.at(-1)![0].slice(2)}`) + 1n;
-      await h.exclusive(() => evictPage(c, rows, target));
+      const upto = await h.exclusive(() => evictPage(c, rows, target));
+      // the next pass starts after what this one looked at (bin IDs only grow in a bin)
+      if (upto >= c.floor[bin]!) c.floor[bin] = upto + 1n;
     }
   }
   // every bin looked through and still over: what is left is pinned or held
   return bin === BIN_COUNT && h.usage.bytes > target && !c.stopped;
 }
 
-async function evictPage(c: Collector, rows: [string, Uint8Array][], target: number): Promise<void> {
+/** Evicts what it may of one page; returns the highest bin ID it looked at (0n: none). */
+async function evictPage(c: Collector, rows: [string, Uint8Array][], target: number): Promise<bigint> {
   const h = c.host;
   const log = h.log();
   const keys = rows.map(([, v]) => hex(v.subarray(0, ADDRESS_SIZE)));
-  // read inside the exclusive step: no pin or commit lands between this check and the batch
-  const [pinned, values] = await Promise.all([h.pins.hasMany(keys), h.chunks.getMany(keys)]);
+  // read inside the exclusive step: no pin or commit lands between this check and the batch.
+  // Pin counts by get, not hasMany: classic-level's hasMany seeks an iterator, and a seek for an
+  // absent `n!` key lands on the pull index's first bin, where the entries this pass deleted lie as
+  // tombstones, so every lookup walked all of them (eviction slowed down page after page)
+  const [pins, values] = await Promise.all([h.pins.getMany(keys), h.chunks.getMany(keys)]);
+  const pinned = pins.map((p) => p !== undefined);
   const before = { ...h.usage };
   const freeBefore = new Map(c.segFree);
   const touched = new Set<number>();
   const b = new Batch();
   let evicted = 0;
   let bytes = 0;
+  let upto = 0n;
   for (const [i, [pullKey]] of rows.entries()) {
     if (h.usage.bytes <= target) break;
+    upto = BigInt(`0x${pullKey.slice(2)}`);
     const key = keys[i]!;
     if (pinned[i] === true || c.held.has(key)) continue;
     b.del(h.pull, pullKey);
@@ -62,7 +69,7 @@ async function evictPage(c: Collector, rows: [string, Uint8Array][], target: num
     evicted++;
     bytes += length;
   }
-  if (b.ops.length === 0) return;
+  if (b.ops.length === 0) return upto;
   for (const seg of touched) b.put(h.meta, `segfree/${seg}`, String(c.segFree.get(seg)));
   b.put(h.meta, 'usage', encodeUsage(h.usage));
   try {
@@ -75,4 +82,5 @@ async function evictPage(c: Collector, rows: [string, Uint8Array][], target: num
   }
   c.stats.evictedChunks += evicted;
   c.stats.evictedBytes += bytes;
+  return upto;
 }

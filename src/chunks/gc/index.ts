@@ -1,6 +1,6 @@
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { decodeLocation } from '../../store/segments.ts';
-import { LOW_WATER } from '../constants.ts';
+import { BIN_COUNT, LOW_WATER } from '../constants.ts';
 import { decodeCount, decodePinCount, decodeUsage, encodeUsage } from './codec.ts';
 import { compactPass } from './compact.ts';
 import { evictPass } from './evict.ts';
@@ -14,7 +14,12 @@ export interface GcStats {
   evictedBytes: number;
   /** Bytes of segment files deleted, minus what their live chunks took again when rewritten. */
   reclaimedBytes: number;
+  /** Bytes of live chunks rewritten by compaction. */
+  movedBytes: number;
   segmentsCompacted: number;
+  /** Time spent in eviction passes and in compaction passes (ms). */
+  evictMs: number;
+  compactMs: number;
 }
 
 export interface CollectorOptions {
@@ -32,11 +37,26 @@ export class Collector {
   readonly host: GcHost;
   readonly capacity: number;
   readonly log: Logger;
-  readonly stats: GcStats = { evictedChunks: 0, evictedBytes: 0, reclaimedBytes: 0, segmentsCompacted: 0 };
+  readonly stats: GcStats = {
+    evictedChunks: 0,
+    evictedBytes: 0,
+    reclaimedBytes: 0,
+    movedBytes: 0,
+    segmentsCompacted: 0,
+    evictMs: 0,
+    compactMs: 0,
+  };
   /** Bytes no longer referenced per segment (evicted or moved away), as stored in `m!segfree/<n>`. */
   readonly segFree = new Map<number, number>();
   /** Address hex → holders: chunks of running uploads and pins, not evicted meanwhile. */
   readonly held = new Map<string, number>();
+  /**
+   * Per bin, the lowest bin ID an eviction pass has not looked at: everything below it was evicted
+   * or skipped as pinned or held. Passes start there instead of at 1, so they never walk the
+   * deleted entries (LevelDB tombstones) of earlier passes again; an unpin or a released hold
+   * starts them at 1 again.
+   */
+  readonly floor: bigint[] = Array.from({ length: BIN_COUNT }, () => 1n);
   /** True when the last eviction pass ended over the low-water mark (everything left pinned). */
   overCapacity = false;
   #stuckAt = 0;
@@ -139,12 +159,16 @@ export class Collector {
       this.#again = false;
       try {
         if (this.capacity > 0 && this.host.usage.bytes > this.capacity) {
+          const t = performance.now();
           this.overCapacity = await evictPass(this);
+          this.stats.evictMs += performance.now() - t;
           this.#stuckAt = this.host.usage.bytes;
         } else if (this.host.usage.bytes <= this.lowWater || this.capacity === 0) {
           this.overCapacity = false;
         }
+        const t = performance.now();
         await compactPass(this);
+        this.stats.compactMs += performance.now() - t;
       } catch (err) {
         if (this.#stopped) return;
         this.log.warn({ err }, 'chunk store upkeep failed; retried on the next write');
@@ -154,6 +178,7 @@ export class Collector {
 
   /** After an unpin: chunks may be evictable again. */
   unpinned(): void {
+    this.floor.fill(1n);
     this.overCapacity = false;
     this.#stuckAt = 0;
     if (this.capacity > 0 && this.host.usage.bytes > this.capacity) this.kick();
@@ -172,6 +197,7 @@ export class Collector {
     return () => {
       if (done) return;
       done = true;
+      this.floor.fill(1n); // what was held may be evictable now
       for (const k of list) {
         const n = (this.held.get(k) ?? 1) - 1;
         if (n <= 0) this.held.delete(k);
