@@ -363,14 +363,25 @@ export class ChunkStore {
     }
   }
 
-  /** Which of the addresses are stored (one storage call, values not read). */
+  /** Which of the addresses are stored (one storage call). */
   async hasMany(addresses: Uint8Array[]): Promise<boolean[]> {
     if (addresses.length === 0) return [];
     try {
-      return await this.#chunks.hasMany(addresses.map(hex));
+      return await this.#exists(addresses.map(hex));
     } catch (err) {
       throw storageError(err);
     }
+  }
+
+  /**
+   * Which address keys are in the index. With segment files the values are 12-byte locations, so
+   * a get per key costs no more than classic-level's hasMany, which seeks an iterator per key: a
+   * seek for an absent key walks every deleted entry (tombstone) after it until LevelDB compacts
+   * them away, and eviction leaves many. A get stops at the key (bloom filters).
+   */
+  async #exists(keys: string[]): Promise<boolean[]> {
+    if (!this.#segments) return this.#chunks.hasMany(keys);
+    return (await this.#chunks.getMany(keys)).map((v) => v !== undefined);
   }
 
   async put(chunk: Chunk, options: { verify?: boolean } = {}): Promise<PutResult> {
@@ -476,7 +487,7 @@ export class ChunkStore {
     };
     let existing: boolean[];
     try {
-      existing = keys.length ? await this.#chunks.hasMany(keys) : [];
+      existing = keys.length ? await this.#exists(keys) : [];
     } catch (err) {
       throw storageError(err);
     }
