@@ -11,7 +11,7 @@ import { type TreeRecord, TreeState } from '../../src/tree/state.ts';
 import { TreeStore } from '../../src/tree/store.ts';
 import { Tree } from '../../src/tree/tree.ts';
 import type { Grant, Revocation } from '../../src/tree/types.ts';
-import { apply, dec, enc, memoryDb, openTree } from './helpers.ts';
+import { apply, dec, enc, memoryDb, openTree, shuffledWithDups } from './helpers.ts';
 
 const T = 1_700_000_000_000;
 const ts = (ms: number) => packHlc(ms, 0);
@@ -207,11 +207,7 @@ describe('tree admission: only grants and revocations with authority are stored'
         fc.array(fc.nat(universe.length - 1), { maxLength: 20 }),
         fc.infiniteStream(fc.nat()),
         (dups, rnd) => {
-          const order = [...universe, ...dups.map((i) => universe[i]!)];
-          for (let i = order.length - 1; i > 0; i--) {
-            const j = rnd.next().value % (i + 1);
-            [order[i], order[j]] = [order[j]!, order[i]!];
-          }
+          const order = shuffledWithDups(universe, dups, rnd);
           const s = new TreeState(tree);
           for (const r of order) apply(s, r);
           for (const r of order) apply(s, r); // the peer resends entries refused for a missing grant
@@ -265,11 +261,7 @@ describe('tree admission: only grants and revocations with authority are stored'
             for (const r of order) apply(s, r);
             return snapshot(s);
           };
-          const shuffled = [...recs];
-          for (let i = shuffled.length - 1; i > 0; i--) {
-            const j = rnd.next().value % (i + 1);
-            [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-          }
+          const shuffled = shuffledWithDups(recs, [], rnd);
           const a = run(recs);
           assert.equal(run(shuffled), a);
           assert.equal(run([...recs].reverse()), a);

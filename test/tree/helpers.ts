@@ -38,3 +38,13 @@ export function apply(s: TreeState, r: TreeRecord): void {
     // refused in this order (e.g. entry before its grant): a peer would resend it with its grants
   }
 }
+
+/** `items` plus the duplicates picked by `dups`, in an order drawn from `rnd` (Fisher–Yates). */
+export function shuffledWithDups<T>(items: T[], dups: number[], rnd: Iterator<number>): T[] {
+  const order = [...items, ...dups.map((i) => items[i]!)];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = (rnd.next().value as number) % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}

@@ -8,7 +8,7 @@ import { makeEntry, makeGrant, makeRevocation } from '../../src/tree/records.ts'
 import { type TreeRecord, TreeState } from '../../src/tree/state.ts';
 import { TreeStore } from '../../src/tree/store.ts';
 import { Tree } from '../../src/tree/tree.ts';
-import { apply, dec, enc, keyPool, memoryDb, openTree } from './helpers.ts';
+import { apply, dec, enc, keyPool, memoryDb, openTree, shuffledWithDups } from './helpers.ts';
 
 const [root, alice, bob] = keyPool as [(typeof keyPool)[0], (typeof keyPool)[0], (typeof keyPool)[0]];
 const T = 1_700_000_000_000;
@@ -72,11 +72,7 @@ describe('tree state convergence (property)', () => {
         fc.array(fc.nat(universe.length - 1), { minLength: 0, maxLength: 30 }),
         fc.infiniteStream(fc.nat()),
         (dups, rnd) => {
-          const order = [...universe, ...dups.map((i) => universe[i]!)];
-          for (let i = order.length - 1; i > 0; i--) {
-            const j = rnd.next().value % (i + 1);
-            [order[i], order[j]] = [order[j]!, order[i]!];
-          }
+          const order = shuffledWithDups(universe, dups, rnd);
           const s = new TreeState(tree);
           // grants ride with entries in bundles: deliver the shuffled stream twice (the second pass
           // stands for the peer resending what was refused for a missing grant)
