@@ -79,6 +79,8 @@ async function transfer(upRole: string, downRole: string, n: number): Promise<Ti
     const r = await down.ask({ cmd: 'run', addr });
     const ms = performance.now() - t0;
     const u = await up.ask({ cmd: 'cpu' });
+    if (process.env.PROF)
+      process.stderr.write(`cpu ms: up ${Number(u.cpuMs).toFixed(0)}, down ${Number(r.cpuMs).toFixed(0)}\n`);
     return { ms, cpuMs: Number(r.cpuMs) + Number(u.cpuMs) };
   } finally {
     await Promise.all([down.stop(), up.stop()]);

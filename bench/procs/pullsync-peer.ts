@@ -35,6 +35,24 @@ const cpuSince = (): number => {
 };
 
 let cleanup: () => Promise<void> = async () => {};
+
+// PROF=<file prefix>: a CPU profile of this end over the timed window (down ends: 'run'; up ends:
+// from 'mark' to 'cpu')
+let session: Session | undefined;
+async function profStart(): Promise<void> {
+  if (!process.env.PROF) return;
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+async function profStop(): Promise<void> {
+  if (!session) return;
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(`${process.env.PROF}-${role}.cpuprofile`, JSON.stringify(profile));
+  session.disconnect();
+  session = undefined;
+}
 let n = 0;
 
 async function setup(): Promise<Record<string, unknown>> {
@@ -170,29 +188,22 @@ process.on('message', (m: Msg) => {
           break;
         case 'mark':
           mark = process.cpuUsage();
+          await profStart();
           reply({});
           break;
         case 'run': {
-          // PROF=<file prefix>: a CPU profile of this end over the timed window
-          const prof = process.env.PROF;
-          const session = prof ? new Session() : undefined;
-          if (session) {
-            session.connect();
-            await session.post('Profiler.enable');
-            await session.post('Profiler.start');
-          }
+          await profStart();
           const out = await runTransfer(m.addr ?? '');
-          if (session) {
-            const { profile } = await session.post('Profiler.stop');
-            writeFileSync(`${prof}-${role}.cpuprofile`, JSON.stringify(profile));
-            session.disconnect();
-          }
+          await profStop();
           reply(out);
           break;
         }
-        case 'cpu':
-          reply({ cpuMs: cpuSince() });
+        case 'cpu': {
+          const cpuMs = cpuSince();
+          await profStop();
+          reply({ cpuMs });
           break;
+        }
         case 'stop':
           await cleanup();
           process.exit(0);
