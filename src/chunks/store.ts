@@ -344,14 +344,21 @@ export class ChunkStore {
 
   /**
    * The data of pull index entries: straight from the segment files where the entry carries its
-   * location (no index read), through getMany for the others. Undefined where not stored.
+   * location (no index read), through getMany for the others. Undefined where not stored. With
+   * `into` the data read from segment files may be views of that buffer (see SegmentLog.read).
    */
-  async readPulled(items: PullItem[]): Promise<(Uint8Array | undefined)[]> {
+  async readPulled(
+    items: PullItem[],
+    options: { into?: Uint8Array } = {},
+  ): Promise<(Uint8Array | undefined)[]> {
     const log = this.#segments;
     if (!log || items.some((it) => it.location === undefined))
       return this.getMany(items.map((it) => it.address));
     try {
-      const out = await log.read(items.map((it) => it.location));
+      const out = await log.read(
+        items.map((it) => it.location),
+        options,
+      );
       // entries of a segment compacted since they were listed: read through the index
       const lost = out.flatMap((d, i) => (d === undefined ? [i] : []));
       if (lost.length === 0) return out;

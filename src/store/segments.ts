@@ -36,10 +36,15 @@ export async function readExact(
 
 /**
  * Like readExact on the handle's descriptor with callback `fs.read` (lighter than `FileHandle.read`
- * on the hot read path); the caller keeps the handle open meanwhile.
+ * on the hot read path), into `into` when given; the caller keeps the handle open meanwhile.
  */
-function readFd(fd: number, position: number, length: number): Promise<Buffer | undefined> {
-  const buf = Buffer.allocUnsafe(length);
+function readFd(
+  fd: number,
+  position: number,
+  length: number,
+  into?: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  const buf = into ?? Buffer.allocUnsafe(length);
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
       if (done === length) {
@@ -249,17 +254,29 @@ export class SegmentLog {
     return out;
   }
 
-  /** The payload at each location (undefined where the file ends first); nearby ones in one read. */
-  read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
+  /**
+   * The payload at each location (undefined where the file ends first); nearby ones in one read.
+   * With `into`, merged reads are packed into that buffer while it has room (the rest get their own)
+   * and the payloads returned are views of it: the caller must be done with them before it reuses
+   * the buffer. A hot path reading page after page thus allocates nothing (fresh buffers cost page
+   * faults and garbage collection).
+   */
+  read(
+    locations: (SegmentLocation | undefined)[],
+    options: { into?: Uint8Array } = {},
+  ): Promise<(Uint8Array | undefined)[]> {
     if (!this.#opened) return Promise.reject(new Error('segment log closed'));
-    const p = this.#read(locations);
+    const p = this.#read(locations, options.into);
     const tracked = p.catch(() => {});
     this.#reads.add(tracked);
     void tracked.finally(() => this.#reads.delete(tracked));
     return p;
   }
 
-  async #read(locations: (SegmentLocation | undefined)[]): Promise<(Uint8Array | undefined)[]> {
+  async #read(
+    locations: (SegmentLocation | undefined)[],
+    into: Uint8Array | undefined,
+  ): Promise<(Uint8Array | undefined)[]> {
     const out: (Uint8Array | undefined)[] = locations.map(() => undefined);
     // checked before the first await: a read that passes it is waited for by remove()
     const removed = this.#removed;
@@ -281,11 +298,18 @@ export class SegmentLog {
         last.items.push(x);
       } else runs.push({ segment: x.l.segment, from: x.l.offset, to: end, items: [x] });
     }
+    let packed = 0;
     await Promise.all(
       runs.map(async (r) => {
+        const length = r.to - r.from;
+        let target: Uint8Array | undefined;
+        if (into && packed + length <= into.byteLength) {
+          target = into.subarray(packed, packed + length);
+          packed += length;
+        }
         const fh = await this.#handle(r.segment, false).catch(() => undefined);
         if (!fh) return;
-        const buf = await readFd(fh.fd, r.from, r.to - r.from);
+        const buf = await readFd(fh.fd, r.from, length, target);
         for (const { l, i } of r.items) {
           if (buf) out[i] = buf.subarray(l.offset - r.from, l.offset - r.from + l.length);
           else out[i] = await readFd(fh.fd, l.offset, l.length);

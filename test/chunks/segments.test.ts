@@ -196,3 +196,29 @@ test('concurrent writes are grouped: each keeps its results, bin IDs stay dense,
     await store.close();
   }
 });
+
+test('segments: readPulled into a caller buffer returns views of it, falls back when it is full', async () => {
+  const dir = await tmp();
+  // small segments: one merged read per segment (up to 4 chunks)
+  const store = new ChunkStore(new MemoryLevel(), { overlay, dir, segmentBytes: 20_000 });
+  await store.open();
+  const chunks = Array.from({ length: 40 }, () => randomChunk());
+  for (let i = 0; i < chunks.length; i += 4) await store.putMany(chunks.slice(i, i + 4));
+  const items = [];
+  for (let bin = 0; bin < 32; bin++) items.push(...(await store.range(bin, 1n, 1000n, 1000)));
+  assert.equal(items.length, 40);
+  // room for a few chunks only: the first merged reads land in `into`, the rest get their own
+  const into = new Uint8Array(3 * 4 * 4200);
+  const datas = await store.readPulled(items, { into });
+  let inside = 0;
+  for (const [i, d] of datas.entries()) {
+    assert.ok(d);
+    assert.ok(isValidChunk(items[i]!.address, d), `chunk ${i} intact`);
+    if (d.buffer === into.buffer) inside++;
+  }
+  assert.ok(inside > 0 && inside < datas.length, `${inside} of ${datas.length} read into the buffer`);
+  // reused at once for the next read: the earlier views now show the new bytes, fresh reads stay right
+  const again = await store.readPulled(items.slice().reverse(), { into });
+  for (const [i, d] of again.entries()) assert.ok(isValidChunk(items[items.length - 1 - i]!.address, d!));
+  await store.close();
+});

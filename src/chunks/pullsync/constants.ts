@@ -35,3 +35,10 @@ export const CLOSE_TIMEOUT_MS = 10_000;
 export const RETRY_BACKOFF_MS = [100, 500, 2_000, 5_000, 15_000] as const;
 /** Chunks the upstream reads from storage in one call while delivering a page. */
 export const DELIVERY_READ_BATCH = 128;
+/**
+ * Size of each reusable buffer a delivery reads a slice into (DELIVERY_READ_BATCH chunks and the
+ * gaps merged reads span); a slice that does not fit gets fresh buffers for the rest.
+ */
+export const READ_SCRATCH_BYTES = 1024 * 1024;
+/** Free read buffers an upstream keeps for its next deliveries. */
+export const READ_SCRATCH_KEEP = 8;

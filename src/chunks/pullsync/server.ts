@@ -10,10 +10,13 @@ import {
   MAX_OFFER_HASHES,
   PAGE_LIMIT,
   PAGE_WAIT_MS,
+  READ_SCRATCH_BYTES,
+  READ_SCRATCH_KEEP,
   REQUEST_TIMEOUT_MS,
   WANT_TIMEOUT_MS,
 } from './constants.ts';
 import { bitSet, decode, encode, encodeDelivery, encodeDeliveryHead, expect } from './messages.ts';
+import { ScratchPool } from './scratch.ts';
 import { PullSyncStats } from './stats.ts';
 
 export interface ServerOptions {
@@ -108,6 +111,7 @@ export class PullSyncServer {
   readonly #running = new Map<string, Map<number, AbortController>>();
   readonly #handlers = new Set<Promise<void>>();
   readonly #closing = new AbortController();
+  readonly #scratch = new ScratchPool(READ_SCRATCH_BYTES, READ_SCRATCH_KEEP);
 
   constructor(options: ServerOptions) {
     this.#store = options.store;
@@ -224,11 +228,15 @@ export class PullSyncServer {
   /** Sends the wanted chunks in order, reading them in slices (the next read while one is sent). */
   async #deliver(wanted: PullItem[], channel: FrameChannel, signal: AbortSignal): Promise<void> {
     // storage reads in slices (a cancel is noticed between them), the next slice read while the
-    // current one is sent
+    // current one is sent. Two scratch buffers are taken in turn: a slice is read into one while
+    // the other's chunks are sent, and every send below has copied its data when it returns
+    const scratch = [this.#scratch.take(), this.#scratch.take()] as const;
+    let turn = 0;
     const read = (at: number): Promise<(Uint8Array | undefined)[]> | undefined => {
       if (at >= wanted.length) return undefined;
       this.stats.dbOps++;
-      const p = this.#store.readPulled(wanted.slice(at, at + DELIVERY_READ_BATCH));
+      const into = scratch[turn++ % 2];
+      const p = this.#store.readPulled(wanted.slice(at, at + DELIVERY_READ_BATCH), { into });
       p.catch(() => {}); // awaited below
       return p;
     };
@@ -236,20 +244,26 @@ export class PullSyncServer {
     const joined = (channel as Partial<JoinedSender>).sendJoined?.bind(channel);
     const trySend = channel.trySend?.bind(channel);
     let next = read(0);
-    for (let s = 0; next !== undefined; s += DELIVERY_READ_BATCH) {
-      if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-      const datas = await next;
-      next = read(s + DELIVERY_READ_BATCH);
-      for (let j = 0; j < datas.length; j++) {
-        const data = datas[j];
-        if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
+    try {
+      for (let s = 0; next !== undefined; s += DELIVERY_READ_BATCH) {
         if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
-        const address = wanted[s + j]!.address;
-        // no promise per chunk while the transport takes them; wait only on back-pressure
-        if (trySend?.(encodeDeliveryHead(address, data.length), data)) continue;
-        if (joined) await joined(encodeDeliveryHead(address, data.length), data, { signal });
-        else await channel.send(encodeDelivery(address, data), { signal });
+        const datas = await next;
+        next = read(s + DELIVERY_READ_BATCH);
+        for (let j = 0; j < datas.length; j++) {
+          const data = datas[j];
+          if (!data) throw new MurmurError('MURMUR_CHUNKS_NOT_FOUND', 'offered chunk no longer stored');
+          if (signal.aborted) throw new MurmurError('MURMUR_STREAMER_CANCELLED', 'request cancelled');
+          const address = wanted[s + j]!.address;
+          // no promise per chunk while the transport takes them; wait only on back-pressure
+          if (trySend?.(encodeDeliveryHead(address, data.length), data)) continue;
+          if (joined) await joined(encodeDeliveryHead(address, data.length), data, { signal });
+          else await channel.send(encodeDelivery(address, data), { signal });
+        }
       }
+    } finally {
+      // a read still writing into a buffer keeps it out of the pool until it ends
+      await next?.catch(() => {});
+      for (const b of scratch) this.#scratch.give(b);
     }
   }
 
