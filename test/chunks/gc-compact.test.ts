@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { type Chunk, hex, isValidChunk, makeChunk } from '../../src/chunks/chunk.ts';
+import { BIN_COUNT } from '../../src/chunks/constants.ts';
 import { joinToBytes } from '../../src/chunks/file/joiner.ts';
 import { split } from '../../src/chunks/file/splitter.ts';
 import { PullSyncServer } from '../../src/chunks/pullsync/server.ts';
@@ -239,7 +240,8 @@ test('pull-sync converges while the upstream evicts and compacts', async () => {
   for (const h of holds) h();
   const ac = new AbortController();
   const cursors = await down.client.getCursors('up');
-  const runs = Array.from({ length: 12 }, (_, bin) =>
+  // every bin: a random chunk lands in a high bin now and then (1 in 4096 per chunk past bin 11)
+  const runs = Array.from({ length: BIN_COUNT }, (_, bin) =>
     syncBin({
       client: down.client,
       intervals: down.intervals,
