@@ -1,6 +1,6 @@
 import { MurmurError, throwIfAborted } from '../../errors/index.ts';
 import { hex, isValidChunk, payloadOf, spanOf } from '../chunk.ts';
-import { ADDRESS_SIZE, BRANCHES, CHUNK_SIZE } from '../constants.ts';
+import { badFile, childrenOf, isIntermediate } from './layout.ts';
 
 /** Fetches a chunk's data (span || payload) by address; undefined if it cannot be found. */
 export type ChunkGetter = (
@@ -13,9 +13,6 @@ export interface JoinOptions {
   /** Data chunks fetched ahead of the reader (default 16). Memory stays at about concurrency × 4 KiB. */
   concurrency?: number;
 }
-
-const badFile = (why: string, address: Uint8Array): MurmurError =>
-  new MurmurError('MURMUR_CHUNKS_BAD_FILE', why, { details: { address: hex(address) } });
 
 async function fetchVerified(
   get: ChunkGetter,
@@ -34,13 +31,6 @@ async function fetchVerified(
     });
   }
   return data;
-}
-
-/** Bytes each child of a node spanning `span` covers: 4096 × 128^(depth-1). */
-function childCapacity(span: bigint): bigint {
-  let cap = BigInt(CHUNK_SIZE);
-  while (cap * BigInt(BRANCHES) < span) cap *= BigInt(BRANCHES);
-  return cap;
 }
 
 interface Leaf {
@@ -62,25 +52,16 @@ async function* leaves(
   const span = spanOf(data);
   if (expected !== undefined && span !== expected)
     throw badFile('child span does not match its parent', root);
-  const payload = payloadOf(data);
-  if (span <= BigInt(CHUNK_SIZE)) {
-    if (BigInt(payload.length) !== span) throw badFile('data chunk length differs from its span', root);
+  if (!isIntermediate(span)) {
+    if (BigInt(payloadOf(data).length) !== span)
+      throw badFile('data chunk length differs from its span', root);
     yield { data };
     return;
   }
-  const cap = childCapacity(span);
-  const n = Number((span + cap - 1n) / cap);
-  if (payload.length !== n * ADDRESS_SIZE)
-    throw badFile('intermediate chunk has the wrong child count', root);
-  for (let i = 0; i < n; i++) {
+  for (const child of childrenOf(root, data)) {
     throwIfAborted(signal);
-    const child = payload.slice(i * ADDRESS_SIZE, (i + 1) * ADDRESS_SIZE);
-    const childSpan = i < n - 1 ? cap : span - cap * BigInt(n - 1);
-    if (childSpan <= BigInt(CHUNK_SIZE) && cap === BigInt(CHUNK_SIZE)) {
-      yield { address: child, span: childSpan };
-    } else {
-      yield* leaves(get, child, childSpan, signal);
-    }
+    if (child.leaf) yield { address: child.address, span: child.span };
+    else yield* leaves(get, child.address, child.span, signal);
   }
 }
 

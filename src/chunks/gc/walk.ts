@@ -1,10 +1,11 @@
-import { MurmurError, throwIfAborted } from '../../errors/index.ts';
-import { hex, isValidChunk, payloadOf, spanOf } from '../chunk.ts';
-import { ADDRESS_SIZE, BRANCHES, CHUNK_SIZE, SPAN_SIZE } from '../constants.ts';
+import { throwIfAborted } from '../../errors/index.ts';
+import { hex, isValidChunk, spanOf } from '../chunk.ts';
+import { SPAN_SIZE } from '../constants.ts';
+import { badFile, type Child, childrenOf, isIntermediate } from '../file/layout.ts';
 
 /**
  * Every chunk of a file tree (root, intermediate and data chunks), by the tree layout of
- * src/chunks/file (the joiner's rules: spans, child counts, child capacity 4096 × 128^k).
+ * src/chunks/file/layout.ts (the joiner's rules: spans, child counts, child capacity 4096 × 128^k).
  * Intermediate chunks are read (verified); data chunks are only checked for presence, and read
  * (through `get`, which may fetch them) when missing. Chunks that cannot be had are reported, and
  * nothing under them is visited.
@@ -21,15 +22,6 @@ export interface WalkResult {
   chunks: Map<string, number>;
   /** Address hex of the chunks that could not be had. */
   missing: string[];
-}
-
-const badFile = (why: string, address: Uint8Array): MurmurError =>
-  new MurmurError('MURMUR_CHUNKS_BAD_FILE', why, { details: { address: hex(address) } });
-
-function childCapacity(span: bigint): bigint {
-  let cap = BigInt(CHUNK_SIZE);
-  while (cap * BigInt(BRANCHES) < span) cap *= BigInt(BRANCHES);
-  return cap;
 }
 
 export async function walkTree(
@@ -61,18 +53,11 @@ export async function walkTree(
     const span = spanOf(data);
     if (expected !== undefined && span !== expected)
       throw badFile('child span does not match its parent', address);
-    if (span <= BigInt(CHUNK_SIZE)) return;
-    const payload = payloadOf(data);
-    const cap = childCapacity(span);
-    const n = Number((span + cap - 1n) / cap);
-    if (payload.length !== n * ADDRESS_SIZE)
-      throw badFile('intermediate chunk has the wrong child count', address);
-    const leaves: { address: Uint8Array; span: bigint }[] = [];
-    for (let i = 0; i < n; i++) {
-      const child = payload.slice(i * ADDRESS_SIZE, (i + 1) * ADDRESS_SIZE);
-      const childSpan = i < n - 1 ? cap : span - cap * BigInt(n - 1);
-      if (cap === BigInt(CHUNK_SIZE)) leaves.push({ address: child, span: childSpan });
-      else await visit(child, childSpan);
+    if (!isIntermediate(span)) return;
+    const leaves: Child[] = [];
+    for (const child of childrenOf(address, data)) {
+      if (child.leaf) leaves.push(child);
+      else await visit(child.address, child.span);
     }
     if (leaves.length === 0) return;
     const have = await src.hasMany(leaves.map((l) => l.address));
