@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiClient } from '../../src/api/index.ts';
 import { RECORD_STEP, WINDOWS_AHEAD } from '../../src/chunks/pullsync/constants.ts';
-import { type Daemon, murmur, startDaemon } from '../cli/helpers.ts';
+import { daemonScope, murmur, poll, startDaemon } from '../cli/helpers.ts';
 
-const daemons: Daemon[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const d of daemons) {
-    if (d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const { daemons, tmp } = daemonScope('murmur-kill-');
 
 interface ChunkStatus {
   cursors: string[];
@@ -30,17 +19,8 @@ const status = async (dir: string): Promise<ChunkStatus> =>
   (await (await ApiClient.fromDataDir(dir)).request('GET', '/v1/chunks')) as ChunkStatus;
 const stored = (s: ChunkStatus): number => s.cursors.reduce((n, c) => n + Number(c), 0);
 
-async function poll(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('kill -9 of a syncing node: after restart it resumes and re-transfers at most one page per bin', async () => {
-  const [da, db, work] = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'murmur-kill-'))));
-  dirs.push(da!, db!, work!);
+  const [da, db, work] = await Promise.all([tmp(), tmp(), tmp()]);
   const a = await startDaemon(da!);
   daemons.push(a);
   const file = join(work!, 'big.bin');
