@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunksService, type ChunksServiceOptions } from '../src/chunks/service.ts';
 import { createNode } from '../src/node/index.ts';
+import type { NodeService } from '../src/node/services.ts';
 import type { MurmurNode } from '../src/node/types.ts';
 import { FAST_TIMERS, mbps, stopAndRemove, type Timing } from './net-common.ts';
 
@@ -18,11 +19,15 @@ export interface BenchNode {
   dir: string;
 }
 
-/** A started node on 127.0.0.1 with LevelDB in a fresh temporary folder and the chunks service. */
+/**
+ * A started node on 127.0.0.1 with LevelDB in a fresh temporary folder and the chunks service (and
+ * the `extra` services).
+ */
 export async function startBenchNode(
   tag: string,
   options: ChunksServiceOptions = {},
   encryption: 'noise' | 'tls' = 'noise',
+  extra: NodeService[] = [],
 ): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), `murmur-bench-${tag}-`));
   // chunk data in segment files under the node's data folder (CHUNKS_SEGMENTS=0: LevelDB values)
@@ -32,7 +37,7 @@ export async function startBenchNode(
     dataDir: dir,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     encryption,
-    services: [chunks],
+    services: [chunks, ...extra],
     ...FAST_TIMERS,
   });
   await node.start();

@@ -6,12 +6,16 @@
  * Each end is a child process (bench/procs/pullsync-peer.ts); the parent only times. The upstream
  * stores its chunks untimed; the timed window runs from "connect" to the downstream holding them all
  * (raw: to the receiver having read every byte). CPU = both processes over that window.
- * `CHUNKS=n` (default 32768 = 128 MiB), `RUNS=r` (median, default 1), `ONLY=murmur|hypercore|raw`.
+ * A fourth row is a diagnostic, not an anchor: the same pull-sync protocol from the same upstream with
+ * the downstream storing nothing (no existence check, no append, no index; deliveries are still
+ * verified), bench/procs/protocol-floor.ts.
+ * `CHUNKS=n` (default 32768 = 128 MiB), `RUNS=r` (median, default 1),
+ * `ONLY=murmur|hypercore|raw|floor`.
  * bench/chunks-net-pullsync.ts measures the same with both ends in one process.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { medianTiming, pullSyncReport } from './chunks-net-common.ts';
+import { mbps, medianTiming, pullSyncReport } from './chunks-net-common.ts';
 import { printTable, type Timing } from './net-common.ts';
 
 const PEER = fileURLToPath(new URL('./procs/pullsync-peer.ts', import.meta.url));
@@ -95,15 +99,16 @@ export async function run(): Promise<Record<string, unknown>> {
     ['raw', 'raw-recv', 'raw-send'],
     ['murmur', 'murmur-up', 'murmur-down'],
     ['hypercore', 'hc-up', 'hc-down'],
+    ['floor', 'murmur-up', 'floor-down'],
   ] as const;
-  const times: Record<string, Timing[]> = { raw: [], murmur: [], hypercore: [] };
+  const times: Record<string, Timing[]> = { raw: [], murmur: [], hypercore: [], floor: [] };
   for (let r = 0; r < runs; r++) {
     for (const [kind, upRole, downRole] of kinds) {
       if (only && only !== kind) continue;
       times[kind]!.push(await transfer(upRole, downRole, n));
     }
   }
-  return pullSyncReport(
+  const report = pullSyncReport(
     n,
     runs,
     {
@@ -117,12 +122,26 @@ export async function run(): Promise<Record<string, unknown>> {
       raw: 'raw libp2p stream (2 processes, Noise+yamux, 64 KiB)',
     },
   );
+  // diagnostic: the same protocol with the downstream storing nothing (bench/procs/protocol-floor.ts)
+  const floor = medianTiming(times.floor!);
+  const bytes = n * 4096;
+  (report.rows as Record<string, unknown>[]).push({
+    what: 'diagnostic: pull-sync, downstream stores nothing',
+    seconds: +(floor.ms / 1000).toFixed(2),
+    mb_per_s: mbps(bytes, floor.ms),
+    chunks_per_s: Math.round(n / (floor.ms / 1000)),
+    cpu_s: +(floor.cpuMs / 1000).toFixed(2),
+    mb_per_cpu_s: mbps(bytes, floor.cpuMs),
+  });
+  report.floor_mb_per_s = mbps(bytes, floor.ms);
+  report.floor_vs_raw = +(medianTiming(times.raw!).ms / floor.ms).toFixed(2);
+  return report;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await run();
   printTable(r.rows as Record<string, unknown>[]);
   console.log(
-    `\n${r.chunks} chunks (${r.mib} MiB), two processes: pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}× (per CPU second: ${r.cpu_pullsync_vs_hypercore}× / ${r.cpu_pullsync_vs_raw}×)`,
+    `\n${r.chunks} chunks (${r.mib} MiB), two processes: pull-sync / hypercore = ${r.pullsync_vs_hypercore}×, pull-sync / raw libp2p = ${r.pullsync_vs_raw}× (per CPU second: ${r.cpu_pullsync_vs_hypercore}× / ${r.cpu_pullsync_vs_raw}×); storing nothing / raw libp2p = ${r.floor_vs_raw}×`,
   );
 }

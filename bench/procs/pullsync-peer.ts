@@ -2,6 +2,8 @@
  * One end of a two-process pull-sync benchmark (bench/chunks-net-pullsync-procs.ts), driven over the
  * fork IPC channel. `argv[2]` is the role:
  *   murmur-up / murmur-down   a murmur node (LevelDB + segment files) holding / pulling the chunks
+ *   floor-down                a murmur node pulling from murmur-up with storage taken out
+ *                             (bench/procs/protocol-floor.ts): a diagnostic, not an anchor
  *   raw-send / raw-recv       the node's libp2p host config (TCP + Noise + yamux), 64 KiB writes
  *   hc-up / hc-down           Hypercore 11: a writer core / a reader core downloading over TCP
  * Messages in: {cmd: 'setup', n} → {addr} (up ends) or {} ; {cmd: 'mark'} → {} (CPU mark);
@@ -21,6 +23,7 @@ import { startHost } from '../../src/p2p/host.ts';
 import { makeBenchChunks } from '../chunks-data.ts';
 import { type BenchNode, startBenchNode, stopBenchNode, storedCount } from '../chunks-net-common.ts';
 import { type HypercoreCtor, loopbackAddr, waitFor } from '../net-common.ts';
+import { ProtocolFloor } from './protocol-floor.ts';
 
 type Msg = { cmd: string; n?: number; addr?: string };
 const role = process.argv[2] ?? '';
@@ -68,6 +71,14 @@ async function setup(): Promise<Record<string, unknown>> {
     }
     case 'murmur-down': {
       const b = await startBenchNode('ps2-down');
+      down = b;
+      cleanup = () => stopBenchNode(b);
+      return {};
+    }
+    case 'floor-down': {
+      floor = new ProtocolFloor();
+      // the chunks service serves the upstream's pulls from an empty store, as murmur-down does
+      const b = await startBenchNode('ps2-floor', { pull: false }, 'noise', [floor]);
       down = b;
       cleanup = () => stopBenchNode(b);
       return {};
@@ -133,6 +144,7 @@ async function setup(): Promise<Record<string, unknown>> {
 }
 
 let down: BenchNode | undefined;
+let floor: ProtocolFloor | undefined;
 let sender: Awaited<ReturnType<typeof startHost>> | undefined;
 
 /** The timed transfer of a down end (or the raw sender), from `addr` of the other end. */
@@ -144,6 +156,12 @@ async function runTransfer(addr: string): Promise<Record<string, unknown>> {
       const b = down!;
       await b.node.connect(addr);
       await waitFor(() => storedCount(b.chunks) >= n, 600_000, 'pull-sync to finish');
+      break;
+    }
+    case 'floor-down': {
+      await down!.node.connect(addr);
+      const got = await floor!.pullAll();
+      if (got < n) throw new Error(`floor: ${got} of ${n} chunks delivered`);
       break;
     }
     case 'raw-send': {
