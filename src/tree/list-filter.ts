@@ -20,10 +20,48 @@ export class ListFilter {
     this.#default = this.#rules.length === 0 || this.#rules[0]!.negate;
   }
 
+  /**
+   * A string every listed key starts with ('' when none can be told). When keys start excluded, a
+   * listed key matches some positive filter, so it starts with the literal lead of one of them: the
+   * common prefix of those leads bounds the listing (Tree.list reads only that range of keys).
+   */
+  prefix(): string {
+    if (this.#default) return '';
+    let common: string | undefined;
+    for (const r of this.#rules) {
+      if (r.negate) continue;
+      const lead = literalLead(r.tokens);
+      common = common === undefined ? lead : commonPrefix(common, lead);
+    }
+    return common ?? '';
+  }
+
   matches(key: string): boolean {
     const path = parsePath(key);
     let included = this.#default;
     for (const r of this.#rules) if (tokensMatch(r.tokens, path)) included = !r.negate;
     return included;
   }
+}
+
+/**
+ * What every path a pattern matches starts with: its whole literal segments, then the part of the
+ * first wildcard segment before its "*". A "**" may match no segment at all ("/a/**" matches "/a"),
+ * so the lead stops before its slash.
+ */
+export function literalLead(tokens: Tokens): string {
+  let out = '';
+  for (const t of tokens) {
+    if (t === '**') return out;
+    const star = t.indexOf('*');
+    if (star >= 0) return `${out}/${t.slice(0, star)}`;
+    out += `/${t}`;
+  }
+  return out;
+}
+
+function commonPrefix(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
 }

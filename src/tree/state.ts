@@ -79,6 +79,8 @@ export class TreeState implements GrantView {
   readonly #auth: Authority;
   /** key → slot of its newest kept entry (the others follow through `next`). */
   readonly #heads = new Map<string, number>();
+  /** The keys of #heads in order, rebuilt on the next read after a key comes or goes. */
+  #sorted: string[] | undefined;
   /** grant id hex → keys with kept entries relying on it. */
   readonly #dependents = new Map<string, Set<string>>();
   readonly #t = new RecordTable();
@@ -137,10 +139,15 @@ export class TreeState implements GrantView {
     const s = this.#heads.get(key);
     return s === undefined ? undefined : this.#ref(s);
   }
-  /** Visible (non-deleted) entries, in key order. */
-  *visibleEntries(): Iterable<EntryRef> {
-    for (const key of [...this.#heads.keys()].sort()) {
-      const s = this.#heads.get(key);
+  /**
+   * Visible (non-deleted) entries in key order; with `prefix`, only keys starting with it (found by
+   * binary search in the ordered keys, which are sorted again only after keys came or went).
+   */
+  *visibleEntries(prefix = ''): Iterable<EntryRef> {
+    this.#sorted ??= [...this.#heads.keys()].sort();
+    const keys = this.#sorted;
+    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
+      const s = this.#heads.get(keys[i]!);
       if (s !== undefined && !this.#t.tombstone(s)) yield this.#ref(s);
     }
   }
@@ -326,10 +333,11 @@ export class TreeState implements GrantView {
   #link(key: string, slots: number[]): void {
     const t = this.#t;
     if (slots.length === 0) {
-      this.#heads.delete(key);
+      if (this.#heads.delete(key)) this.#sorted = undefined;
       return;
     }
     for (let i = 0; i < slots.length; i++) t.next[slots[i]!] = slots[i + 1] ?? -1;
+    if (!this.#heads.has(key)) this.#sorted = undefined;
     this.#heads.set(key, slots[0]!);
   }
 
@@ -391,4 +399,16 @@ function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
 
 function wrongTree(): MurmurError {
   return new MurmurError('MURMUR_TREE_WRONG_TREE', 'record of another tree');
+}
+
+/** Index of the first element of the sorted `xs` not below `x`. */
+function lowerBound(xs: readonly string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

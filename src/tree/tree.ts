@@ -109,7 +109,7 @@ export class Tree {
   /** Visible entries whose keys pass the ordered filters, in key order (read from the store). */
   async list(filters: readonly string[] = [], options: { signal?: AbortSignal } = {}): Promise<Entry[]> {
     const f = new ListFilter(filters);
-    const refs = [...this.state.visibleEntries()].filter((e) => f.matches(e.key));
+    const refs = [...this.state.visibleEntries(f.prefix())].filter((e) => f.matches(e.key));
     const out: Entry[] = [];
     for (let i = 0; i < refs.length; i += LIST_READ_BATCH) {
       const got = await this.store.entries(
