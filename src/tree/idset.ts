@@ -1,4 +1,5 @@
 import { IDSET_BLOCK } from './constants.ts';
+import { lowerBound } from './search.ts';
 
 /** One sorted run of ids: `n` ids of 32 bytes in `ids` (capacity IDSET_BLOCK) and their 256-bit sum. */
 interface Block {
@@ -104,13 +105,7 @@ export class IdSet {
   lowerBound(v: number): number {
     this.#index();
     const tops = this.#firstTops;
-    let lo = 0;
-    let hi = tops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tops[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(tops, v);
     // blocks before `lo` start below v: the answer is in block lo-1 or is the start of block lo
     if (lo === 0) return 0;
     const b = this.#blocks[lo - 1]!;

@@ -9,6 +9,7 @@ import { bytesEqual, compareBytes, toHex } from './keys.ts';
 import { PendingPool, type PendingRecord } from './pending.ts';
 import { KIND_ENTRY, KIND_GRANT, KIND_REVOCATION, RecordTable } from './record-table.ts';
 import { verifyGrant, verifyRevocation } from './records.ts';
+import { lowerBound } from './search.ts';
 import type { Entry, Grant, Revocation } from './types.ts';
 
 export type TreeRecord =
@@ -399,16 +400,4 @@ function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
 
 function wrongTree(): MurmurError {
   return new MurmurError('MURMUR_TREE_WRONG_TREE', 'record of another tree');
-}
-
-/** Index of the first element of the sorted `xs` not below `x`. */
-function lowerBound(xs: readonly string[], x: string): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
