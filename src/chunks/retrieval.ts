@@ -14,8 +14,13 @@ export const RETRIEVAL_MAX_HOPS = 8;
 export const RETRIEVAL_MAX_SKIP = 16;
 /** Time one forwarding attempt may take (ms). */
 export const RETRIEVAL_TIMEOUT_MS = 10_000;
-/** Peers tried, closest first, before giving up. */
+/**
+ * Attempts before giving up: peers are tried closest first; when fewer peers than attempts are
+ * known, one whose attempt failed in transit (timeout, reset stream) is asked again.
+ */
 export const RETRIEVAL_ATTEMPTS = 3;
+/** Wait before asking a peer again after its attempt failed in transit (ms, times the retry count). */
+export const RETRIEVAL_RETRY_MS = 250;
 /** Largest retrieval message (a delivery: type + chunk data). */
 export const RETRIEVAL_MAX_MESSAGE = 1 + MAX_CHUNK_DATA + 64;
 
@@ -177,14 +182,25 @@ export class Retrieval {
       .filter((p) => p.peerId !== options.exclude && !skip.some((s) => equalBytes(s, p.overlay)))
       .sort((a, b) => closer(address, a.overlay, b.overlay));
     const attempts = this.#o.attempts ?? RETRIEVAL_ATTEMPTS;
-    for (const peer of candidates.slice(0, attempts)) {
+    /** Peers whose attempt failed in transit (not those that answered not-found or misbehaved). */
+    const failed: ServicePeer[] = [];
+    for (let n = 0; n < attempts; n++) {
       if (options.signal?.aborted) throw new MurmurError('MURMUR_ABORTED', 'retrieval aborted');
-      const data = await this.#ask(peer, address, options.hops, skip, options.signal).catch(
-        (err: unknown) => {
-          this.#log.debug({ peer: peer.peerId, err }, 'retrieval attempt failed');
-          return undefined;
-        },
-      );
+      let peer = candidates[n];
+      if (peer === undefined) {
+        // fewer peers than attempts: ask one that failed in transit again, after a pause
+        peer = failed.shift();
+        if (peer === undefined) break;
+        await pause(RETRIEVAL_RETRY_MS * (n - candidates.length + 1), options.signal);
+      }
+      let data: Uint8Array | undefined;
+      try {
+        data = await this.#ask(peer, address, options.hops, skip, options.signal);
+      } catch (err) {
+        this.#log.debug({ peer: peer.peerId, err }, 'retrieval attempt failed');
+        failed.push(peer);
+        continue;
+      }
       if (data !== undefined) {
         await this.#o.store.put({ address, data }, { verify: false }).catch(() => {});
         return data;
@@ -260,4 +276,21 @@ export class Retrieval {
       ch.close();
     }
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks it next). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

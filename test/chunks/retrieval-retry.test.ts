@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryLevel } from 'memory-level';
+import { Retrieval } from '../../src/chunks/retrieval.ts';
+import { ChunkStore } from '../../src/chunks/store.ts';
+import type { ServiceContext, ServicePeer } from '../../src/node/services.ts';
+import { type FrameChannel, memoryPair } from '../../src/streamer/channel.ts';
+import { randomChunk } from './helpers.ts';
+
+type Handler = (ch: FrameChannel, peer: ServicePeer) => void | Promise<void>;
+
+const overlayA = new Uint8Array(32).fill(1);
+const overlayB = new Uint8Array(32).fill(2);
+const peerA: ServicePeer = { peerId: 'A', overlay: overlayA, po: 0 };
+const peerB: ServicePeer = { peerId: 'B', overlay: overlayB, po: 0 };
+
+/** The part of ServiceContext retrieval uses: one peer, a dialer, a captured handler. */
+function context(
+  overlay: Uint8Array,
+  peers: ServicePeer[],
+  dial: () => Promise<FrameChannel>,
+  onHandle: (h: Handler) => void = () => {},
+): ServiceContext {
+  return {
+    overlay,
+    peers: () => peers,
+    dial,
+    strike: () => {},
+    handle: async (_protocol: string, h: Handler) => onHandle(h),
+  } as unknown as ServiceContext;
+}
+
+/** B serves from its store; A's n-th dial to B (1-based) loses A's request when `lose(n)`. */
+async function pair(bHolds: boolean, lose: (n: number) => boolean) {
+  const chunk = randomChunk();
+  const storeB = new ChunkStore(new MemoryLevel(), { overlay: overlayB });
+  if (bHolds) await storeB.put(chunk);
+  let serve: Handler | undefined;
+  const b = new Retrieval({
+    ctx: context(
+      overlayB,
+      [peerA],
+      () => Promise.reject(new Error('unused')),
+      (h) => {
+        serve = h;
+      },
+    ),
+    store: storeB,
+  });
+  await b.start();
+  let dials = 0;
+  const dial = async (): Promise<FrameChannel> => {
+    dials++;
+    const [x, y] = memoryPair(lose(dials) ? { ab: { drop: () => true } } : {});
+    void serve!(y, peerA);
+    return x;
+  };
+  const a = new Retrieval({
+    ctx: context(overlayA, [peerB], dial),
+    store: new ChunkStore(new MemoryLevel(), { overlay: overlayA }),
+    timeoutMs: 200,
+    hops: 1,
+  });
+  return { a, chunk, dials: () => dials };
+}
+
+test('retrieval: the only peer loses the first request in transit; it is asked again and the chunk arrives', async () => {
+  const { a, chunk, dials } = await pair(true, (n) => n === 1);
+  const got = await a.get(chunk.address);
+  assert.deepEqual(got, chunk.data);
+  assert.equal(dials(), 2);
+});
+
+test('retrieval: a peer failing in transit every time is given up after the attempts', async () => {
+  const { a, chunk, dials } = await pair(true, () => true);
+  assert.equal(await a.get(chunk.address), undefined);
+  assert.equal(dials(), 3);
+});
+
+test('retrieval: a peer that answers not-found is not asked again', async () => {
+  const { a, chunk, dials } = await pair(false, () => false);
+  assert.equal(await a.get(chunk.address), undefined);
+  assert.equal(dials(), 1);
+});
