@@ -36,11 +36,6 @@ export class ProtocolFloor implements NodeService {
 
   async stop(): Promise<void> {}
 
-  /** Chunks delivered and verified so far. */
-  get delivered(): number {
-    return this.#client?.stats.delivered ?? 0;
-  }
-
   /**
    * Pulls the history of every bin of the first active peer, all bins at once as the puller does,
    * page after page; resolves with the chunks delivered.

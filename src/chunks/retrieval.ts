@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { ServiceContext, ServicePeer } from '../node/services.ts';
@@ -191,7 +192,10 @@ export class Retrieval {
         // fewer peers than attempts: ask one that failed in transit again, after a pause
         peer = failed.shift();
         if (peer === undefined) break;
-        await pause(RETRIEVAL_RETRY_MS * (n - candidates.length + 1), options.signal);
+        await sleep(RETRIEVAL_RETRY_MS * (n - candidates.length + 1), undefined, {
+          signal: options.signal,
+        }).catch(() => {}); // an abort ends the pause early
+        if (options.signal?.aborted) throw new MurmurError('MURMUR_ABORTED', 'retrieval aborted');
       }
       let data: Uint8Array | undefined;
       try {
@@ -276,21 +280,4 @@ export class Retrieval {
       ch.close();
     }
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (the caller checks it next). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
