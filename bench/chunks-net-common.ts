@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunksService, type ChunksServiceOptions } from '../src/chunks/service.ts';
 import { createNode } from '../src/node/index.ts';
-import type { NodeService } from '../src/node/services.ts';
 import type { MurmurNode } from '../src/node/types.ts';
+import type { NodeService } from '../src/service/context.ts';
 import { FAST_TIMERS, mbps, stopAndRemove, type Timing } from './net-common.ts';
 
 export { loopbackAddr, mbps, peakRss, printTable, waitFor } from './net-common.ts';

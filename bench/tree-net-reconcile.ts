@@ -8,8 +8,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { MemoryLevel } from 'memory-level';
-import type { NodeService, ServiceContext } from '../src/node/services.ts';
 import type { MurmurNode } from '../src/node/types.ts';
+import type { NodeService, ServiceContext } from '../src/service/context.ts';
 import { HlcClock } from '../src/tree/hlc.ts';
 import { generateSigner, toHex } from '../src/tree/keys.ts';
 import { initiateSync, respondSync } from '../src/tree/net/sync.ts';

@@ -10,7 +10,7 @@ import { BIN_COUNT } from '../../src/chunks/constants.ts';
 import { PullSyncClient } from '../../src/chunks/pullsync/client.ts';
 import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOL } from '../../src/chunks/pullsync/constants.ts';
 import type { ChunkStore, PutResult } from '../../src/chunks/store.ts';
-import type { NodeService, ServiceContext } from '../../src/node/services.ts';
+import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 
 /** The part of ChunkStore the client touches, storing nothing. */
 const nullStore = {

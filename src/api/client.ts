@@ -1,9 +1,9 @@
 import { ERROR_CODES, type ErrorCode, MurmurError } from '../errors/index.ts';
+import { type SseEvent, SseParser } from '../http/sse.ts';
 import type { NodeStatus, PeerInfo } from '../node/types.ts';
 import { CLIENT_TIMEOUT_MS } from './constants.ts';
 import { readApiInfo, readApiToken } from './files.ts';
 import type { IdResponse } from './routes/node.ts';
-import { type SseEvent, SseParser } from './sse.ts';
 
 export interface ApiClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:9022 */

@@ -1,9 +1,6 @@
 import type { ErrorCode } from '../errors/index.ts';
 
-/** Largest JSON request body accepted by default (routes may set their own cap). */
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
-/** Interval of the `: heartbeat` comments on server-sent event streams. */
-export const SSE_HEARTBEAT_MS = 15_000;
+export { MAX_JSON_BODY_BYTES, SSE_HEARTBEAT_MS } from '../http/constants.ts';
 /** Bytes of randomness in a generated API token (hex-encoded in <data>/api-token). */
 export const TOKEN_BYTES = 32;
 /** Largest api.json / api-token file the client reads. */

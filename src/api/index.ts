@@ -1,4 +1,4 @@
-export { expectObject, parseJsonBody, readBody, readJsonBody, stringField } from './body.ts';
+export * from '../http/index.ts';
 export { ApiClient, type ApiClientOptions, type RequestOptions } from './client.ts';
 export * from './constants.ts';
 export {
@@ -10,9 +10,7 @@ export {
   removeApiInfo,
   writeApiInfo,
 } from './files.ts';
-export type { HttpMethod, RouteContext, RouteHandler, RouteOptions } from './router.ts';
 export { Router } from './router.ts';
 export { registerDashboardRoutes } from './routes/dashboard.ts';
 export { type IdResponse, registerNodeRoutes } from './routes/node.ts';
 export { ApiServer, type ApiServerOptions, sendJson } from './server.ts';
-export { openSse, type SseEvent, SseParser, type SseStream } from './sse.ts';

@@ -1,31 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MurmurError } from '../errors/index.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+import type { HttpMethod, RouteHandler, RouteOptions } from '../http/types.ts';
 
-/** What a route handler receives. */
-export interface RouteContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** Path parameters: `:name` segments and a trailing `*name` (rest of the path, slashes kept). */
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** Fires when the client goes away or the server stops: pass it to long work. */
-  signal: AbortSignal;
-  /** Reads and parses the JSON body (capped; MURMUR_API_BAD_REQUEST / MURMUR_API_BODY_TOO_LARGE). */
-  json<T = unknown>(options?: { maxBytes?: number }): Promise<T>;
-}
-
-/**
- * A handler either writes `ctx.res` itself (streams, SSE) or returns a value sent as JSON with
- * status 200 (`undefined` → 204). Throwing a MurmurError sends `{ error: { code, message } }`.
- */
-export type RouteHandler = (ctx: RouteContext) => unknown | Promise<unknown>;
-
-export interface RouteOptions {
-  /** Default true: the bearer token is required. */
-  auth?: boolean;
-}
+export type { HttpMethod, RouteContext, RouteHandler, RouteOptions } from '../http/types.ts';
 
 type Segment =
   | { kind: 'lit'; value: string }

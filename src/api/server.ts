@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import { isLoopbackHost } from '../config/address.ts';
 import { ERROR_CODES, type ErrorCode, MurmurError, throwIfAborted } from '../errors/index.ts';
+import { readJsonBody } from '../http/body.ts';
+import { openSse, type SseStream } from '../http/sse.ts';
+import type { RouteTable } from '../http/types.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import { readJsonBody } from './body.ts';
 import { DEFAULT_ERROR_STATUS, MAX_JSON_BODY_BYTES, SSE_HEARTBEAT_MS, STOP_GRACE_MS } from './constants.ts';
 import {
   type HttpMethod,
@@ -14,7 +16,6 @@ import {
   type RouteOptions,
   Router,
 } from './router.ts';
-import { openSse, type SseStream } from './sse.ts';
 
 export interface ApiServerOptions {
   /** Bearer token every route but the public ones requires. */
@@ -36,7 +37,7 @@ export interface ApiServerOptions {
  * The local HTTP API: loopback only, bearer token, JSON, server-sent events. Other modules add
  * routes with `route()` before or after start (see docs/API.md).
  */
-export class ApiServer {
+export class ApiServer implements RouteTable {
   readonly #router = new Router();
   readonly #token: Buffer;
   readonly #host: string;

@@ -1,6 +1,6 @@
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { ServicePeer } from '../node/services.ts';
+import type { ServicePeer } from '../service/context.ts';
 import type { IntervalStore } from '../streamer/interval-store.ts';
 import { BIN_COUNT } from './constants.ts';
 import { isRetryable, type PullSyncClient } from './pullsync/client.ts';

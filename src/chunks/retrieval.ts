@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { ServiceContext, ServicePeer } from '../node/services.ts';
+import type { ServiceContext, ServicePeer } from '../service/context.ts';
 import { FrameReader } from '../streamer/channel.ts';
 import { equalBytes, hex, isValidChunk, validSize } from './chunk.ts';
 import { ADDRESS_SIZE, MAX_CHUNK_DATA } from './constants.ts';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { readBody } from '../api/body.ts';
-import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteTable } from '../http/index.ts';
+import { readBody } from '../http/index.ts';
 import { hex, isValidChunk, spanOf } from './chunk.ts';
 import { MAX_CHUNK_DATA } from './constants.ts';
 import type { JoinOptions } from './file/joiner.ts';
@@ -46,7 +46,7 @@ export function parseAddress(text: string | undefined): Uint8Array {
  * `POST|DELETE /v1/chunks/pins/:addr` (pin / unpin a file tree → `{ root, chunks, bytes }`),
  * `GET /v1/chunks/pins` (`{ pins: [{ root, chunks, bytes }] }`).
  */
-export function registerChunkRoutes(api: ApiServer, chunks: ChunkRoutesTarget): void {
+export function registerChunkRoutes(api: RouteTable, chunks: ChunkRoutesTarget): void {
   api.errorStatus('MURMUR_CHUNKS_NOT_FOUND', 404);
   api.errorStatus('MURMUR_CHUNKS_BAD_CHUNK', 400);
   api.errorStatus('MURMUR_CHUNKS_BAD_FILE', 502);

@@ -1,8 +1,8 @@
 import { join as joinPath } from 'node:path';
-import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { NodeService, ServiceContext } from '../node/services.ts';
+import type { NodeService, ServiceContext } from '../service/context.ts';
 import { IntervalStore } from '../streamer/interval-store.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type JoinOptions, join } from './file/joiner.ts';
@@ -144,13 +144,10 @@ export class ChunksService implements NodeService {
     const onActive = (p: Parameters<typeof puller.add>[0]): void => puller.add(p);
     const onInactive = ({ peerId }: { peerId: string }): void => puller.remove(peerId);
     const onDepth = (): void => puller.depthChanged();
-    ctx.on('peer:active', onActive);
-    ctx.on('peer:inactive', onInactive);
-    ctx.on('depth', onDepth);
     this.#listeners.push(
-      () => ctx.off('peer:active', onActive),
-      () => ctx.off('peer:inactive', onInactive),
-      () => ctx.off('depth', onDepth),
+      ctx.on('peer:active', onActive),
+      ctx.on('peer:inactive', onInactive),
+      ctx.on('depth', onDepth),
     );
     for (const p of ctx.peers()) puller.add(p);
   }
@@ -167,7 +164,7 @@ export class ChunksService implements NodeService {
     this.#ctx = undefined;
   }
 
-  routes(api: ApiServer): void {
+  routes(api: RouteTable): void {
     registerChunkRoutes(api, this);
   }
 

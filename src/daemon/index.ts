@@ -5,8 +5,8 @@ import { ApiServer } from '../api/server.ts';
 import type { MurmurConfig } from '../config/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { NodeService } from '../node/services.ts';
 import type { MurmurNode } from '../node/types.ts';
+import type { NodeService } from '../service/context.ts';
 import { EPHEMERAL_LISTEN, STOP_TIMEOUT_MS } from './constants.ts';
 import { defaultNodeFactory, type NodeFactory } from './node-factory.ts';
 

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import { expectObject, parseJsonBody, readBody } from '../api/body.ts';
-import type { RouteContext } from '../api/router.ts';
-import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteContext, RouteTable } from '../http/index.ts';
+import { expectObject, parseJsonBody, readBody } from '../http/index.ts';
 import { MAX_API_APPEND_BYTES, MAX_API_SNAPSHOT_BYTES, MAX_PAYLOAD_BYTES } from './constants.ts';
 import type { JournalEvent } from './event.ts';
 import { type JournalId, parseJournalId } from './id.ts';
@@ -52,7 +51,7 @@ function jsonEvent(v: unknown): JsonEvent {
  * segments `<hex>/<name>`): `GET …` (info), `GET|POST …/events`, `GET …/follow` (SSE),
  * `GET|POST …/snapshot` (the latest snapshot; publish one).
  */
-export function registerJournalRoutes(api: ApiServer, target: JournalRoutesTarget): void {
+export function registerJournalRoutes(api: RouteTable, target: JournalRoutesTarget): void {
   api.errorStatus('MURMUR_JOURNAL_BAD_ID', 400);
   api.errorStatus('MURMUR_JOURNAL_NOT_FOUND', 404);
   api.errorStatus('MURMUR_JOURNAL_EXISTS', 409);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { NodeService, ServiceContext, ServicePeer } from '../node/services.ts';
+import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
 import { StreamerSession } from '../streamer/session.ts';
 import type { AnyLevel } from '../streamer/types.ts';
@@ -153,12 +153,7 @@ export class JournalsService implements NodeService {
     });
     const onActive = (p: ServicePeer): void => void this.#open(p.peerId);
     const onInactive = ({ peerId }: { peerId: string }): void => void this.#close(peerId);
-    ctx.on('peer:active', onActive);
-    ctx.on('peer:inactive', onInactive);
-    this.#listeners.push(
-      () => ctx.off('peer:active', onActive),
-      () => ctx.off('peer:inactive', onInactive),
-    );
+    this.#listeners.push(ctx.on('peer:active', onActive), ctx.on('peer:inactive', onInactive));
     sync.start();
     if (o.follow?.mode === 'on-demand') {
       // journals held here were followed on demand before a restart: keep following them
@@ -244,7 +239,7 @@ export class JournalsService implements NodeService {
     this.#ctx = undefined;
   }
 
-  routes(api: ApiServer): void {
+  routes(api: RouteTable): void {
     registerJournalRoutes(api, this);
   }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { PeerState } from '../node/types.ts';
+import type { PeerState } from '../peers/types.ts';
 
 const STATES: readonly PeerState[] = ['connecting', 'active', 'lifesupport', 'purgatory'];
 

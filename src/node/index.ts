@@ -4,14 +4,14 @@ import { DEFAULT_DATA_DIR, DEFAULT_NETWORK_ID } from './constants.ts';
 import { Node } from './node.ts';
 import type { MurmurNode, NodeOptions } from './types.ts';
 
-export * from './constants.ts';
 export type {
   NodeService,
   ProtocolOptions,
   ServiceContext,
   ServiceEvents,
   ServicePeer,
-} from './services.ts';
+} from '../service/context.ts';
+export * from './constants.ts';
 export type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, PeerState } from './types.ts';
 
 /**

@@ -11,6 +11,7 @@ import { NodeMetrics } from '../metrics/index.ts';
 import { HIVE_PROTOCOL, Kademlia, type OverlayPeer } from '../overlay/index.ts';
 import { type Host, isShareable, parseDialAddr, startHost, withoutPeer } from '../p2p/index.ts';
 import { PeerBook } from '../peers/index.ts';
+import type { NodeService } from '../service/context.ts';
 import { lockDataDir, type MurmurStore, openStore } from '../store/index.ts';
 import {
   ANNOUNCE_KEY_PREFIX,
@@ -22,7 +23,6 @@ import {
 } from './constants.ts';
 import { Links } from './links.ts';
 import { ServiceHost } from './service-host.ts';
-import type { NodeService } from './services.ts';
 import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo } from './types.ts';
 
 const DIAL_TIMEOUT_MS = 10_000;

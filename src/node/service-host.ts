@@ -7,6 +7,13 @@ import type { NodeMetrics } from '../metrics/index.ts';
 import type { Kademlia } from '../overlay/index.ts';
 import type { Host } from '../p2p/index.ts';
 import type { PeerBook } from '../peers/index.ts';
+import type {
+  NodeService,
+  ProtocolOptions,
+  ServiceContext,
+  ServiceEvents,
+  ServicePeer,
+} from '../service/context.ts';
 import type { MurmurStore } from '../store/index.ts';
 import { SUBLEVELS } from '../store/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
@@ -17,7 +24,6 @@ import {
   SERVICE_MAX_STREAMS,
 } from './constants.ts';
 import type { Links } from './links.ts';
-import type { NodeService, ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from './services.ts';
 import { StreamChannel } from './stream-channel.ts';
 
 type LanMessage = { key: string; payload: Uint8Array; from: string };
@@ -242,6 +248,9 @@ export class ServiceHost {
       depth: () => o.kad.depth,
       on: (event, listener) => {
         events.on(event, listener);
+        return () => {
+          events.off(event, listener);
+        };
       },
       off: (event, listener) => {
         events.off(event, listener);

@@ -1,29 +1,10 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/index.ts';
-import type { NodeService } from './services.ts';
+import type { PeerInfo, PeerState } from '../peers/types.ts';
+import type { NodeService } from '../service/context.ts';
 
-/** Peer states of the peer book (see src/peers). */
-export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
-
-export interface PeerInfo {
-  /** libp2p peer id (base58btc string). */
-  peerId: string;
-  /** 32-byte overlay address, hex; absent until the handshake told it. */
-  overlay?: string;
-  state: PeerState;
-  addresses: string[];
-  /** Unix ms; 0 if never seen. */
-  lastSeen: number;
-  /** Kademlia proximity order to this node, when the overlay address is known. */
-  po?: number;
-  /** Why the peer is in lifesupport or purgatory, if it is. */
-  reason?: string;
-  /** Misbehaviour counter. */
-  strikes: number;
-  /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
-  nextAttemptAt?: number;
-}
+export type { PeerInfo, PeerState } from '../peers/types.ts';
 
 export interface NodeStatus {
   peerId: string;

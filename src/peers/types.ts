@@ -1,8 +1,26 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Logger } from '../log/index.ts';
-import type { PeerInfo, PeerState } from '../node/types.ts';
+/** Peer states of the peer book (see src/peers). */
+export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
 
-export type { PeerInfo, PeerState } from '../node/types.ts';
+export interface PeerInfo {
+  /** libp2p peer id (base58btc string). */
+  peerId: string;
+  /** 32-byte overlay address, hex; absent until the handshake told it. */
+  overlay?: string;
+  state: PeerState;
+  addresses: string[];
+  /** Unix ms; 0 if never seen. */
+  lastSeen: number;
+  /** Kademlia proximity order to this node, when the overlay address is known. */
+  po?: number;
+  /** Why the peer is in lifesupport or purgatory, if it is. */
+  reason?: string;
+  /** Misbehaviour counter. */
+  strikes: number;
+  /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
+  nextAttemptAt?: number;
+}
 
 /** Opaque timer handle returned by a `Clock`. */
 export type TimerHandle = unknown;

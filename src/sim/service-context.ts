@@ -3,7 +3,7 @@ import type { AbstractLevel } from 'abstract-level';
 import { Registry } from 'prom-client';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { ServiceContext, ServiceEvents, ServicePeer } from '../node/services.ts';
+import type { ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
 import type { SimOverlayNode } from './overlay-node.ts';
@@ -202,6 +202,9 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     depth: () => node.kad.depth,
     on: (event, listener) => {
       events.on(event, listener);
+      return () => {
+        events.off(event, listener);
+      };
     },
     off: (event, listener) => {
       events.off(event, listener);

@@ -1,12 +1,11 @@
-import type { ApiServer } from '../api/server.ts';
 import type { ErrorCode } from '../errors/index.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteTable } from '../http/index.ts';
 import { grantId } from './codec.ts';
 import { hlcWall } from './hlc.ts';
 import { keyPairToJson, signerFromJson } from './keyfile.ts';
-import { generateKeyPair, toHex } from './keys.ts';
+import { generateKeyPair, type Signer, toHex } from './keys.ts';
 import { ListFilter } from './list-filter.ts';
-import type { TreeService } from './service.ts';
 import type { Tree } from './tree.ts';
 import type { Entry, Grant } from './types.ts';
 
@@ -80,7 +79,19 @@ function parseExpiry(v: unknown): number | undefined {
  * `default`. Writing routes take an optional `key` ({publicKey, privateKey} hex) to sign with
  * instead of the node's own tree key; it is used for that request only and never stored.
  */
-export function registerTreeRoutes(api: ApiServer, svc: TreeService): void {
+/** What the tree routes use of the tree service (TreeService implements it). */
+export interface TreeRoutesTarget {
+  readonly publicKey: string;
+  readonly defaultTree: string;
+  status(): Record<string, unknown>;
+  trees(): string[];
+  tree(rootHex: string): Tree;
+  treeWith(rootHex: string, signer: Signer, options?: { signal?: AbortSignal }): Promise<Tree>;
+  join(rootHex: string, options?: { signal?: AbortSignal }): Promise<Tree>;
+  use(rootHex: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export function registerTreeRoutes(api: RouteTable, svc: TreeRoutesTarget): void {
   const statuses: [ErrorCode, number][] = [
     ['MURMUR_TREE_UNKNOWN_TREE', 404],
     ['MURMUR_TREE_NOT_FOUND', 404],

@@ -1,7 +1,7 @@
-import type { ApiServer } from '../api/server.ts';
 import { MurmurError } from '../errors/index.ts';
+import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { NodeService, ServiceContext, ServicePeer } from '../node/services.ts';
+import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import { decodeBundle } from './codec.ts';
 import { HlcClock } from './hlc.ts';
@@ -152,12 +152,10 @@ export class TreeService implements NodeService {
     const onActive = (p: ServicePeer): void => this.#announcer?.announceTo(p.peerId);
     const onInactive = ({ peerId }: { peerId: string }): void => this.#pusher?.drop(peerId);
     store.on('records', onRecords);
-    ctx.on('peer:active', onActive);
-    ctx.on('peer:inactive', onInactive);
     this.#cleanup.push(
       () => store.off('records', onRecords),
-      () => ctx.off('peer:active', onActive),
-      () => ctx.off('peer:inactive', onInactive),
+      ctx.on('peer:active', onActive),
+      ctx.on('peer:inactive', onInactive),
     );
     for (const p of ctx.peers()) this.#announcer.announceTo(p.peerId);
   }
@@ -176,7 +174,7 @@ export class TreeService implements NodeService {
     this.#ctx = undefined;
   }
 
-  routes(api: ApiServer): void {
+  routes(api: RouteTable): void {
     registerTreeRoutes(api, this);
   }
 

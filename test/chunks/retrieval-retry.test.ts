@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MemoryLevel } from 'memory-level';
 import { Retrieval } from '../../src/chunks/retrieval.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
-import type { ServiceContext, ServicePeer } from '../../src/node/services.ts';
+import type { ServiceContext, ServicePeer } from '../../src/service/context.ts';
 import { type FrameChannel, memoryPair } from '../../src/streamer/channel.ts';
 import { randomChunk } from './helpers.ts';
 

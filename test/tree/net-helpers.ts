@@ -1,5 +1,5 @@
-import type { NodeService, ServiceContext } from '../../src/node/services.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
+import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 import { toHex } from '../../src/tree/keys.ts';
 import { TreeService, type TreeServiceOptions } from '../../src/tree/service.ts';
 import { addrOf, startNode, until } from '../helpers/node-cluster.ts';

@@ -1,7 +1,7 @@
 import { parseMultiaddr } from '../../config/address.ts';
 import { MurmurError } from '../../errors/index.ts';
+import { expectObject, stringField } from '../../http/body.ts';
 import type { MurmurNode, NodeEvents, PeerInfo } from '../../node/types.ts';
-import { expectObject, stringField } from '../body.ts';
 import type { ApiServer } from '../server.ts';
 
 /** The node's identity as served by GET /v1/id. */

@@ -8,8 +8,8 @@ import {
 import { equalBytes, hex } from '../chunk.ts';
 import { COMPACT_BELOW, COMPACT_SLICE_BYTES } from '../constants.ts';
 import { parsePullValue, pullValue } from '../store-types.ts';
+import type { PassState } from './host.ts';
 import { Batch, encodeEnd, type Sub } from './host.ts';
-import type { Collector } from './index.ts';
 
 interface Live {
   pullKey: string;
@@ -25,7 +25,7 @@ interface Live {
  * any group commit still waiting for its batch), so no chunk can land in them afterwards; one scan
  * of the pull index then finds their live chunks.
  */
-export async function compactPass(c: Collector): Promise<void> {
+export async function compactPass(c: PassState): Promise<void> {
   const log = c.host.log();
   if (!log) return;
   const limit = Math.min(log.end.segment, c.host.busyFrom());
@@ -44,7 +44,7 @@ export async function compactPass(c: Collector): Promise<void> {
 }
 
 /** The chunks whose data are in `segs`, from the pull index (legacy entries through the address index). */
-async function liveIn(c: Collector, segs: Set<number>): Promise<Map<number, Live[]>> {
+async function liveIn(c: PassState, segs: Set<number>): Promise<Map<number, Live[]>> {
   const h = c.host;
   const out = new Map<number, Live[]>();
   const add = (l: Live): void => {
@@ -78,7 +78,7 @@ async function liveIn(c: Collector, segs: Set<number>): Promise<Map<number, Live
  * file is deleted. `m!compacting` makes the next open count again if a crash cuts this short;
  * `m!segdead/<n>` makes it delete the file if the crash comes between the batch and the unlink.
  */
-async function compactSegment(c: Collector, seg: number, size: number, live: Live[]): Promise<void> {
+async function compactSegment(c: PassState, seg: number, size: number, live: Live[]): Promise<void> {
   const h = c.host;
   const log = h.log()!;
   let end: SegmentEnd | undefined;

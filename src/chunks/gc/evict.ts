@@ -3,8 +3,8 @@ import { hex } from '../chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, EVICT_PAGE } from '../constants.ts';
 import { binKey } from '../store-types.ts';
 import { encodeUsage } from './codec.ts';
+import type { PassState } from './host.ts';
 import { Batch } from './host.ts';
-import type { Collector } from './index.ts';
 
 const TOP = 0xffffffffffffffffn;
 
@@ -12,7 +12,7 @@ const TOP = 0xffffffffffffffffn;
  * Evicts down to the low-water mark: bin 0 (farthest from this node) first, within a bin the lowest
  * bin IDs (oldest) first, skipping pinned and held chunks. One batch per page of the pull index deletes the address and pull entries and writes the counters and the freed bytes per segment.
  */
-export async function evictPass(c: Collector): Promise<boolean> {
+export async function evictPass(c: PassState): Promise<boolean> {
   const h = c.host;
   const target = c.lowWater;
   let bin = 0;
@@ -32,7 +32,7 @@ export async function evictPass(c: Collector): Promise<boolean> {
 }
 
 /** Evicts what it may of one page; returns the highest bin ID it looked at (0n: none). */
-async function evictPage(c: Collector, rows: [string, Uint8Array][], target: number): Promise<bigint> {
+async function evictPage(c: PassState, rows: [string, Uint8Array][], target: number): Promise<bigint> {
   const h = c.host;
   const log = h.log();
   const keys = rows.map(([, v]) => hex(v.subarray(0, ADDRESS_SIZE)));

@@ -1,4 +1,5 @@
 import type { AbstractSublevel } from 'abstract-level';
+import type { Logger } from '../../log/index.ts';
 import type { SegmentEnd, SegmentLog } from '../../store/segments.ts';
 import type { AnyLevel } from '../../streamer/types.ts';
 import type { Usage } from './codec.ts';
@@ -68,3 +69,36 @@ export function maxEnd(a: SegmentEnd | undefined, b: SegmentEnd): SegmentEnd {
 }
 
 export const encodeEnd = (e: SegmentEnd): string => `${e.segment}:${e.offset}`;
+
+/** Counters of the collector since the store was opened. */
+export interface GcStats {
+  evictedChunks: number;
+  evictedBytes: number;
+  /** Bytes of segment files deleted, minus what their live chunks took again when rewritten. */
+  reclaimedBytes: number;
+  /** Bytes of live chunks rewritten by compaction. */
+  movedBytes: number;
+  segmentsCompacted: number;
+  /** Time spent in eviction passes and in compaction passes (ms). */
+  evictMs: number;
+  compactMs: number;
+}
+
+/** What the eviction, compaction and pin passes read and update of the collector that runs them. */
+export interface PassState {
+  readonly host: GcHost;
+  readonly log: Logger;
+  readonly stats: GcStats;
+  /** Free bytes per sealed segment. */
+  readonly segFree: Map<number, number>;
+  /** Chunks (address hex) held against eviction, with their hold counts. */
+  readonly held: Map<string, number>;
+  /** Per bin, the bin ID passes start at. */
+  readonly floor: bigint[];
+  readonly stopped: boolean;
+  readonly lowWater: number;
+  /** After an unpin: chunks may be evictable again. */
+  unpinned(): void;
+  /** Holds chunks against eviction until the returned release is called. */
+  hold(keys: Iterable<string>): () => void;
+}

@@ -4,23 +4,11 @@ import { BIN_COUNT, LOW_WATER } from '../constants.ts';
 import { decodeCount, decodePinCount, decodeUsage, encodeUsage } from './codec.ts';
 import { compactPass } from './compact.ts';
 import { evictPass } from './evict.ts';
-import { Batch, type GcHost } from './host.ts';
+import { Batch, type GcHost, type GcStats, type PassState } from './host.ts';
+
+export type { GcStats } from './host.ts';
 
 export { type PinInfo, pin, pins, unpin } from './pins.ts';
-
-/** Counters of the collector since the store was opened. */
-export interface GcStats {
-  evictedChunks: number;
-  evictedBytes: number;
-  /** Bytes of segment files deleted, minus what their live chunks took again when rewritten. */
-  reclaimedBytes: number;
-  /** Bytes of live chunks rewritten by compaction. */
-  movedBytes: number;
-  segmentsCompacted: number;
-  /** Time spent in eviction passes and in compaction passes (ms). */
-  evictMs: number;
-  compactMs: number;
-}
 
 export interface CollectorOptions {
   /** Bytes of chunk data kept at most (0 = unlimited). */
@@ -33,7 +21,7 @@ export interface CollectorOptions {
  * (farthest bin first, oldest first, pinned and held chunks never), then compaction of sealed
  * segments under half live. One pass at a time; kick() asks for another.
  */
-export class Collector {
+export class Collector implements PassState {
   readonly host: GcHost;
   readonly capacity: number;
   readonly log: Logger;

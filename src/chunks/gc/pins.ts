@@ -1,8 +1,8 @@
 import { MurmurError, throwIfAborted } from '../../errors/index.ts';
 import { hex } from '../chunk.ts';
 import { decodePinCount, decodePinRoot, encodePinCount, encodePinRoot, encodeUsage } from './codec.ts';
+import type { PassState } from './host.ts';
 import { Batch } from './host.ts';
-import type { Collector } from './index.ts';
 import { type WalkSource, walkTree } from './walk.ts';
 
 /** A pinned file tree. */
@@ -34,7 +34,7 @@ const missingError = (root: string, missing: string[]): MurmurError =>
  * Pinning a pinned root changes nothing.
  */
 export async function pin(
-  c: Collector,
+  c: PassState,
   src: WalkSource,
   root: Uint8Array,
   options: { signal?: AbortSignal | undefined } = {},
@@ -93,7 +93,7 @@ export async function pin(
  * evictable; MURMUR_CHUNKS_NOT_PINNED if the root is not pinned.
  */
 export async function unpin(
-  c: Collector,
+  c: PassState,
   src: WalkSource,
   root: Uint8Array,
   options: { signal?: AbortSignal | undefined } = {},
@@ -136,7 +136,7 @@ export async function unpin(
 }
 
 /** The pinned roots. */
-export async function pins(c: Collector): Promise<PinInfo[]> {
+export async function pins(c: PassState): Promise<PinInfo[]> {
   const out: PinInfo[] = [];
   for await (const [k, v] of c.host.roots.iterator()) out.push({ root: k, ...decodePinRoot(v) });
   return out;

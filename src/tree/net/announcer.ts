@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.ts';
-import type { ServiceContext } from '../../node/services.ts';
+import type { ServiceContext } from '../../service/context.ts';
 import { bytesEqual, toHex } from '../keys.ts';
 import type { Tree } from '../tree.ts';
 import {

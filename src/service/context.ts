@@ -1,6 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
-import type { ApiServer } from '../api/server.ts';
+import type { RouteTable } from '../http/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 
@@ -17,7 +17,7 @@ export interface NodeService {
   start(ctx: ServiceContext, options?: { signal?: AbortSignal }): Promise<void>;
   stop(options?: { signal?: AbortSignal }): Promise<void>;
   /** Adds the service's local API routes (`/v1/<name>/…`); called by the daemon before the API starts. */
-  routes?(api: ApiServer): void;
+  routes?(api: RouteTable): void;
 }
 
 /** A connected, handshaken peer as services see it. */
@@ -76,7 +76,8 @@ export interface ServiceContext {
   peers(): ServicePeer[];
   /** Current neighbourhood depth. */
   depth(): number;
-  on<E extends keyof ServiceEvents>(event: E, listener: (detail: ServiceEvents[E]) => void): void;
+  /** Listens to a node happening; returns the function that removes the listener. */
+  on<E extends keyof ServiceEvents>(event: E, listener: (detail: ServiceEvents[E]) => void): () => void;
   off<E extends keyof ServiceEvents>(event: E, listener: (detail: ServiceEvents[E]) => void): void;
   /**
    * LAN broadcast over HBBP on the node's interface, when one is configured (else undefined):
