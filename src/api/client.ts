@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, MurmurError } from '../errors/index.ts';
 import { type SseEvent, SseParser } from '../http/sse.ts';
+import type { ApiRequester, RequestOptions } from '../http/types.ts';
 import type { NodeStatus, PeerInfo } from '../node/types.ts';
 import { CLIENT_TIMEOUT_MS } from './constants.ts';
 import { readApiInfo, readApiToken } from './files.ts';
@@ -13,18 +14,13 @@ export interface ApiClientOptions {
   timeoutMs?: number;
 }
 
-export interface RequestOptions {
-  body?: unknown;
-  signal?: AbortSignal;
-  /** Expect a text response instead of JSON. */
-  text?: boolean;
-}
+export type { RequestOptions } from '../http/types.ts';
 
 /**
  * Typed client of the local API, used by the CLI and by other modules' commands. Errors are
  * MurmurErrors: the server's code when it sent one, MURMUR_NODE_NOT_RUNNING when nothing listens.
  */
-export class ApiClient {
+export class ApiClient implements ApiRequester {
   readonly url: string;
   readonly #token: string;
   readonly #timeoutMs: number;

@@ -2,4 +2,12 @@
 export { expectObject, parseJsonBody, readBody, readJsonBody, stringField } from './body.ts';
 export { MAX_JSON_BODY_BYTES, SSE_HEARTBEAT_MS } from './constants.ts';
 export { openSse, type SseEvent, SseParser, type SseStream } from './sse.ts';
-export type { HttpMethod, RouteContext, RouteHandler, RouteOptions, RouteTable } from './types.ts';
+export type {
+  ApiRequester,
+  HttpMethod,
+  RequestOptions,
+  RouteContext,
+  RouteHandler,
+  RouteOptions,
+  RouteTable,
+} from './types.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors/index.ts';
-import type { SseStream } from './sse.ts';
+import type { SseEvent, SseStream } from './sse.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
 
@@ -39,4 +39,24 @@ export interface RouteTable {
   sse(res: ServerResponse): SseStream;
   /** The HTTP status a MurmurError with this code is answered with. */
   errorStatus(code: ErrorCode, status: number): void;
+}
+
+/** Options of one local API request (ApiClient.request). */
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Expect a text response instead of JSON. */
+  text?: boolean;
+}
+
+/**
+ * The client side of the local API as a data kind's commands use it (src/api's ApiClient implements
+ * it): JSON requests, and server-sent event streams.
+ */
+export interface ApiRequester {
+  readonly url: string;
+  /** Sends a request and decodes the JSON (or text) answer; a MurmurError with the server's code. */
+  request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** Follows a server-sent events route until the signal fires or the server ends it. */
+  events(options?: { signal?: AbortSignal; path?: string }): AsyncGenerator<SseEvent>;
 }

@@ -6,3 +6,16 @@ export type {
   ServiceEvents,
   ServicePeer,
 } from './context.ts';
+export {
+  type CliKit,
+  type DataKind,
+  type DemoCheck,
+  type DemoNodeView,
+  type DemoResult,
+  defineKind,
+  type KindCard,
+  type KindDemo,
+  type KindInput,
+  type KindSetting,
+  type RawKindSettings,
+} from './kind.ts';
