@@ -45,7 +45,12 @@ async function once(fanout: number): Promise<Record<string, unknown>> {
         pushFanout: fanout,
       });
       await svc.start(
-        simServiceContext({ network, node, store: new MemoryLevel({ valueEncoding: 'view' }) as never }),
+        simServiceContext({
+          network,
+          node,
+          name: svc.name,
+          store: new MemoryLevel({ valueEncoding: 'view' }) as never,
+        }),
       );
       await svc.join(rootHex);
       services.push(svc);

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { AbstractLevel } from 'abstract-level';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
+import { fromHex } from '../overlay/address.ts';
+import type { Clock, TimerHandle } from '../peers/types.ts';
+import type { ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
 import type { SimOverlayNode } from './overlay-node.ts';
@@ -11,44 +13,71 @@ import type { SimOverlayNode } from './overlay-node.ts';
 const OPEN = 0;
 const DATA = 1;
 const CLOSE = 2;
+const RESET = 3;
 const FROM_DIALER = 0x10;
 const DEFAULT_MAX = 1024 * 1024 + 1024;
+const DEFAULT_IDLE_MS = 30_000;
+const STRIKES_METRIC = 'murmur_misbehaviour_strikes_total';
 
 type Handler = Parameters<ServiceContext['handle']>[1];
 
-/** One end of a bus stream: frames in order (the bus keeps order with zero jitter). */
+interface BusChannelOptions {
+  sendRaw: (kind: number, frame: Uint8Array) => void;
+  max: number;
+  idleTimeoutMs: number;
+  clock: Clock;
+  onViolation: (err: MurmurError) => void;
+}
+
+function tooLarge(size: number, max: number): MurmurError {
+  return new MurmurError('MURMUR_FRAME_TOO_LARGE', `message of ${size} bytes over cap ${max}`, {
+    details: { size, max },
+  });
+}
+
+/**
+ * One end of a bus stream: frames in order (the bus keeps order with zero jitter), with the node's
+ * stream guarantees: a frame cap, an idle timeout on the virtual clock, close(err) as a reset.
+ */
 class BusChannel implements FrameChannel {
-  readonly #inbox: Uint8Array[] = [];
+  #inbox: Uint8Array[] = [];
   #waiter: (() => void) | undefined;
   #closed = false;
   #remoteDone = false;
-  readonly #sendRaw: (kind: number, frame: Uint8Array) => void;
-  readonly #max: number;
-  readonly #onViolation: () => void;
+  /** Thrown by the iterator once the frames already received are read (violation, timeout, reset). */
+  #failure: MurmurError | undefined;
+  readonly #o: BusChannelOptions;
 
-  constructor(sendRaw: (kind: number, frame: Uint8Array) => void, max: number, onViolation: () => void) {
-    this.#sendRaw = sendRaw;
-    this.#max = max;
-    this.#onViolation = onViolation;
+  constructor(options: BusChannelOptions) {
+    this.#o = options;
   }
 
   async send(frame: Uint8Array): Promise<void> {
-    if (this.#closed || this.#remoteDone) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
-    this.#sendRaw(DATA, frame);
+    if (this.#closed || this.#remoteDone || this.#failure !== undefined) {
+      throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
+    }
+    if (frame.length > this.#o.max) {
+      const err = tooLarge(frame.length, this.#o.max);
+      this.close(err);
+      throw err;
+    }
+    this.#o.sendRaw(DATA, frame);
   }
 
-  close(): void {
+  close(err?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#sendRaw(CLOSE, new Uint8Array(0));
+    this.#o.sendRaw(err === undefined ? CLOSE : RESET, new Uint8Array(0));
     this.#wake();
   }
 
   push(frame: Uint8Array): void {
-    if (this.#closed) return;
-    if (frame.length > this.#max) {
-      this.#onViolation();
-      this.close();
+    if (this.#closed || this.#failure !== undefined) return;
+    if (frame.length > this.#o.max) {
+      const err = tooLarge(frame.length, this.#o.max);
+      this.#failure = err;
+      this.close(err);
+      this.#o.onViolation(err);
       return;
     }
     this.#inbox.push(frame);
@@ -57,6 +86,13 @@ class BusChannel implements FrameChannel {
 
   remoteClosed(): void {
     this.#remoteDone = true;
+    this.#wake();
+  }
+
+  remoteReset(): void {
+    if (this.#closed || this.#failure !== undefined) return;
+    this.#failure = new MurmurError('MURMUR_STREAMER_CLOSED', 'stream reset by peer');
+    this.#inbox = [];
     this.#wake();
   }
 
@@ -73,49 +109,114 @@ class BusChannel implements FrameChannel {
         yield next;
         continue;
       }
-      if (this.#closed || this.#remoteDone) return;
-      await new Promise<void>((r) => {
-        this.#waiter = r;
-      });
+      const failure = this.#failure;
+      if (failure !== undefined) {
+        this.close(failure);
+        throw failure;
+      }
+      if (this.#closed) return;
+      if (this.#remoteDone) {
+        this.close(); // the remote ended its side: finish ours too
+        return;
+      }
+      await this.#wait();
     }
+  }
+
+  /** Waits for the next wake-up, bounded by the idle timeout on the bus clock (which aborts). */
+  async #wait(): Promise<void> {
+    const { clock, idleTimeoutMs: ms } = this.#o;
+    let timer: TimerHandle | undefined;
+    await new Promise<void>((r) => {
+      this.#waiter = r;
+      timer = clock.setTimeout(() => {
+        this.#failure ??= new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`);
+        this.#wake();
+      }, ms);
+    });
+    clock.clearTimeout(timer);
   }
 }
 
 export interface SimServiceContextOptions {
   network: SimNetwork;
   node: SimOverlayNode;
+  /** The service's name: strikes it reports are counted as `<name>:<kind>`, as in the node. */
+  name: string;
   store: AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
   logger?: Logger;
   metrics?: Registry;
 }
 
+/** The strike counter of a registry (the node's `murmur_misbehaviour_strikes_total`), shared by contexts. */
+function strikeCounter(registry: Registry): Counter<'kind'> {
+  const existing = registry.getSingleMetric(STRIKES_METRIC);
+  if (existing !== undefined) return existing as Counter<'kind'>;
+  return new Counter({
+    name: STRIKES_METRIC,
+    help: 'Misbehaviour strikes counted against peers, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+}
+
 /**
- * A ServiceContext for the in-process simulator: protocols are streams multiplexed over the
- * SimNetwork bus (`svc<protocol>` messages: kind ‖ stream id ‖ frame), peers and depth come from the
- * SimOverlayNode's Kademlia, events from its peer book. Messages travel on the virtual clock: drive it
- * (e.g. `network.clock.advance(1)` in a loop) while services run; use jitter 0 so frames keep order
- * and loss 0 (streams have no retransmission). No LAN.
+ * A ServiceContext for the in-process simulator, with the node's guarantees (docs/SERVICES.md):
+ * protocols are streams multiplexed over the SimNetwork bus (`svc<protocol>` messages: kind ‖ stream
+ * id ‖ frame), served to and dialled from active peers only; peers, depth and events come from the
+ * SimOverlayNode's Kademlia and peer book; caps, idle timeouts (on the bus's virtual clock), resets
+ * and strikes (`<name>:<kind>`, counted in `murmur_misbehaviour_strikes_total` of `metrics`) as in
+ * the node. Messages travel on the virtual clock: drive it (e.g. `network.clock.advance(1)` in a
+ * loop) while services run; use jitter 0 so frames keep order and loss 0 (streams have no
+ * retransmission). No LAN.
  */
 export function simServiceContext(options: SimServiceContextOptions): ServiceContext & { strikes: string[] } {
-  const { network, node } = options;
+  const { network, node, name } = options;
+  const logger = (options.logger ?? silentLogger).child({ service: name });
+  const metrics = options.metrics ?? new Registry();
+  const strikeCount = strikeCounter(metrics);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const strikes: string[] = [];
   const streams = new Map<string, BusChannel>();
+  /** Peers announced with peer:active and not yet with peer:inactive. */
+  const announced = new Set<string>();
   let nextId = 1;
   const servicePeer = (peerId: string, overlay: Uint8Array): ServicePeer => ({
     peerId,
     overlay,
     po: node.kad.po(overlay),
   });
-  const emit = <E extends keyof ServiceEvents>(e: E, d: ServiceEvents[E]): void => {
-    events.emit(e, d);
+  const isActive = (peerId: string): boolean => node.book.stateOf(peerId) === 'active';
+  const activePeer = (peerId: string): ServicePeer | undefined => {
+    if (!isActive(peerId)) return undefined;
+    const hex = node.book.get(peerId)?.overlay;
+    if (hex !== undefined) return servicePeer(peerId, fromHex(hex));
+    const p = node.kad.connectedPeers().find((x) => x.peerId === peerId);
+    return p === undefined ? undefined : servicePeer(p.peerId, p.overlay);
+  };
+  const emit = <E extends keyof ServiceEvents>(event: E, detail: ServiceEvents[E]): void => {
+    for (const l of events.listeners(event)) {
+      try {
+        (l as (d: ServiceEvents[E]) => void)(detail);
+      } catch (err) {
+        logger.warn({ err, event }, 'service event listener threw');
+      }
+    }
+  };
+  const record = (peerId: string, kind: string): void => {
+    strikes.push(`${peerId}:${kind}`);
+    strikeCount.inc({ kind });
+    node.book.misbehaved(peerId, kind);
   };
   node.book.on('state', (info) => {
     if (info.state === 'active') {
-      const p = node.kad.connectedPeers().find((x) => x.peerId === info.peerId);
-      if (p !== undefined) emit('peer:active', servicePeer(p.peerId, p.overlay));
-    } else {
+      if (announced.has(info.peerId)) return;
+      const p = activePeer(info.peerId);
+      if (p === undefined) return;
+      announced.add(info.peerId);
+      emit('peer:active', p);
+    } else if (announced.delete(info.peerId)) {
       emit('peer:inactive', { peerId: info.peerId });
     }
   });
@@ -129,20 +230,31 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     return out;
   };
   /** `dialer`: this end opened the stream; its frames carry FROM_DIALER so the remote can tell. */
-  const channel = (peer: string, protocol: string, id: number, dialer: boolean, max: number): BusChannel => {
+  const channel = (
+    peer: string,
+    protocol: string,
+    id: number,
+    dialer: boolean,
+    opts: ProtocolOptions,
+  ): BusChannel => {
     const key = `${protocol}|${peer}|${id}|${dialer ? 'out' : 'in'}`;
-    const ch = new BusChannel(
-      (kind, frame) => {
-        if (kind === CLOSE) streams.delete(key);
+    const ch = new BusChannel({
+      sendRaw: (kind, frame) => {
+        if (kind === CLOSE || kind === RESET) streams.delete(key);
         const k = dialer ? kind | FROM_DIALER : kind;
         network.send(node.id, peer, `svc${protocol}`, frameOf(k, id, frame));
       },
-      max,
-      () => {
-        strikes.push(`${peer}:oversized`);
-        node.book.misbehaved(peer, 'oversized');
+      max: opts.maxMessageBytes ?? DEFAULT_MAX,
+      idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_MS,
+      clock: network.clock,
+      onViolation: (err) => {
+        logger.debug(
+          { peerId: peer, protocol, kind: 'oversized', err: err.message },
+          'service frame violation',
+        );
+        record(peer, 'oversized');
       },
-    );
+    });
     streams.set(key, ch);
     return ch;
   };
@@ -157,13 +269,18 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
         return;
       }
       // frames from the remote's dialled stream go to our inbound end, others to our outbound end
-      const ch = streams.get(`${protocol}|${from}|${id}|${(raw & FROM_DIALER) !== 0 ? 'in' : 'out'}`);
+      const key = `${protocol}|${from}|${id}|${(raw & FROM_DIALER) !== 0 ? 'in' : 'out'}`;
+      const ch = streams.get(key);
       if (ch === undefined) return;
       if (kind === DATA) ch.push(payload.slice(5));
       else if (kind === CLOSE) ch.remoteClosed();
+      else if (kind === RESET) {
+        streams.delete(key);
+        ch.remoteReset();
+      }
     });
   };
-  const handled = new Map<string, { handler: Handler; max: number }>();
+  const handled = new Map<string, { handler: Handler; options: ProtocolOptions }>();
   const dialled = new Set<string>();
 
   const ctx: ServiceContext & { strikes: string[] } = {
@@ -171,34 +288,40 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     peerId: node.id,
     overlay: node.overlay,
     networkId: 'sim',
-    logger: options.logger ?? silentLogger,
-    metrics: options.metrics ?? new Registry(),
+    logger,
+    metrics,
     store: options.store,
     lan: undefined,
     async handle(protocol, handler, opts = {}) {
-      handled.set(protocol, { handler, max: opts.maxMessageBytes ?? DEFAULT_MAX });
+      handled.set(protocol, { handler, options: opts });
       if (dialled.has(protocol)) return; // the listener already routes both directions
       dialled.add(protocol);
       listen(protocol);
     },
     async dial(peerId, protocol, opts = {}) {
-      if (!node.kad.isConnected(peerId) || !network.isUp(peerId)) {
-        throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', `${peerId} is not an active peer`);
+      if (!isActive(peerId) || !node.kad.isConnected(peerId)) {
+        throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', `${peerId} is not an active peer`, {
+          details: { peerId },
+        });
       }
+      if (opts.signal?.aborted === true) throw new MurmurError('MURMUR_ABORTED', 'dial aborted');
       if (!dialled.has(protocol)) {
         dialled.add(protocol);
         listen(protocol);
       }
       const id = nextId++;
-      const ch = channel(peerId, protocol, id, true, opts.maxMessageBytes ?? DEFAULT_MAX);
+      const ch = channel(peerId, protocol, id, true, opts);
       network.send(node.id, peerId, `svc${protocol}`, frameOf(OPEN | FROM_DIALER, id, new Uint8Array(0)));
       return ch;
     },
     strike(peerId, kind) {
-      strikes.push(`${peerId}:${kind}`);
-      node.book.misbehaved(peerId, kind);
+      record(peerId, `${name}:${kind}`);
     },
-    peers: () => node.kad.connectedPeers().map((p) => servicePeer(p.peerId, p.overlay)),
+    peers: () =>
+      node.kad
+        .connectedPeers()
+        .filter((p) => isActive(p.peerId))
+        .map((p) => servicePeer(p.peerId, p.overlay)),
     depth: () => node.kad.depth,
     on: (event, listener) => {
       events.on(event, listener);
@@ -213,15 +336,20 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
 
   function onOpen(protocol: string, from: string, id: number): void {
     const h = handled.get(protocol);
-    const p = node.kad.connectedPeers().find((x) => x.peerId === from);
-    if (h === undefined || p === undefined) {
-      network.send(node.id, from, `svc${protocol}`, frameOf(CLOSE, id, new Uint8Array(0)));
+    const peer = activePeer(from);
+    if (h === undefined || peer === undefined) {
+      network.send(node.id, from, `svc${protocol}`, frameOf(RESET, id, new Uint8Array(0)));
       return;
     }
-    const ch = channel(from, protocol, id, false, h.max);
+    node.book.activity(from);
+    const ch = channel(from, protocol, id, false, h.options);
     Promise.resolve()
-      .then(() => h.handler(ch, servicePeer(p.peerId, p.overlay)))
-      .catch(() => ch.close());
+      .then(() => h.handler(ch, peer))
+      .catch((err: unknown) => {
+        // as in the node: logged, the channel aborted (a reset for the dialler), nobody struck
+        logger.debug({ err, protocol, peerId: from }, 'service handler failed');
+        ch.close(err instanceof Error ? err : new Error(String(err)));
+      });
   }
 
   return ctx;

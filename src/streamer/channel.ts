@@ -35,22 +35,44 @@ export interface Faults {
   closeAfter?: number;
 }
 
+/** Per-end options of a memory channel, the same guarantees as the node's stream channel. */
+export interface MemoryEndOptions {
+  /** Cap on a frame this end receives (and sends); a bigger incoming one is a violation. */
+  maxBytes?: number;
+  /** Longest wait for the next frame; then the channel is aborted and iteration throws MURMUR_TIMEOUT. */
+  idleTimeoutMs?: number;
+  /** The remote sent a frame over `maxBytes` (the channel is already aborted). */
+  onViolation?: (kind: 'oversized', err: MurmurError) => void;
+}
+
 class MemoryEnd implements FrameChannel {
   peer!: MemoryEnd;
   readonly #faults: Faults;
+  readonly #o: MemoryEndOptions;
   #inbox: Uint8Array[] = [];
   #waiter: (() => void) | undefined;
   #closed = false;
   #remoteDone = false;
+  /** Thrown by the iterator once the frames already received are read (violation, timeout, reset). */
+  #failure: MurmurError | undefined;
   #sent = 0;
   #lastDelivery: Promise<void> = Promise.resolve();
 
-  constructor(faults: Faults) {
+  constructor(faults: Faults, options: MemoryEndOptions) {
     this.#faults = faults;
+    this.#o = options;
   }
 
   async send(frame: Uint8Array): Promise<void> {
-    if (this.#closed || this.peer.#closed) throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
+    if (this.#closed || this.peer.#closed || this.#failure !== undefined) {
+      throw new MurmurError('MURMUR_STREAMER_CLOSED', 'channel closed');
+    }
+    const max = this.#o.maxBytes;
+    if (max !== undefined && frame.byteLength > max) {
+      const err = tooLarge(frame.byteLength, max);
+      this.close(err);
+      throw err;
+    }
     const n = this.#sent++;
     const f = this.#faults;
     if (f.closeAfter !== undefined && n >= f.closeAfter) {
@@ -77,7 +99,15 @@ class MemoryEnd implements FrameChannel {
   }
 
   #push(frame: Uint8Array): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#failure !== undefined) return;
+    const max = this.#o.maxBytes;
+    if (max !== undefined && frame.byteLength > max) {
+      const err = tooLarge(frame.byteLength, max);
+      this.#failure = err;
+      this.#abort(err);
+      this.#o.onViolation?.('oversized', err);
+      return;
+    }
     this.#inbox.push(frame);
     this.#wake();
   }
@@ -88,8 +118,12 @@ class MemoryEnd implements FrameChannel {
     w?.();
   }
 
-  close(): void {
+  close(err?: Error): void {
     if (this.#closed) return;
+    if (err !== undefined) {
+      this.#abort(err);
+      return;
+    }
     this.#closed = true;
     this.#wake();
     const peer = this.peer;
@@ -100,6 +134,17 @@ class MemoryEnd implements FrameChannel {
     });
   }
 
+  /** Closes this end at once and resets the remote (its iterator throws, frames in flight are lost). */
+  #abort(err: Error): void {
+    this.#closed = true;
+    this.#wake();
+    const peer = this.peer;
+    if (peer.#closed || peer.#failure !== undefined) return;
+    peer.#failure = new MurmurError('MURMUR_STREAMER_CLOSED', 'channel reset by peer', { cause: err });
+    peer.#inbox = [];
+    peer.#wake();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       const next = this.#inbox.shift();
@@ -107,18 +152,50 @@ class MemoryEnd implements FrameChannel {
         yield next;
         continue;
       }
+      const failure = this.#failure;
+      if (failure !== undefined) {
+        this.#closed = true;
+        throw failure;
+      }
       if (this.#closed || this.#remoteDone) return;
-      await new Promise<void>((r) => {
-        this.#waiter = r;
-      });
+      await this.#wait();
     }
+  }
+
+  /** Waits for the next wake-up, bounded by the idle timeout (which aborts the channel). */
+  async #wait(): Promise<void> {
+    const ms = this.#o.idleTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((r) => {
+      this.#waiter = r;
+      if (ms !== undefined) {
+        timer = setTimeout(() => {
+          const err = new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`);
+          this.#failure ??= err;
+          this.#abort(err);
+        }, ms);
+      }
+    });
+    clearTimeout(timer);
   }
 }
 
-/** Two connected in-memory channel ends; `faults.ab` applies to frames a→b, `faults.ba` to b→a. */
-export function memoryPair(faults: { ab?: Faults; ba?: Faults } = {}): [FrameChannel, FrameChannel] {
-  const a = new MemoryEnd(faults.ab ?? {});
-  const b = new MemoryEnd(faults.ba ?? {});
+function tooLarge(size: number, max: number): MurmurError {
+  return new MurmurError('MURMUR_FRAME_TOO_LARGE', `message of ${size} bytes over cap ${max}`, {
+    details: { size, max },
+  });
+}
+
+/**
+ * Two connected in-memory channel ends; `faults.ab` applies to frames a→b, `faults.ba` to b→a;
+ * `options.a` / `options.b` give an end a frame cap and an idle timeout (none by default).
+ */
+export function memoryPair(
+  faults: { ab?: Faults; ba?: Faults } = {},
+  options: { a?: MemoryEndOptions; b?: MemoryEndOptions } = {},
+): [FrameChannel, FrameChannel] {
+  const a = new MemoryEnd(faults.ab ?? {}, options.a ?? {});
+  const b = new MemoryEnd(faults.ba ?? {}, options.b ?? {});
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -24,6 +24,7 @@ test(`simulation of ${NODES} nodes: a file uploaded at any node is retrievable f
       const ctx = simServiceContext({
         network,
         node,
+        name: svc.name,
         store: new MemoryLevel({ valueEncoding: 'view' }) as never,
       });
       await svc.start(ctx);
