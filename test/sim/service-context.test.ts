@@ -1,0 +1,4 @@
+import { serviceCluster } from '../helpers/cluster.ts';
+import { serviceContextSuite } from '../suites/service-context.ts';
+
+serviceContextSuite('simulator context', (n, services) => serviceCluster(n, { transport: 'sim', services }));
