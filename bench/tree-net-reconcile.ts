@@ -17,7 +17,7 @@ import { decodeSync, MAX_SYNC_FRAME_BYTES } from '../src/tree/net/wire.ts';
 import { makeEntry } from '../src/tree/records.ts';
 import { type TreeDb, TreeStore } from '../src/tree/store.ts';
 import { Tree } from '../src/tree/tree.ts';
-import { activeCount, addrOf, startNode, until } from '../test/helpers/node-cluster.ts';
+import { activeCount, addrOf, startNode, until } from '../test/helpers/cluster.ts';
 
 const PROTOCOL = '/murmur/bench/tree-sync/1.0.0';
 
@@ -72,7 +72,7 @@ export async function run(): Promise<Record<string, unknown>> {
       await b.store.ingest(b.rootHex, { entries: entries.slice(d) }, { verify: false });
       b.state.idSet();
       a.state.idSet();
-      await until(() => activeCount(nodes[0]!) === 1, 30_000, 'connection');
+      await until(() => activeCount(nodes[0]!) === 1, { timeoutMs: 30_000, what: 'connection' });
       const t0 = performance.now();
       const ch = await ra.ctx!.dial(nodes[1]!.peerId, PROTOCOL, { maxMessageBytes: MAX_SYNC_FRAME_BYTES });
       const res = await initiateSync(ch, a);

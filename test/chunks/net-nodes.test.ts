@@ -9,7 +9,7 @@ import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval.ts'
 import { ChunksService } from '../../src/chunks/service.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { addrOf, startNode, until } from '../helpers/node-cluster.ts';
+import { addrOf, startNode, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -101,7 +101,10 @@ test('three real nodes: a file put on A reaches B and C by pull-sync and is got 
   assert.equal(r.chunks, produced.length);
   // depth is 0 with three nodes: every node is in every chunk's neighbourhood, so all get all chunks
   for (const s of chunks) {
-    await until(() => s.stats.delivered + (s === a ? produced.length : 0) >= produced.length, 60_000, 'sync');
+    await until(() => s.stats.delivered + (s === a ? produced.length : 0) >= produced.length, {
+      timeoutMs: 60_000,
+      what: 'sync',
+    });
   }
   for (const s of chunks) {
     const have = await s.store.hasMany(produced.map((ch) => ch.address));
@@ -117,7 +120,7 @@ test('three real nodes: a file put on A reaches B and C by pull-sync and is got 
   // C dialled only A; B becomes an active peer of C through peer exchange, possibly after the sync
   const subscribed = (): number =>
     Object.keys((c.status() as { subscriptions: Record<string, number[]> }).subscriptions).length;
-  await until(() => subscribed() === 2, 60_000, 'C subscribed to both peers');
+  await until(() => subscribed() === 2, { timeoutMs: 60_000, what: 'C subscribed to both peers' });
 });
 
 test('retrieval: with pull-sync off, C fetches a file stored only on A through the network', async () => {

@@ -4,20 +4,13 @@ import fc from 'fast-check';
 import { decode } from '../../src/chunks/pullsync/messages.ts';
 import { streamKey, syncBin } from '../../src/chunks/pullsync/syncer.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
+import { until } from '../helpers/cluster.ts';
 import { chunksInBin, TestNet } from './helpers.ts';
 
 const nets: TestNet[] = [];
 after(async () => {
   for (const n of nets) await n.close();
 });
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 test('syncBin: history up to the cursor, then live; intervals persisted and merged', async () => {
   const net = new TestNet();

@@ -7,7 +7,8 @@ import { encodeCatalogue } from '../../src/journals/sync/catalogue.ts';
 import { FrameReader, memoryPair } from '../../src/streamer/channel.ts';
 import type { Provider } from '../../src/streamer/session.ts';
 import { StreamerSession } from '../../src/streamer/session.ts';
-import { openJournals, payloads, until } from './helpers.ts';
+import { until } from '../helpers/cluster.ts';
+import { openJournals, payloads } from './helpers.ts';
 import { link, type SimNode, shutdown, simNode } from './net.ts';
 
 /** Genuine raw records 1..n of journal `name` written by `writer` (one signed batch). */

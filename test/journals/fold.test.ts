@@ -13,7 +13,8 @@ import {
   jsonFoldState,
 } from '../../src/journals/fold.ts';
 import { jsonPayload } from '../../src/journals/journals.ts';
-import { dec, enc, openJournals, until } from './helpers.ts';
+import { until } from '../helpers/cluster.ts';
+import { dec, enc, openJournals } from './helpers.ts';
 
 const ev = (e: string, p?: unknown): Uint8Array => jsonPayload({ e, p });
 const plain = (s: FoldState): unknown => JSON.parse(JSON.stringify(s));

@@ -14,14 +14,6 @@ export async function openJournals(
   return Object.assign(j, { db: db as MemoryLevel<string, Uint8Array> });
 }
 
-export const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
-
 export const payloads = (n: number, size = 20, tag = 'x'): Uint8Array[] =>
   Array.from({ length: n }, (_, i) => enc.encode(`${tag}${i}`.padEnd(size, '.')));
 

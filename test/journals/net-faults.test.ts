@@ -11,8 +11,8 @@ import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 import { FrameReader } from '../../src/streamer/channel.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/streamer/constants.ts';
 import { type Provider, StreamerSession } from '../../src/streamer/session.ts';
-import { addrOf, startNode } from '../helpers/node-cluster.ts';
-import { hex, openJournals, payloads, until } from './helpers.ts';
+import { addrOf, startNode, until } from '../helpers/cluster.ts';
+import { hex, openJournals, payloads } from './helpers.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -141,18 +141,18 @@ for (const kind of Object.keys(cases) as (keyof typeof cases)[]) {
     nodes.push(bNode);
     if (kind === 'forked') {
       await bNode.connect(addrOf(a.node));
-      await until(() => b.svc.journals.store.info(journalId)?.head === 40, 60_000);
+      await until(() => b.svc.journals.store.info(journalId)?.head === 40, { timeoutMs: 60_000 });
     }
     const liar = new LyingPeer(journalId, 1000, items);
     const mNode = await startNode({ services: [liar] });
     nodes.push(mNode);
     await bNode.connect(addrOf(mNode));
-    await until(() => b.svc.counters.rejected.size > 0, 60_000);
+    await until(() => b.svc.counters.rejected.size > 0, { timeoutMs: 60_000 });
     assert.deepEqual([...b.svc.counters.rejected], [[expected[kind], 1]]);
     const peer = bNode.peers().find((p) => p.peerId === mNode.peerId);
     assert.ok(peer && peer.strikes >= 1, 'the liar was struck');
     if (kind !== 'forked') await bNode.connect(addrOf(a.node));
-    await until(() => b.svc.journals.store.info(journalId)?.head === 40, 60_000);
+    await until(() => b.svc.journals.store.info(journalId)?.head === 40, { timeoutMs: 60_000 });
     const mine = (await b.svc.journals.read(journalId)).events.map((e) => hex(e.hash));
     const ref = (await a.svc.journals.read(journalId)).events.map((e) => hex(e.hash));
     assert.deepEqual(mine, ref);
@@ -178,10 +178,10 @@ test('over libp2p: a peer that stalls mid-stream is routed around, nothing store
   const bNode = await startNode({ services: [svc] });
   nodes.push(bNode);
   await bNode.connect(addrOf(mNode));
-  await until(() => (svc.journals.store.info(journalId)?.head ?? 0) === 40, 60_000);
+  await until(() => (svc.journals.store.info(journalId)?.head ?? 0) === 40, { timeoutMs: 60_000 });
   await a.svc.append(journalId, { e: 'more' });
   await bNode.connect(addrOf(a.node));
-  await until(() => svc.journals.store.info(journalId)?.head === 41, 60_000);
+  await until(() => svc.journals.store.info(journalId)?.head === 41, { timeoutMs: 60_000 });
   assert.ok(svc.sync.stats.stalls >= 1);
   assert.equal(svc.counters.rejected.size, 0, 'a stall is not a penalty');
   await mNode.stop();

@@ -4,8 +4,8 @@ import { eventHash } from '../../src/journals/event.ts';
 import { generateWriter } from '../../src/journals/keys.ts';
 import { JournalsService } from '../../src/journals/service.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { addrOf, startNode } from '../helpers/node-cluster.ts';
-import { enc, hex, payloads, until } from './helpers.ts';
+import { addrOf, startNode, until } from '../helpers/cluster.ts';
+import { enc, hex, payloads } from './helpers.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -32,16 +32,16 @@ test('three nodes over libp2p: B follows the writer A through C alone while A is
   await a.svc.append(id, { e: 'created', p: { n: 1 } });
 
   await c.node.connect(addrOf(a.node));
-  await until(() => c.svc.journals.store.info(id)?.head === 2501, 60_000);
+  await until(() => c.svc.journals.store.info(id)?.head === 2501, { timeoutMs: 60_000 });
   // live: appended on A, delivered to C over the open subscription
   await a.svc.append(id, { e: 'live', p: 2 });
-  await until(() => c.svc.journals.store.info(id)?.head === 2502, 60_000);
+  await until(() => c.svc.journals.store.info(id)?.head === 2502, { timeoutMs: 60_000 });
   const reference = (await a.svc.journals.read(id)).events;
   await a.node.stop(); // A offline from here on
 
   const b = await journalNode({ follow: { mode: 'list', journals: [id] } });
   await b.node.connect(addrOf(c.node));
-  await until(() => b.svc.journals.store.info(id)?.head === 2502, 60_000);
+  await until(() => b.svc.journals.store.info(id)?.head === 2502, { timeoutMs: 60_000 });
   const got = (await b.svc.journals.read(id)).events;
   assert.equal(got.length, 2502);
   // every accepted event is A's, chained from genesis (the store verified signatures on the way in)
@@ -66,7 +66,7 @@ test('snapshot + compaction: a new follower gets snapshot + tail and the same st
   );
   const live = await journalNode();
   await live.node.connect(addrOf(a.node));
-  await until(() => live.svc.journals.store.info(id)?.head === 300, 60_000);
+  await until(() => live.svc.journals.store.info(id)?.head === 300, { timeoutMs: 60_000 });
 
   const state = enc.encode(JSON.stringify({ sum: (299 * 300) / 2 }));
   await a.svc.journals.snapshot(id, { upTo: 250, state });
@@ -76,13 +76,13 @@ test('snapshot + compaction: a new follower gets snapshot + tail and the same st
   await until(
     () =>
       live.svc.journals.store.info(id)?.snapshot === 250 && live.svc.journals.store.info(id)?.head === 301,
-    60_000,
+    { timeoutMs: 60_000 },
   );
   assert.equal(live.svc.journals.info(id).first, 251);
 
   const fresh = await journalNode();
   await fresh.node.connect(addrOf(a.node));
-  await until(() => fresh.svc.journals.store.info(id)?.head === 301, 60_000);
+  await until(() => fresh.svc.journals.store.info(id)?.head === 301, { timeoutMs: 60_000 });
   const r = await fresh.svc.journals.read(id);
   assert.ok(r.snapshot);
   assert.equal(r.snapshot.upTo, 250);

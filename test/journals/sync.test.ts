@@ -4,7 +4,8 @@ import { eventHash } from '../../src/journals/event.ts';
 import { genesisHash, parseJournalId } from '../../src/journals/id.ts';
 import type { Journals } from '../../src/journals/journals.ts';
 import { generateWriter } from '../../src/journals/keys.ts';
-import { enc, hex, payloads, until } from './helpers.ts';
+import { until } from '../helpers/cluster.ts';
+import { enc, hex, payloads } from './helpers.ts';
 import { link, shutdown, simNode } from './net.ts';
 
 /** Every stored event of `j` chains from the genesis (or the snapshot) and matches the writer's copy. */

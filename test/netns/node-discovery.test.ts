@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { until } from '../helpers/cluster.ts';
 import { createLan, type Lan, netnsSkip } from '../helpers/netns.ts';
-import { until } from '../helpers/node-cluster.ts';
 import { NODE_PROCESS, type NodeChild, watchNode } from '../helpers/node-spawn.ts';
 
 let lan: Lan | undefined;
@@ -36,7 +36,6 @@ test('three hosts on one bridge find each other through HBBP with no bootstrap l
   const ids = children.map((c) => c.peerId);
   await until(
     () => children.every((c, i) => ids.every((id, j) => i === j || c.states.get(id) === 'active')),
-    60_000,
-    'every host active with the two others',
+    { timeoutMs: 60_000, what: 'every host active with the two others' },
   );
 });

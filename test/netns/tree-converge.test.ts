@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { keyPairToJson } from '../../src/tree/keyfile.ts';
 import { generateKeyPair } from '../../src/tree/keys.ts';
+import { until } from '../helpers/cluster.ts';
 import { createLan, type Lan, netnsSkip } from '../helpers/netns.ts';
-import { until } from '../helpers/node-cluster.ts';
 
 const SCRIPT = new URL('../tree/tree-process.ts', import.meta.url).pathname;
 let lan: Lan | undefined;
@@ -77,32 +77,35 @@ test('three hosts in network namespaces: writes converge, a partition heals to i
   // status lines come every 100 ms, so wait for the full count as well as equal hashes: equal
   // hashes seen in lines older than the last acknowledgements are not convergence yet
   const full = (count: number): boolean => nodes.every((n) => n.last.count === count);
-  await until(
-    () => nodes.every((n) => n.acked === WRITES) && full(all) && same(nodes),
-    60_000,
-    'convergence',
-  );
+  await until(() => nodes.every((n) => n.acked === WRITES) && full(all) && same(nodes), {
+    timeoutMs: 60_000,
+    what: 'convergence',
+  });
   assert.equal(nodes[0]!.last.count, all);
 
   // host 2 cut off; both sides keep writing (a second round of writes)
   await lan.partition([2]);
   for (const n of nodes) n.proc.kill('SIGUSR2');
-  await until(() => nodes.every((n) => n.acked === 2 * WRITES), 60_000, 'writes during the partition');
+  await until(() => nodes.every((n) => n.acked === 2 * WRITES), {
+    timeoutMs: 60_000,
+    what: 'writes during the partition',
+  });
   const sideCount = 3 * 200 + 3 * WRITES + 2 * WRITES;
-  await until(
-    () => same(nodes.slice(0, 2)) && nodes.slice(0, 2).every((n) => n.last.count === sideCount),
-    60_000,
-    'the connected side agrees',
-  );
+  await until(() => same(nodes.slice(0, 2)) && nodes.slice(0, 2).every((n) => n.last.count === sideCount), {
+    timeoutMs: 60_000,
+    what: 'the connected side agrees',
+  });
   assert.notEqual(nodes[2]!.last.hash, nodes[0]!.last.hash, 'the partition keeps host 2 apart');
   // host 2 holds only its own new writes (its last status line may lag its last acknowledgement)
-  await until(() => nodes[2]!.last.count === 3 * 200 + 4 * WRITES, 60_000, 'host 2 alone');
+  await until(() => nodes[2]!.last.count === 3 * 200 + 4 * WRITES, {
+    timeoutMs: 60_000,
+    what: 'host 2 alone',
+  });
 
   await lan.heal();
-  await until(
-    () => full(3 * (200 + 2 * WRITES)) && same(nodes),
-    60_000,
-    'identical root hashes after healing',
-  );
+  await until(() => full(3 * (200 + 2 * WRITES)) && same(nodes), {
+    timeoutMs: 60_000,
+    what: 'identical root hashes after healing',
+  });
   assert.equal(nodes[2]!.last.count, 3 * (200 + 2 * WRITES));
 });

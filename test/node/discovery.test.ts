@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { activeCount, addrOf, startNode, until } from '../helpers/node-cluster.ts';
+import { activeCount, addrOf, startNode, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -12,7 +12,7 @@ test('five nodes bootstrapped on one find all the others through hive peer excha
   const seed = await startNode();
   nodes.push(seed);
   for (let i = 0; i < 4; i++) nodes.push(await startNode({ bootstrap: [addrOf(seed)] }));
-  await until(() => nodes.every((n) => activeCount(n) === 4), 60_000, 'full mesh');
+  await until(() => nodes.every((n) => activeCount(n) === 4), { timeoutMs: 60_000, what: 'full mesh' });
   for (const n of nodes) {
     const s = n.status();
     assert.equal(s.peers.active, 4);

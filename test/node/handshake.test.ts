@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { isMurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { addrOf, startNode, stateOf, until } from '../helpers/node-cluster.ts';
+import { addrOf, startNode, stateOf, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -16,7 +16,7 @@ test('two nodes handshake; both see each other active with overlay and po', asyn
   const info = await a.connect(addrOf(b));
   assert.equal(info.peerId, b.peerId);
   assert.equal(info.state, 'active');
-  await until(() => stateOf(b, a.peerId) === 'active', 60_000, 'b sees a active');
+  await until(() => stateOf(b, a.peerId) === 'active', { timeoutMs: 60_000, what: 'b sees a active' });
   const fromB = b.peers().find((p) => p.peerId === a.peerId)!;
   assert.equal(fromB.overlay, a.overlay);
   assert.equal(typeof fromB.po, 'number');
@@ -42,8 +42,14 @@ test('a wrong network is refused and the peer lands in purgatory', async () => {
     assert.equal(e.details?.reason, 'network');
     return true;
   });
-  await until(() => stateOf(b, a.peerId) === 'purgatory', 60_000, 'b puts a in purgatory');
-  await until(() => stateOf(a, b.peerId) === 'purgatory', 60_000, 'a puts b in purgatory');
+  await until(() => stateOf(b, a.peerId) === 'purgatory', {
+    timeoutMs: 60_000,
+    what: 'b puts a in purgatory',
+  });
+  await until(() => stateOf(a, b.peerId) === 'purgatory', {
+    timeoutMs: 60_000,
+    what: 'a puts b in purgatory',
+  });
   assert.match(await b.metrics.metrics(), /murmur_handshake_refusals_total\{reason="network",by="local"\} 1/);
 });
 

@@ -14,7 +14,7 @@ import { createNode } from '../../src/node/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
 import { HIVE_PROTOCOL } from '../../src/overlay/index.ts';
 import { type Host, startHost } from '../../src/p2p/index.ts';
-import { addrOf, FAST, startNode, stateOf, until } from '../helpers/node-cluster.ts';
+import { addrOf, FAST, startNode, stateOf, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 const hosts: Host[] = [];
@@ -56,15 +56,24 @@ test('garbage on the handshake protocol: strikes, then purgatory; the node keeps
     } catch {
       // the node aborts the stream / refuses the connection
     }
-    await until(() => evil.getConnections().length === 0, 60_000, 'node drops the connection');
+    await until(() => evil.getConnections().length === 0, {
+      timeoutMs: 60_000,
+      what: 'node drops the connection',
+    });
   }
-  await until(() => stateOf(node, evil.peerId.toString()) === 'purgatory', 60_000, 'purgatory');
+  await until(() => stateOf(node, evil.peerId.toString()) === 'purgatory', {
+    timeoutMs: 60_000,
+    what: 'purgatory',
+  });
   const metrics = await node.metrics.metrics();
   assert.match(metrics, /murmur_misbehaviour_strikes_total\{kind="(undecodable|oversized)"\} [1-3]/);
   assert.match(metrics, /murmur_peers\{state="purgatory"\} 1/);
   // In purgatory, its connections are dropped at once, before any murmur protocol runs.
   await evil.dial(target).catch(() => undefined);
-  await until(() => evil.getConnections().length === 0, 60_000, 'purgatory peer dropped');
+  await until(() => evil.getConnections().length === 0, {
+    timeoutMs: 60_000,
+    what: 'purgatory peer dropped',
+  });
   // The node is unharmed: a well-behaved peer still connects.
   const good = await startNode();
   nodes.push(good);
@@ -79,14 +88,13 @@ test('hive before the handshake is a protocol violation; garbage hive from an ac
   const early = await rawHost();
   const stream = await early.dialProtocol(target, HIVE_PROTOCOL).catch(() => undefined);
   stream?.abort(new Error('done'));
-  await until(
-    () => /strikes_total\{kind="protocol"\} 1/.test(metricsText),
-    60_000,
-    'protocol strike',
-    async () => {
+  await until(() => /strikes_total\{kind="protocol"\} 1/.test(metricsText), {
+    timeoutMs: 60_000,
+    what: 'protocol strike',
+    refresh: async () => {
       metricsText = await node.metrics.metrics();
     },
-  );
+  });
 
   // A peer that handshakes properly, then sends an undecodable hive message.
   const rogue = await rawHost();
@@ -101,15 +109,17 @@ test('hive before the handshake is a protocol violation; garbage hive from an ac
     },
     conn.remotePeer,
   );
-  await until(() => stateOf(node, rogue.peerId.toString()) === 'active', 60_000, 'rogue active');
+  await until(() => stateOf(node, rogue.peerId.toString()) === 'active', {
+    timeoutMs: 60_000,
+    what: 'rogue active',
+  });
   const hive = await conn.newStream(HIVE_PROTOCOL);
   hive.send(Uint8Array.from([0x03, 0xff, 0xff, 0xff]));
   await hive.close().catch(() => {});
-  await until(
-    () => (node.peers().find((p) => p.peerId === rogue.peerId.toString())?.strikes ?? 0) === 1,
-    60_000,
-    'strike',
-  );
+  await until(() => (node.peers().find((p) => p.peerId === rogue.peerId.toString())?.strikes ?? 0) === 1, {
+    timeoutMs: 60_000,
+    what: 'strike',
+  });
   assert.match(await node.metrics.metrics(), /strikes_total\{kind="undecodable"\} 1/);
 });
 
@@ -125,7 +135,7 @@ test('a second connection from an active peer is refused as duplicate; the first
   const b = await startNode();
   nodes.push(a, b);
   await a.connect(addrOf(b));
-  await until(() => stateOf(b, a.peerId) === 'active', 60_000, 'b sees a');
+  await until(() => stateOf(b, a.peerId) === 'active', { timeoutMs: 60_000, what: 'b sees a' });
   // A second host with a's identity opens another connection to b and handshakes properly.
   const { privateKey, peerId } = await loadOrCreateIdentity(dir);
   const twin = await rawHost(privateKey);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { startNode, stateOf, until } from '../helpers/node-cluster.ts';
+import { startNode, stateOf, until } from '../helpers/cluster.ts';
 import { killNode, type NodeChild, spawnNode } from '../helpers/node-spawn.ts';
 
 const dirs: string[] = [];
@@ -44,16 +44,28 @@ test('kill -9 of a peer: lifesupport, then reconnect when it comes back on the s
   const addr = child.addresses.find((x) => x.includes('127.0.0.1'))!;
   await a.connect(addr);
   const childId = child.peerId;
-  await until(() => child.states.get(a.peerId) === 'active', 60_000, 'child sees a active');
+  await until(() => child.states.get(a.peerId) === 'active', {
+    timeoutMs: 60_000,
+    what: 'child sees a active',
+  });
 
   await killNode(child, 'SIGKILL');
-  await until(() => stateOf(a, childId) === 'lifesupport', 60_000, 'a moves the killed peer to lifesupport');
+  await until(() => stateOf(a, childId) === 'lifesupport', {
+    timeoutMs: 60_000,
+    what: 'a moves the killed peer to lifesupport',
+  });
 
   child = await spawnNode(env);
   children.push(child);
   assert.equal(child.peerId, childId, 'identity survives the restart');
-  await until(() => stateOf(a, childId) === 'active', 60_000, 'a reconnects to the restarted peer');
-  await until(() => child.states.get(a.peerId) === 'active', 60_000, 'restarted child sees a active');
+  await until(() => stateOf(a, childId) === 'active', {
+    timeoutMs: 60_000,
+    what: 'a reconnects to the restarted peer',
+  });
+  await until(() => child.states.get(a.peerId) === 'active', {
+    timeoutMs: 60_000,
+    what: 'restarted child sees a active',
+  });
 });
 
 test('a missed pong (peer frozen with SIGSTOP) moves it to lifesupport; it comes back after SIGCONT', async () => {
@@ -73,10 +85,16 @@ test('a missed pong (peer frozen with SIGSTOP) moves it to lifesupport; it comes
   await a.connect(child.addresses.find((x) => x.includes('127.0.0.1'))!);
   child.proc.kill('SIGSTOP');
   try {
-    await until(() => stateOf(a, child.peerId) === 'lifesupport', 60_000, 'lifesupport after a missed pong');
+    await until(() => stateOf(a, child.peerId) === 'lifesupport', {
+      timeoutMs: 60_000,
+      what: 'lifesupport after a missed pong',
+    });
     assert.match(a.peers().find((p) => p.peerId === child.peerId)?.reason ?? '', /pong|disconnect/);
   } finally {
     child.proc.kill('SIGCONT');
   }
-  await until(() => stateOf(a, child.peerId) === 'active', 60_000, 'active again after SIGCONT');
+  await until(() => stateOf(a, child.peerId) === 'active', {
+    timeoutMs: 60_000,
+    what: 'active again after SIGCONT',
+  });
 });

@@ -15,7 +15,7 @@ import type { NodeService, ServiceContext, ServicePeer } from '../../src/node/in
 import type { MurmurNode } from '../../src/node/types.ts';
 import { startHost } from '../../src/p2p/index.ts';
 import { FrameReader } from '../../src/streamer/channel.ts';
-import { addrOf, FAST, startNode, stateOf, until } from '../helpers/node-cluster.ts';
+import { addrOf, FAST, startNode, stateOf, until } from '../helpers/cluster.ts';
 
 const ECHO = '/murmur/echo/1.0.0';
 const enc = new TextEncoder();
@@ -84,7 +84,10 @@ test('an echo service between two real nodes: handle, dial, events, store, strik
   );
 
   await a.connect(addrOf(b));
-  await until(() => ea.active.length === 1 && eb.active.length === 1, 60_000, 'peer:active on both');
+  await until(() => ea.active.length === 1 && eb.active.length === 1, {
+    timeoutMs: 60_000,
+    what: 'peer:active on both',
+  });
   assert.equal(ea.active[0]!.peerId, b.peerId);
   assert.equal(Buffer.from(ea.active[0]!.overlay).toString('hex'), b.overlay);
   assert.equal(ea.active[0]!.po, ea.ctx!.peers()[0]!.po);
@@ -112,7 +115,10 @@ test('an echo service between two real nodes: handle, dial, events, store, strik
   const channel = await ea.ctx!.dial(b.peerId, ECHO, { maxMessageBytes: 4096 });
   await channel.send(new Uint8Array(100)).catch(() => {});
   await assert.rejects(new FrameReader(channel).next({ timeoutMs: 5000 }));
-  await until(() => b.peers().find((p) => p.peerId === a.peerId)?.strikes === 1, 60_000, 'strike');
+  await until(() => b.peers().find((p) => p.peerId === a.peerId)?.strikes === 1, {
+    timeoutMs: 60_000,
+    what: 'strike',
+  });
   assert.match(await b.metrics.metrics(), /murmur_misbehaviour_strikes_total\{kind="oversized"\} 1/);
   // One strike is not purgatory: the echo still works.
   assert.equal(stateOf(b, a.peerId), 'active');
@@ -123,7 +129,7 @@ test('an echo service between two real nodes: handle, dial, events, store, strik
   assert.match(await b.metrics.metrics(), /murmur_misbehaviour_strikes_total\{kind="echo:forged"\} 1/);
 
   await b.stop();
-  await until(() => ea.inactive.includes(b.peerId), 60_000, 'peer:inactive');
+  await until(() => ea.inactive.includes(b.peerId), { timeoutMs: 60_000, what: 'peer:inactive' });
   assert.equal(eb.stopped, true);
   assert.deepEqual(ea.ctx!.peers(), []);
 });

@@ -6,7 +6,7 @@ import { PUSH_PROTOCOL } from '../../src/tree/net/constants.ts';
 import { encodePush } from '../../src/tree/net/wire.ts';
 import { makeGrant, makeRevocation } from '../../src/tree/records.ts';
 import type { Grant } from '../../src/tree/types.ts';
-import { stateOf, until } from '../helpers/node-cluster.ts';
+import { stateOf, until } from '../helpers/cluster.ts';
 import { enc } from './helpers.ts';
 import { converged, hashOf, RawService, stopAll, type TreeNode, treeCluster } from './net-helpers.ts';
 
@@ -78,17 +78,16 @@ test('a child grant pushed before its parent is parked (no strike), then admitte
     issuedAt: Date.now() + 1_000,
   });
   await push([child]);
-  await until(() => victim.tree.store.counters.pending >= 3, 60_000, 'child parked');
+  await until(() => victim.tree.store.counters.pending >= 3, { timeoutMs: 60_000, what: 'child parked' });
   assert.equal(victim.tree.stats.strikes, 0);
   assert.ok(victim.tree.tree(rootHex).state.isPending(toHex(grantId(child))));
   const t1 = await as(1);
   await t1.grant({ to: toHex(alice.publicKey), pattern: '/team/**', subgrant: true });
   t1.close();
-  await until(
-    () => victim.tree.tree(rootHex).state.grant(toHex(grantId(child))) !== undefined,
-    60_000,
-    'admitted',
-  );
+  await until(() => victim.tree.tree(rootHex).state.grant(toHex(grantId(child))) !== undefined, {
+    timeoutMs: 60_000,
+    what: 'admitted',
+  });
   await converged(nodes.slice(0, 2), rootHex);
   assert.ok(nodes[1]!.tree.tree(rootHex).state.grant(toHex(grantId(child))), 'spread to node 1');
   // entries under the child grant are accepted and spread (once it is valid)
@@ -96,11 +95,10 @@ test('a child grant pushed before its parent is parked (no strike), then admitte
   const w = await as(0, bob);
   await w.put('/team/bob/x', enc('by bob'));
   w.close();
-  await until(
-    () => nodes[1]!.tree.tree(rootHex).state.latest('/team/bob/x') !== undefined,
-    60_000,
-    'bob entry',
-  );
+  await until(() => nodes[1]!.tree.tree(rootHex).state.latest('/team/bob/x') !== undefined, {
+    timeoutMs: 60_000,
+    what: 'bob entry',
+  });
   assert.equal(stateOf(victim.node, nodes[2]!.node.peerId), 'active');
 });
 
@@ -121,7 +119,10 @@ test('a peer flooding junk grants beyond its share of the pool is struck into pu
       break; // disconnected
     }
   }
-  await until(() => stateOf(victim.node, nodes[2]!.node.peerId) === 'purgatory', 60_000, 'purgatory');
+  await until(() => stateOf(victim.node, nodes[2]!.node.peerId) === 'purgatory', {
+    timeoutMs: 60_000,
+    what: 'purgatory',
+  });
   assert.equal(hashOf(victim, rootHex), hash);
   assert.equal(victim.tree.tree(rootHex).state.size, size);
   assert.ok(victim.tree.store.pool.size <= MAX_PER_SOURCE + 10);

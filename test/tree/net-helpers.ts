@@ -2,7 +2,7 @@ import type { MurmurNode } from '../../src/node/types.ts';
 import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 import { toHex } from '../../src/tree/keys.ts';
 import { TreeService, type TreeServiceOptions } from '../../src/tree/service.ts';
-import { addrOf, startNode, until } from '../helpers/node-cluster.ts';
+import { addrOf, serviceCluster, until } from '../helpers/cluster.ts';
 
 /** Short timers for loopback tree tests. */
 export const TREE_FAST: TreeServiceOptions = { announceDebounceMs: 50, antiEntropyMs: 1000, pushBatchMs: 2 };
@@ -12,18 +12,17 @@ export interface TreeNode {
   tree: TreeService;
 }
 
-/** Starts n nodes with a tree service each; every node after the first connects to the first. */
+/** Starts n nodes with a tree service each (the shared cluster); every node after the first connects to the first. */
 export async function treeCluster(
   n: number,
   opts: (i: number) => TreeServiceOptions = () => ({}),
   extra: (i: number) => NodeService[] = () => [],
 ): Promise<TreeNode[]> {
-  const out: TreeNode[] = [];
-  for (let i = 0; i < n; i++) {
-    const tree = new TreeService({ ...TREE_FAST, ...opts(i) });
-    const node = await startNode({ services: [tree, ...extra(i)] });
-    out.push({ node, tree });
-  }
+  const cluster = await serviceCluster(n, {
+    transport: 'libp2p',
+    services: (i) => [new TreeService({ ...TREE_FAST, ...opts(i) }), ...extra(i)],
+  });
+  const out = cluster.members.map((m) => ({ node: m.node!, tree: m.service<TreeService>('tree') }));
   for (const t of out.slice(1)) await t.node.connect(addrOf(out[0]!.node));
   return out;
 }
@@ -38,11 +37,10 @@ export function hashOf(t: TreeNode, root: string): string {
 
 /** Waits until every node holds the tree with the same root hash. */
 export async function converged(nodes: TreeNode[], root: string, timeoutMs = 60_000): Promise<void> {
-  await until(
-    () => new Set(nodes.map((n) => hashOf(n, root))).size === 1,
+  await until(() => new Set(nodes.map((n) => hashOf(n, root))).size === 1, {
     timeoutMs,
-    `equal root hashes of ${root.slice(0, 8)}`,
-  );
+    what: `equal root hashes of ${root.slice(0, 8)}`,
+  });
 }
 
 /** A service that only exposes its context: lets a test act as a lying peer on the real protocols. */
@@ -57,18 +55,5 @@ export class RawService implements NodeService {
   }
   async stop(): Promise<void> {
     this.ctx = undefined;
-  }
-}
-
-/** Polls until the async fn() is true (every 25 ms), failing after timeoutMs with the message. */
-export async function untilAsync(
-  fn: () => Promise<boolean>,
-  timeoutMs = 60_000,
-  message = 'condition',
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${message}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }

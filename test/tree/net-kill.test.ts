@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { keyPairToJson } from '../../src/tree/keyfile.ts';
 import { generateKeyPair } from '../../src/tree/keys.ts';
+import { until } from '../helpers/cluster.ts';
 
 const SCRIPT = new URL('./tree-process.ts', import.meta.url).pathname;
 const procs: ChildProcess[] = [];
@@ -55,21 +56,13 @@ function start(env: Record<string, string>): Promise<Proc> {
   });
 }
 
-async function until(fn: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('kill -9 during reconciliation: nothing acknowledged is lost and the next session completes', async () => {
   const [da, db] = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'murmur-tree-kill-'))));
   dirs.push(da!, db!);
   const rootKey = JSON.stringify(keyPairToJson(generateKeyPair()));
   const total = 10_000;
   const a = await start({ MURMUR_DATA: da!, TREE_ROOT: rootKey, TREE_SEED: String(total) });
-  await until(() => a.last.count === total, 60_000, 'seeded');
+  await until(() => a.last.count === total, { timeoutMs: 60_000, what: 'seeded' });
   const boot = a.addresses.find((x) => x.includes('127.0.0.1'))!;
   const b = await start({
     MURMUR_DATA: db!,
@@ -77,7 +70,7 @@ test('kill -9 during reconciliation: nothing acknowledged is lost and the next s
     MURMUR_BOOTSTRAP: boot,
     TREE_WRITE_MS: '10',
   });
-  await until(() => b.last.count > total * 0.1, 60_000, 'sync under way');
+  await until(() => b.last.count > total * 0.1, { timeoutMs: 60_000, what: 'sync under way' });
   const atKill = b.last.count;
   b.proc.kill('SIGKILL');
   await b.exited;
@@ -94,11 +87,10 @@ test('kill -9 during reconciliation: nothing acknowledged is lost and the next s
   });
   const check = b2.lines.find((l) => typeof l.missing === 'number');
   assert.deepEqual(check, { expected: b.acked.length, missing: 0 });
-  await until(
-    () => b2.last.hash !== '' && b2.last.hash === a.last.hash,
-    60_000,
-    'equal root hashes after restart',
-  );
+  await until(() => b2.last.hash !== '' && b2.last.hash === a.last.hash, {
+    timeoutMs: 60_000,
+    what: 'equal root hashes after restart',
+  });
   assert.equal(b2.last.count, a.last.count);
   assert.ok(a.last.count >= total + b.acked.length, 'A got every acknowledged write of B');
   process.stdout.write(

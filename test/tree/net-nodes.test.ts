@@ -6,9 +6,9 @@ import { generateSigner, toHex } from '../../src/tree/keys.ts';
 import { PUSH_PROTOCOL } from '../../src/tree/net/constants.ts';
 import { encodePush } from '../../src/tree/net/wire.ts';
 import { makeEntry } from '../../src/tree/records.ts';
-import { addrOf, stateOf, until } from '../helpers/node-cluster.ts';
+import { addrOf, stateOf, until } from '../helpers/cluster.ts';
 import { dec, enc } from './helpers.ts';
-import { converged, RawService, stopAll, type TreeNode, treeCluster, untilAsync } from './net-helpers.ts';
+import { converged, RawService, stopAll, type TreeNode, treeCluster } from './net-helpers.ts';
 
 const root = generateSigner();
 const rootHex = toHex(root.publicKey);
@@ -40,11 +40,10 @@ test('writes on each of three nodes converge to equal root hashes', async () => 
     // "last" is causal: node i writes /shared once it has seen node i - 1's write, so its clock is
     // past it (without that, two writes in the same millisecond tie and the tie-break decides)
     if (i > 0)
-      await untilAsync(
-        async () => (await value(i, '/shared')) === `last by ${i - 1}`,
-        60_000,
-        `node ${i} sees node ${i - 1}'s write`,
-      );
+      await until(async () => (await value(i, '/shared')) === `last by ${i - 1}`, {
+        timeoutMs: 60_000,
+        what: `node ${i} sees node ${i - 1}'s write`,
+      });
     const t = await as(i);
     await t.put(`/from/${i}`, enc(`node ${i}`));
     await t.put('/shared', enc(`last by ${i}`));
@@ -65,8 +64,14 @@ test('a grant lets a third key write only under its pattern; revoking it removes
   await w2.put('/w/note', enc('granted'));
   await assert.rejects(w2.put('/elsewhere', enc('no')), { code: 'MURMUR_TREE_NO_GRANT' });
   w2.close();
-  await untilAsync(async () => (await value(1, '/w/note')) === 'granted', 60_000, 'granted write on node 1');
-  await untilAsync(async () => (await value(0, '/w/note')) === 'granted', 60_000, 'granted write on node 0');
+  await until(async () => (await value(1, '/w/note')) === 'granted', {
+    timeoutMs: 60_000,
+    what: 'granted write on node 1',
+  });
+  await until(async () => (await value(0, '/w/note')) === 'granted', {
+    timeoutMs: 60_000,
+    what: 'granted write on node 0',
+  });
   assert.equal(await value(0, '/elsewhere'), undefined);
   // a lying peer pushes a write outside the pattern, properly signed by the grantee: refused
   const victim = nodes[1]!;
@@ -82,14 +87,17 @@ test('a grant lets a third key write only under its pattern; revoking it removes
   await ch.send(
     encodePush(root.publicKey, encodeBundle({ entries: [forged], grants: [g], revocations: [] })),
   );
-  await until(() => victim.tree.stats.refused > before, 60_000, 'refusal');
+  await until(() => victim.tree.stats.refused > before, { timeoutMs: 60_000, what: 'refusal' });
   ch.close();
   assert.equal(await value(1, '/elsewhere'), undefined);
 
   await t0.revoke(toHex(grantId(g)));
   t0.close();
   for (let i = 0; i < 3; i++)
-    await untilAsync(async () => (await value(i, '/w/note')) === undefined, 60_000, `revoked on ${i}`);
+    await until(async () => (await value(i, '/w/note')) === undefined, {
+      timeoutMs: 60_000,
+      what: `revoked on ${i}`,
+    });
   await converged(honest(), rootHex);
 });
 
@@ -102,7 +110,10 @@ test('a node whose clock is an hour fast does not win later writes', async () =>
   await t0.put('/race', enc('honest later'));
   t0.close();
   for (let i = 0; i < 3; i++)
-    await untilAsync(async () => (await value(i, '/race')) === 'honest later', 60_000, `race on ${i}`);
+    await until(async () => (await value(i, '/race')) === 'honest later', {
+      timeoutMs: 60_000,
+      what: `race on ${i}`,
+    });
   // its skewed write was refused, not struck: the node is still an active peer
   assert.equal(stateOf(nodes[0]!.node, nodes[3]!.node.peerId), 'active');
 });
@@ -128,7 +139,7 @@ test('a peer sending forged records is struck and ends in purgatory', async () =
       break; // already disconnected
     }
   }
-  await until(() => stateOf(victim.node, liar) === 'purgatory', 60_000, 'purgatory');
+  await until(() => stateOf(victim.node, liar) === 'purgatory', { timeoutMs: 60_000, what: 'purgatory' });
   assert.equal(await value(0, '/forged/0'), undefined);
 });
 
