@@ -9,7 +9,7 @@ import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval.ts'
 import { ChunksService } from '../../src/chunks/service.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { addrOf, startNode, until } from '../helpers/cluster.ts';
+import { addrOf, serviceCluster, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 after(async () => {
@@ -20,15 +20,14 @@ async function cluster(
   n: number,
   opts: ConstructorParameters<typeof ChunksService>[0] = {},
 ): Promise<{ nodes: MurmurNode[]; chunks: ChunksService[] }> {
-  const services = Array.from({ length: n }, () => new ChunksService({ backoffMs: [50, 100, 200], ...opts }));
-  const list: MurmurNode[] = [];
-  for (const s of services) {
-    const node = await startNode({ services: [s] });
-    nodes.push(node);
-    list.push(node);
-  }
+  const c = await serviceCluster(n, {
+    transport: 'libp2p',
+    services: () => [new ChunksService({ backoffMs: [50, 100, 200], ...opts })],
+  });
+  const list = c.members.map((m) => m.node!);
+  nodes.push(...list);
   for (const node of list.slice(1)) await node.connect(addrOf(list[0]!));
-  return { nodes: list, chunks: services };
+  return { nodes: list, chunks: c.members.map((m) => m.service<ChunksService>('chunks')) };
 }
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {

@@ -4,7 +4,7 @@ import { eventHash } from '../../src/journals/event.ts';
 import { generateWriter } from '../../src/journals/keys.ts';
 import { JournalsService } from '../../src/journals/service.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
-import { addrOf, startNode, until } from '../helpers/cluster.ts';
+import { addrOf, serviceCluster, until } from '../helpers/cluster.ts';
 import { enc, hex, payloads } from './helpers.ts';
 
 const nodes: MurmurNode[] = [];
@@ -17,10 +17,13 @@ const fast = { catalogueIntervalMs: 200, stallTimeoutMs: 1000, backoffMs: 500, r
 async function journalNode(
   opts: ConstructorParameters<typeof JournalsService>[0] = {},
 ): Promise<{ node: MurmurNode; svc: JournalsService }> {
-  const svc = new JournalsService({ ...fast, ...opts });
-  const node = await startNode({ services: [svc] });
-  nodes.push(node);
-  return { node, svc };
+  const c = await serviceCluster(1, {
+    transport: 'libp2p',
+    services: () => [new JournalsService({ ...fast, ...opts })],
+  });
+  const m = c.members[0]!;
+  nodes.push(m.node!);
+  return { node: m.node!, svc: m.service<JournalsService>('journals') };
 }
 
 test('three nodes over libp2p: B follows the writer A through C alone while A is offline; live; every event verifies', async () => {
