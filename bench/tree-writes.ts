@@ -9,6 +9,7 @@
 import { sign, verify } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { MemoryLevel } from 'memory-level';
+import { privateKeyFromSeed } from '../src/crypto/ed25519.ts';
 import { packHlc } from '../src/tree/hlc.ts';
 import { generateSigner, publicKeyObject, toHex } from '../src/tree/keys.ts';
 import { makeEntry } from '../src/tree/records.ts';
@@ -22,7 +23,7 @@ const value = new Uint8Array(64).fill(7);
 
 function rawRate(seconds: number): number {
   const msg = new Uint8Array(100).fill(1);
-  const pub = root.key;
+  const pub = privateKeyFromSeed(root.privateKey);
   const pk = publicKeyObject(root.publicKey);
   let n = 0;
   const t0 = performance.now();

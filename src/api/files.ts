@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_INFO_FILE, API_TOKEN_FILE } from '../config/constants.ts';
+import { writeSecretFile } from '../crypto/secret-file.ts';
 import { MurmurError } from '../errors/index.ts';
 import { MAX_INFO_FILE_BYTES, TOKEN_BYTES } from './constants.ts';
 
@@ -31,19 +32,8 @@ export async function ensureApiToken(dataDir: string): Promise<string> {
     return existing;
   }
   const token = randomBytes(TOKEN_BYTES).toString('hex');
-  try {
-    const fh = await open(path, 'wx', 0o600);
-    try {
-      await fh.writeFile(`${token}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    return token;
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return readApiToken(dataDir);
-    throw new MurmurError('MURMUR_IO', `cannot write ${path}: ${(cause as Error).message}`, { cause });
-  }
+  // exclusive: a node starting at the same time may have written its own token first
+  return (await writeSecretFile(path, `${token}\n`, { exclusive: true })) ? token : readApiToken(dataDir);
 }
 
 /** Reads <data>/api-token (MURMUR_NODE_NOT_RUNNING when there is none). */
@@ -61,14 +51,7 @@ export async function readApiToken(dataDir: string): Promise<string> {
 
 /** Writes <data>/api.json atomically (0600). */
 export async function writeApiInfo(dataDir: string, info: ApiInfo): Promise<void> {
-  const path = join(dataDir, API_INFO_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
-    await rename(tmp, path);
-  } catch (cause) {
-    throw new MurmurError('MURMUR_IO', `cannot write ${path}: ${(cause as Error).message}`, { cause });
-  }
+  await writeSecretFile(join(dataDir, API_INFO_FILE), `${JSON.stringify(info)}\n`);
 }
 
 /** Removes <data>/api.json if it still names this process. */

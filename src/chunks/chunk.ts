@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { bytesEqual, toHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { ADDRESS_SIZE, CHUNK_SIZE, MAX_CHUNK_DATA, SPAN_SIZE } from './constants.ts';
 
@@ -34,7 +35,7 @@ export function validSize(data: Uint8Array): boolean {
 
 /** True if `data` is well-sized and hashes to `address`. */
 export function isValidChunk(address: Uint8Array, data: Uint8Array): boolean {
-  return address.length === ADDRESS_SIZE && validSize(data) && equalBytes(chunkAddress(data), address);
+  return address.length === ADDRESS_SIZE && validSize(data) && bytesEqual(chunkAddress(data), address);
 }
 
 /** The span (bytes covered) of chunk data. */
@@ -47,17 +48,10 @@ export function payloadOf(data: Uint8Array): Uint8Array {
   return data.subarray(SPAN_SIZE);
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** src/bytes' bytesEqual and toHex under the names the chunks code uses. */
+export { bytesEqual as equalBytes, toHex as hex };
 
 export function isZero(a: Uint8Array): boolean {
   for (const x of a) if (x !== 0) return false;
   return true;
-}
-
-export function hex(a: Uint8Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 }

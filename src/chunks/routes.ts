@@ -1,9 +1,10 @@
 import { once } from 'node:events';
+import { fromHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { readBody } from '../http/index.ts';
 import { hex, isValidChunk, spanOf } from './chunk.ts';
-import { MAX_CHUNK_DATA } from './constants.ts';
+import { ADDRESS_SIZE, MAX_CHUNK_DATA } from './constants.ts';
 import type { JoinOptions } from './file/joiner.ts';
 import type { SplitResult } from './file/splitter.ts';
 import type { ChunkStore, PinInfo, PutResult } from './store.ts';
@@ -32,10 +33,11 @@ function parseFlag(v: string | null): boolean {
 
 /** Parses a 64-hex-digit chunk address (MURMUR_INVALID_ARGUMENT otherwise). */
 export function parseAddress(text: string | undefined): Uint8Array {
-  if (text === undefined || !/^[0-9a-fA-F]{64}$/.test(text)) {
-    throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'a chunk address is 64 hex digits');
-  }
-  return new Uint8Array(Buffer.from(text, 'hex'));
+  return fromHex(
+    text ?? '',
+    ADDRESS_SIZE,
+    () => new MurmurError('MURMUR_INVALID_ARGUMENT', 'a chunk address is 64 hex digits'),
+  );
 }
 
 /**

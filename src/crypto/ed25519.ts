@@ -7,10 +7,11 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { toHex } from '../bytes/index.ts';
 
 /**
- * Ed25519 and SHA-256 on node:crypto with raw 32-byte keys, shared by every module that signs (tree,
- * journals). Public KeyObjects are cached, so verifying many records of one signer parses its key once.
+ * Ed25519 and SHA-256 on node:crypto with raw 32-byte keys, under the one Signer (./signer.ts) of
+ * every module that signs (tree, journals). Public KeyObjects are cached, so verifying many records of one signer parses its key once.
  */
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -68,12 +69,4 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }

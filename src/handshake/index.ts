@@ -1,4 +1,5 @@
 import type { PeerId } from '@libp2p/interface';
+import { bytesEqual } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { overlayAddressOf } from '../identity/index.ts';
 import { FramedStream, type MessageStreamLike } from '../p2p/index.ts';
@@ -29,10 +30,6 @@ export interface HandshakeRunOptions {
   onBytes?: (direction: 'in' | 'out', bytes: number) => void;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
-}
-
 /** The fixed checks on a remote Hello; undefined when acceptable. */
 export function checkHello(
   local: HandshakeLocal,
@@ -40,9 +37,9 @@ export function checkHello(
   hello: HelloInfo,
 ): RefusalReason | undefined {
   if (hello.networkId !== local.networkId) return 'network';
-  if (equalBytes(hello.overlay, local.overlay)) return 'self';
+  if (bytesEqual(hello.overlay, local.overlay)) return 'self';
   const expected = overlayAddressOf(remote.toMultihash().bytes, hello.networkId);
-  if (!equalBytes(hello.overlay, expected)) return 'overlay';
+  if (!bytesEqual(hello.overlay, expected)) return 'overlay';
   if (!hello.protocols.some((p) => p.startsWith(HANDSHAKE_COMPAT_PREFIX))) return 'version';
   return local.admit?.(remote);
 }

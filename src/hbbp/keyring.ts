@@ -14,8 +14,9 @@ import {
   generateKeyPairSync,
   hkdfSync,
 } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeSecretFile } from '../crypto/secret-file.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import {
   KEYDIR_DEFAULT,
@@ -196,10 +197,10 @@ export async function generateKeyFiles(dir: string): Promise<KeyFiles> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const [name, raw] of Object.entries(files)) {
-      await writeFile(join(dir, name), `${Buffer.from(raw).toString('base64')}\n`, {
-        mode: 0o600,
-        flag: 'wx',
-      });
+      const path = join(dir, name);
+      if (!(await writeSecretFile(path, `${Buffer.from(raw).toString('base64')}\n`, { exclusive: true }))) {
+        throw Object.assign(new Error(`EEXIST: file already exists, ${path}`), { code: 'EEXIST' });
+      }
     }
   } catch (cause) {
     throw new MurmurError('MURMUR_HBBP_KEYFILE', `cannot create key files in ${dir}`, { cause });

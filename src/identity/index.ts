@@ -1,8 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { writeSecretFile } from '../crypto/secret-file.ts';
 import { MurmurError } from '../errors/index.ts';
 import { overlayAddress } from '../overlay/address.ts';
 
@@ -16,7 +18,8 @@ export interface Identity {
 
 /**
  * The node's identity: the Ed25519 key in `<dataDir>/identity.key`, created on first use (0600, written
- * atomically). Without a dataDir a fresh in-memory key is made.
+ * atomically by src/crypto's writeSecretFile). It stays in libp2p's own protobuf encoding, not the
+ * node's key-file format: libp2p reads it. Without a dataDir a fresh in-memory key is made.
  */
 export async function loadOrCreateIdentity(dataDir?: string): Promise<Identity> {
   if (dataDir === undefined) {
@@ -55,14 +58,11 @@ export async function loadOrCreateIdentity(dataDir?: string): Promise<Identity> 
   }
   const privateKey = await generateKeyPair('Ed25519');
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, privateKeyToProtobuf(privateKey), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, path);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new MurmurError('MURMUR_IO', `cannot write ${path}`, { cause: err });
   }
+  await writeSecretFile(path, privateKeyToProtobuf(privateKey));
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey) };
 }
 

@@ -1,5 +1,6 @@
 import { constants, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ByteReader, varintSize, writeVarint } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { readExact, syncDir, writeAll } from '../store/segments.ts';
 import type { JournalId } from './id.ts';
@@ -277,20 +278,13 @@ const bad = (why: string): MurmurError => new MurmurError('MURMUR_JOURNAL_BAD_ME
 
 /** Bytes of a record framed as protobuf field 1 (`0x0a varint(len) record`). */
 export function framedSize(len: number): number {
-  let size = 2;
-  for (let n = len; n >= 128; n = Math.floor(n / 128)) size++;
-  return size + len;
+  return 1 + varintSize(len) + len;
 }
 
 /** Writes the frame of `rec` at `pos`; returns the position after it. */
 export function writeFramed(buf: Uint8Array, pos: number, rec: Uint8Array): number {
   buf[pos++] = 0x0a;
-  let n = rec.length;
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
+  pos = writeVarint(buf, pos, rec.length);
   buf.set(rec, pos);
   return pos + rec.length;
 }
@@ -309,22 +303,14 @@ export function frameRecords(records: Uint8Array[]): Uint8Array {
 export function splitChunk(buf: Uint8Array): { records: Uint8Array[]; starts: number[] } {
   const records: Uint8Array[] = [];
   const starts: number[] = [];
-  let p = 0;
-  while (p < buf.length) {
-    starts.push(p);
-    if (buf[p++] !== 0x0a) throw bad('chunk record is not framed');
-    let len = 0;
-    let mul = 1;
-    for (let i = 0; ; i++) {
-      if (p >= buf.length || i > 4) throw bad('truncated chunk');
-      const b = buf[p++]!;
-      len += (b & 127) * mul;
-      if (b < 128) break;
-      mul *= 128;
-    }
-    if (len > buf.length - p) throw bad('truncated chunk');
-    records.push(buf.subarray(p, p + len));
-    p += len;
+  const r = new ByteReader(buf, bad);
+  while (r.pos < buf.length) {
+    starts.push(r.pos);
+    if (buf[r.pos++] !== 0x0a) throw bad('chunk record is not framed');
+    const len = r.tryVarint(5);
+    if (len < 0 || len > buf.length - r.pos) throw bad('truncated chunk');
+    records.push(buf.subarray(r.pos, r.pos + len));
+    r.pos += len;
   }
   return { records, starts };
 }

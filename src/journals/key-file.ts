@@ -1,52 +1,39 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { decodeKeyFile, loadOrCreateKeyFile } from '../crypto/key-file.ts';
+import type { SeededSigner } from '../crypto/signer.ts';
 import { MurmurError } from '../errors/index.ts';
 import { KEY_FILE_NAME } from './constants.ts';
-import { type Writer, writerFromSeed } from './keys.ts';
+import { writerFromSeed } from './keys.ts';
 
 /** The default journal key file of a data folder. */
 export function journalKeyPath(dataDir: string): string {
   return join(dataDir, KEY_FILE_NAME);
 }
 
-/** Parses a key file: 64 hex digits of an Ed25519 seed (whitespace ignored) or the 32 raw bytes. */
-export function parseKeyFile(bytes: Uint8Array, path = 'key file'): Writer & { seed: Uint8Array } {
-  const text = Buffer.from(bytes).toString('utf8').trim();
-  if (/^[0-9a-fA-F]{64}$/.test(text)) return writerFromSeed(new Uint8Array(Buffer.from(text, 'hex')));
-  if (bytes.length === 32) return writerFromSeed(new Uint8Array(bytes));
-  throw new MurmurError('MURMUR_JOURNAL_BAD_KEY', `${path} is not 64 hex digits of an Ed25519 seed`, {
-    details: { path },
-  });
+/**
+ * Parses a key file: src/crypto's one key-file format (docs/STORAGE.md), or the older 64 hex digits
+ * of an Ed25519 seed (whitespace ignored) or 32 raw bytes.
+ */
+export function parseKeyFile(bytes: Uint8Array, path = 'key file'): SeededSigner {
+  return writerFromSeed(decodeKeyFile(bytes, { path, code: 'MURMUR_JOURNAL_BAD_KEY' }).privateKey);
 }
 
 /**
- * The writer key of this node's journals: read from `path`, or created there (mode 0600, 64 hex digits
- * of a fresh seed) when `create` is true and the file does not exist.
+ * The writer key of this node's journals: read from `path` (any key-file format), or created there
+ * (0600, atomic, the current format) when `create` is not false and the file does not exist.
  */
 export async function loadOrCreateJournalKey(
   path: string,
-  options: { create?: boolean } = {},
-): Promise<Writer & { seed: Uint8Array }> {
-  let bytes: Buffer | undefined;
+  options: { create?: boolean; signal?: AbortSignal } = {},
+): Promise<SeededSigner> {
   try {
-    bytes = await readFile(path);
+    const pair = await loadOrCreateKeyFile(path, { ...options, code: 'MURMUR_JOURNAL_BAD_KEY' });
+    return writerFromSeed(pair.privateKey);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || options.create === false) {
-      throw new MurmurError('MURMUR_JOURNAL_BAD_KEY', `cannot read the journal key ${path}`, {
-        cause: err,
-        details: { path },
-      });
-    }
+    if (err instanceof MurmurError && err.code !== 'MURMUR_IO') throw err;
+    throw new MurmurError('MURMUR_JOURNAL_BAD_KEY', `cannot read or create the journal key ${path}`, {
+      cause: err instanceof MurmurError && err.cause !== undefined ? err.cause : err,
+      details: { path },
+    });
   }
-  if (bytes !== undefined) return parseKeyFile(bytes, path);
-  const seed = new Uint8Array(randomBytes(32));
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${Buffer.from(seed).toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch(
-    async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    },
-  );
-  await chmod(path, 0o600);
-  return parseKeyFile(await readFile(path), path);
 }

@@ -1,9 +1,11 @@
+import { ByteReader, varintSize, writeVarint } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 
 /**
  * Hand-written codec of the hot message `Event` (proto/journals.proto): the same protobuf wire
  * bytes as protobuf-es produces, without reflection (several times faster per event). Unknown fields
- * are skipped; malformed input throws MURMUR_JOURNAL_BAD_MESSAGE.
+ * are skipped; malformed input throws MURMUR_JOURNAL_BAD_MESSAGE. A hot path (every event stored,
+ * sent or read): varints are src/bytes' hand-written ones, not `@bufbuild/protobuf/wire`.
  */
 export interface EventFields {
   seq: number;
@@ -16,24 +18,6 @@ export interface EventFields {
 
 const EMPTY = new Uint8Array(0);
 const bad = (why: string): MurmurError => new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', why);
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
 
 export function encodeEventFields(e: EventFields): Uint8Array {
   let size = 0;
@@ -72,48 +56,33 @@ export function encodeEventFields(e: EventFields): Uint8Array {
 
 export function decodeEventFields(buf: Uint8Array): EventFields {
   const out: EventFields = { seq: 0, time: 0, payload: EMPTY, prev: EMPTY, sig: EMPTY, sigFirst: 0 };
-  let p = 0;
-  const varint = (): number => {
-    let n = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (p >= buf.length) throw bad('truncated varint');
-      const b = buf[p++]!;
-      n += (b & 127) * mul;
-      if (b < 128) {
-        if (n > Number.MAX_SAFE_INTEGER) throw bad('number out of range');
-        return n;
-      }
-      mul *= 128;
-    }
-    throw bad('varint too long');
-  };
-  while (p < buf.length) {
-    const tag = varint();
+  const r = new ByteReader(buf, bad);
+  while (r.pos < buf.length) {
+    const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
     if (field === 0) throw bad('field number 0');
     if (wire === 0) {
-      const v = varint();
+      const v = r.varint();
       if (field === 1) out.seq = v;
       else if (field === 2) out.time = v;
       else if (field === 6) out.sigFirst = v;
     } else if (wire === 2) {
-      const len = varint();
-      if (len > buf.length - p) throw bad('truncated field');
-      const v = buf.subarray(p, p + len);
-      p += len;
+      const len = r.varint();
+      if (len > buf.length - r.pos) throw bad('truncated field');
+      const v = buf.subarray(r.pos, r.pos + len);
+      r.pos += len;
       if (field === 3) out.payload = v;
       else if (field === 4) out.prev = v;
       else if (field === 5) out.sig = v;
     } else if (wire === 1) {
-      p += 8;
+      r.pos += 8;
     } else if (wire === 5) {
-      p += 4;
+      r.pos += 4;
     } else {
       throw bad(`unsupported wire type ${wire}`);
     }
-    if (p > buf.length) throw bad('truncated field');
+    if (r.pos > buf.length) throw bad('truncated field');
     if ((field <= 2 || field === 6) && wire !== 0) throw bad(`field ${field} has wire type ${wire}`);
     if (field >= 3 && field <= 5 && wire !== 2) throw bad(`field ${field} has wire type ${wire}`);
   }
@@ -155,34 +124,22 @@ export function decodeItemFrame(buf: Uint8Array): { events: Uint8Array[]; snapsh
 
 /** Iterates (field, wire type, value) over a protobuf message: numbers for varints, bytes for len. */
 function* fields(buf: Uint8Array): Generator<[number, number, number | Uint8Array]> {
-  let p = 0;
-  const varint = (): number => {
-    let n = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (p >= buf.length) throw bad('truncated varint');
-      const b = buf[p++]!;
-      n += (b & 127) * mul;
-      if (b < 128) return n;
-      mul *= 128;
-    }
-    throw bad('varint too long');
-  };
-  while (p < buf.length) {
-    const tag = varint();
+  const r = new ByteReader(buf, bad);
+  while (r.pos < buf.length) {
+    const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
     if (field === 0) throw bad('field number 0');
-    if (wire === 0) yield [field, wire, varint()];
+    if (wire === 0) yield [field, wire, r.varint()];
     else if (wire === 2) {
-      const len = varint();
-      if (len > buf.length - p) throw bad('truncated field');
-      const v = buf.subarray(p, p + len);
-      p += len;
+      const len = r.varint();
+      if (len > buf.length - r.pos) throw bad('truncated field');
+      const v = buf.subarray(r.pos, r.pos + len);
+      r.pos += len;
       yield [field, wire, v];
     } else if (wire === 1 || wire === 5) {
-      p += wire === 1 ? 8 : 4;
-      if (p > buf.length) throw bad('truncated field');
+      r.pos += wire === 1 ? 8 : 4;
+      if (r.pos > buf.length) throw bad('truncated field');
       yield [field, wire, 0];
     } else throw bad(`unsupported wire type ${wire}`);
   }

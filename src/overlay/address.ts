@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fromHex as bytesFromHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { ADDRESS_LENGTH, MAX_PO } from './constants.ts';
 
@@ -35,17 +36,16 @@ export function proximity(a: Uint8Array, b: Uint8Array): number {
   return MAX_PO;
 }
 
-/** Hex of an address. */
-export function toHex(address: Uint8Array): string {
-  return Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString('hex');
-}
+/** Hex of an address (src/bytes' toHex). */
+export { toHex } from '../bytes/index.ts';
 
 /** Address from hex; throws MURMUR_OVERLAY_BAD_ADDRESS unless it is 64 hex characters. */
 export function fromHex(hex: string): Uint8Array {
-  if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new MurmurError('MURMUR_OVERLAY_BAD_ADDRESS', 'an overlay address is 64 hex characters');
-  }
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  return bytesFromHex(
+    hex,
+    ADDRESS_LENGTH,
+    () => new MurmurError('MURMUR_OVERLAY_BAD_ADDRESS', 'an overlay address is 64 hex characters'),
+  );
 }
 
 /** Checks an address is a Uint8Array of ADDRESS_LENGTH bytes. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { bytesEqual } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { isAddress, proximity, toHex } from './address.ts';
 import {
@@ -107,7 +108,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
       if (peer.addresses.length > 0) existing.peer.addresses = [...peer.addresses];
       return true;
     }
-    if (equal(peer.overlay, this.base)) return false;
+    if (bytesEqual(peer.overlay, this.base)) return false;
     const po = this.po(peer.overlay);
     const bin = this.#knownBins[po]!;
     if (bin.size >= this.#maxKnownPerBin) return false;
@@ -253,7 +254,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
     // only our bin t needs the proximity computed per peer.
     const t = this.po(to);
     const add = (g: number, peer: OverlayPeer): void => {
-      if (groups[g]!.length < cap && !equal(peer.overlay, to)) groups[g]!.push(peer);
+      if (groups[g]!.length < cap && !bytesEqual(peer.overlay, to)) groups[g]!.push(peer);
     };
     for (let b = 0; b < BIN_COUNT; b++) {
       const fixed = b < t ? b : b > t ? t : -1;
@@ -314,7 +315,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
         details: { peerId: peer.peerId },
       });
     }
-    if (equal(peer.overlay, this.base)) return;
+    if (bytesEqual(peer.overlay, this.base)) return;
     const po = this.po(peer.overlay);
     const entry: Entry = {
       peer: { peerId: peer.peerId, overlay: peer.overlay, addresses: [...peer.addresses] },
@@ -332,12 +333,6 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
       this.emit('depth', { depth, previous });
     }
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -1,20 +1,15 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { ByteReader, VARINT_TOO_LONG, varintSize, writeVarint } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { MAX_VARINT_BYTES } from './constants.ts';
 
-/** Encodes an unsigned varint (LEB128). */
-export function encodeVarint(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new MurmurError('MURMUR_INVALID_ARGUMENT', `bad varint value ${value}`);
-  }
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
+/**
+ * Varint-length-prefixed frames. encodeFrame (one control message at a time) is off the hot path and
+ * uses `@bufbuild/protobuf/wire`; frameSize / writeFrame (the batched channel writer) and FrameDecoder
+ * (every frame received) are hot and use src/bytes' hand-written varint.
+ */
+
+export { encodeVarint } from '../bytes/index.ts';
 
 /** One message prefixed with its varint length. */
 export function encodeFrame(message: Uint8Array, maxBytes: number): Uint8Array {
@@ -27,18 +22,12 @@ export function encodeFrame(message: Uint8Array, maxBytes: number): Uint8Array {
       },
     );
   }
-  const prefix = encodeVarint(message.byteLength);
-  const out = new Uint8Array(prefix.byteLength + message.byteLength);
-  out.set(prefix, 0);
-  out.set(message, prefix.byteLength);
-  return out;
+  return new BinaryWriter().bytes(message).finish();
 }
 
 /** Bytes of a frame (varint prefix + body) carrying a message of `length` bytes (< 2^35). */
 export function frameSize(length: number): number {
-  let n = 1;
-  for (let v = length; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n + length;
+  return varintSize(length) + length;
 }
 
 /**
@@ -47,13 +36,7 @@ export function frameSize(length: number): number {
  * and that frameSize(length) bytes fit. Returns the position after `message`.
  */
 export function writeFrame(out: Uint8Array, pos: number, length: number, message: Uint8Array): number {
-  let p = pos;
-  let v = length;
-  while (v >= 0x80) {
-    out[p++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[p++] = v;
+  const p = writeVarint(out, pos, length);
   out.set(message, p);
   return p + message.byteLength;
 }
@@ -104,40 +87,39 @@ export class FrameDecoder {
 
   /** Parses the length prefix if enough bytes are present; false if more are needed. */
   #readLength(): boolean {
-    let value = 0;
-    let mul = 1;
-    let i = 0;
-    const chunks = this.#chunks;
-    for (let c = 0; c < chunks.length; c++) {
-      const chunk = chunks[c]!;
-      for (let k = 0; k < chunk.length; k++) {
-        const byte = chunk[k]!;
-        value += (byte & 0x7f) * mul;
-        i++;
-        if ((byte & 0x80) === 0) {
-          if (i > 1 && byte === 0) {
-            throw new MurmurError('MURMUR_FRAME_MALFORMED', 'non-minimal varint length prefix');
-          }
-          if (value > this.#max) {
-            throw new MurmurError(
-              'MURMUR_FRAME_TOO_LARGE',
-              `announced ${value} bytes over cap ${this.#max}`,
-              {
-                details: { size: value, max: this.#max },
-              },
-            );
-          }
-          this.#skip(i);
-          this.#want = value;
-          return true;
-        }
-        if (i >= MAX_VARINT_BYTES) {
-          throw new MurmurError('MURMUR_FRAME_MALFORMED', 'varint length prefix too long');
-        }
-        mul *= 0x80;
-      }
+    const head = this.#chunks[0];
+    if (head === undefined) return false;
+    // the prefix nearly always lies in the first chunk; else join the first few bytes of the next ones
+    const r = new ByteReader(
+      head.byteLength >= MAX_VARINT_BYTES || this.#chunks.length === 1 ? head : this.#prefixBytes(),
+    );
+    const value = r.tryVarint(MAX_VARINT_BYTES);
+    if (value === VARINT_TOO_LONG) {
+      throw new MurmurError('MURMUR_FRAME_MALFORMED', 'varint length prefix too long');
     }
-    return false;
+    if (value < 0) return false; // truncated: wait for more bytes
+    if (r.pos !== varintSize(value)) {
+      throw new MurmurError('MURMUR_FRAME_MALFORMED', 'non-minimal varint length prefix');
+    }
+    if (value > this.#max) {
+      throw new MurmurError('MURMUR_FRAME_TOO_LARGE', `announced ${value} bytes over cap ${this.#max}`, {
+        details: { size: value, max: this.#max },
+      });
+    }
+    this.#skip(r.pos);
+    this.#want = value;
+    return true;
+  }
+
+  /** The first (up to MAX_VARINT_BYTES) buffered bytes, joined across chunks. */
+  #prefixBytes(): Uint8Array {
+    const out = new Uint8Array(Math.min(MAX_VARINT_BYTES, this.#buffered));
+    let n = 0;
+    for (const chunk of this.#chunks) {
+      for (let k = 0; k < chunk.length && n < out.length; k++) out[n++] = chunk[k]!;
+      if (n === out.length) break;
+    }
+    return out;
   }
 
   /** Drops the first n buffered bytes. */

@@ -1,3 +1,4 @@
+import { toHex } from '../bytes/index.ts';
 import { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { FrameChannel } from './channel.ts';
@@ -51,8 +52,6 @@ interface Subscription {
   consumer: Consumer;
   batches: Batch[];
 }
-
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /**
  * One streamer session with a peer over a long-lived channel, both directions: serves the peer's
@@ -323,7 +322,7 @@ export class StreamerSession {
     need.forEach((n, i) => {
       if (!n) return;
       bitvector[i >> 3]! |= 1 << (i & 7);
-      pending.add(hexOf(list[i]!));
+      pending.add(toHex(list[i]!));
     });
     this.stats.wanted += pending.size;
     const batch = { from, to, pending };
@@ -340,7 +339,7 @@ export class StreamerSession {
 
   async #onDelivery(stream: Stream, hash: Uint8Array, data: Uint8Array): Promise<void> {
     const sub = this.#subs.get(streamKey(stream));
-    const key = hexOf(hash);
+    const key = toHex(hash);
     const batch = sub?.batches.find((b) => b.pending.has(key));
     if (!sub || !batch) {
       this.stats.unsolicited++;

@@ -1,3 +1,4 @@
+import { toHex } from '../bytes/index.ts';
 import {
   PENDING_MAX_BYTES,
   PENDING_MAX_PER_SIGNER,
@@ -106,7 +107,7 @@ export class PendingPool {
     addTo(this.#bySigner, it.signer, key);
     if (it.source !== '') addTo(this.#bySource, it.source, key);
     if (it.rec.kind === 'grant') addTo(this.#grantsByIssuer, it.tree + it.signer, key);
-    else addTo(this.#revsByGrant, it.tree + hex(it.rec.record.grantId), key);
+    else addTo(this.#revsByGrant, it.tree + toHex(it.rec.record.grantId), key);
     this.stats.added++;
     const evict = (k: string | undefined): void => {
       const gone = k === undefined ? undefined : this.remove(k);
@@ -136,7 +137,7 @@ export class PendingPool {
     delFrom(this.#bySigner, it.signer, key);
     if (it.source !== '') delFrom(this.#bySource, it.source, key);
     if (it.rec.kind === 'grant') delFrom(this.#grantsByIssuer, it.tree + it.signer, key);
-    else delFrom(this.#revsByGrant, it.tree + hex(it.rec.record.grantId), key);
+    else delFrom(this.#revsByGrant, it.tree + toHex(it.rec.record.grantId), key);
     return it;
   }
 
@@ -168,10 +169,6 @@ export class PendingPool {
     }
     return out;
   }
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 function first(s: Map<string, unknown> | Set<string> | undefined): string | undefined {

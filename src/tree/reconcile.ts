@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { bytesEqual, toHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import {
   MAX_RECONCILE_MESSAGE_BYTES,
@@ -13,7 +15,7 @@ import {
 } from './constants.ts';
 import { limbsBytes } from './fingerprint.ts';
 import type { IdSet } from './idset.ts';
-import { sha256, toHex } from './keys.ts';
+import { sha256 } from './keys.ts';
 
 /**
  * Range-based set reconciliation over 32-byte ids, in the spirit of negentropy but ranging over
@@ -152,7 +154,7 @@ export class Reconciler {
       if (t.kind === 'idlist') {
         mode = MODE_REPLY;
         body.push(this.#reply(t, lo, hi));
-      } else if (!bytesEq(this.#fp(t, lo, hi), t.fp)) {
+      } else if (!bytesEqual(this.#fp(t, lo, hi), t.fp)) {
         const count = hi - lo;
         const room = Math.min(this.#maxBits, RECONCILE_MAX_DEPTH_BITS - t.depth);
         if (count <= this.#threshold || room < 1) {
@@ -268,53 +270,50 @@ function malformed(why: string): MurmurError {
   return new MurmurError('MURMUR_TREE_RECONCILE_MALFORMED', `reconciliation: ${why}`);
 }
 
+/** Reader of one message. Off the hot path: its varints go through `@bufbuild/protobuf/wire`. */
 class Reader {
-  #pos = 0;
   readonly #buf: Uint8Array;
+  readonly #r: BinaryReader;
   constructor(buf: Uint8Array) {
     this.#buf = buf;
+    this.#r = new BinaryReader(buf);
   }
   u8(): number {
-    if (this.#pos >= this.#buf.length) throw malformed('truncated');
-    return this.#buf[this.#pos++]!;
+    const r = this.#r;
+    if (r.pos >= r.len) throw malformed('truncated');
+    return this.#buf[r.pos++]!;
   }
   bytes(n: number): Uint8Array {
-    if (this.#pos + n > this.#buf.length) throw malformed('truncated');
-    const out = this.#buf.subarray(this.#pos, this.#pos + n);
-    this.#pos += n;
+    const r = this.#r;
+    if (n > r.len - r.pos) throw malformed('truncated');
+    const out = this.#buf.subarray(r.pos, r.pos + n);
+    r.pos += n;
     return out;
   }
+  /** A uint32 varint of at most `max` (an over-long one is refused, never truncated to 32 bits). */
   varint(max: number): number {
-    let v = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.u8();
-      v += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) {
-        if (v > max) throw malformed('count too large');
-        return v;
-      }
+    const r = this.#r;
+    const start = r.pos;
+    let v: number;
+    try {
+      v = r.uint32();
+    } catch (cause) {
+      throw new MurmurError('MURMUR_TREE_RECONCILE_MALFORMED', 'reconciliation: truncated varint', { cause });
     }
-    throw malformed('varint too long');
+    const read = r.pos - start;
+    if (read > 5 || (read === 5 && this.#buf[r.pos - 1]! > 0x0f)) throw malformed('varint too long');
+    if (v > max) throw malformed('count too large');
+    return v;
   }
   atEnd(): boolean {
-    return this.#pos === this.#buf.length;
+    return this.#r.pos === this.#r.len;
   }
 }
 
 function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return Uint8Array.from(out);
+  return new BinaryWriter().uint32(n).finish();
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
-}
-
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
 }

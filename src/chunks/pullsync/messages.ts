@@ -1,4 +1,5 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
+import { ByteReader, varintSize, writeVarint } from '../../bytes/index.ts';
 import { MurmurError } from '../../errors/index.ts';
 import { isZero } from '../chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, MAX_CHUNK_DATA } from '../constants.ts';
@@ -23,18 +24,8 @@ export function encode(body: NonNullable<MessageInitShape<typeof MessageSchema>[
 export const DELIVERY_TAG = 0x42;
 const TAG_ADDRESS = 0x0a; // Delivery.address: field 1, length-delimited
 const TAG_DATA = 0x12; // Delivery.data: field 2, length-delimited
-
-const varintSize = (n: number): number => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4);
-
-function putVarint(buf: Uint8Array, pos: number, n: number): number {
-  let v = n;
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
+// Deliveries are the pull-sync hot path: encoded and decoded by hand with src/bytes' varint; the other
+// messages go through protobuf-es.
 
 /**
  * The bytes of a Delivery frame in front of its data (tag, lengths, address, data tag and length):
@@ -48,16 +39,16 @@ export function encodeDeliveryHead(address: Uint8Array, dataLength: number): Uin
   const out = new Uint8Array(1 + varintSize(inner) + addrField + dataHead);
   let p = 0;
   out[p++] = DELIVERY_TAG;
-  p = putVarint(out, p, inner);
+  p = writeVarint(out, p, inner);
   if (address.length > 0) {
     out[p++] = TAG_ADDRESS;
-    p = putVarint(out, p, address.length);
+    p = writeVarint(out, p, address.length);
     out.set(address, p);
     p += address.length;
   }
   if (dataLength > 0) {
     out[p++] = TAG_DATA;
-    putVarint(out, p, dataLength);
+    writeVarint(out, p, dataLength);
   }
   return out;
 }
@@ -76,18 +67,6 @@ export function encodeDelivery(address: Uint8Array, data: Uint8Array): Uint8Arra
   return out;
 }
 
-/** Reads a varint of at most 3 bytes (values < 2^21) at pos; undefined if longer or truncated. */
-function getVarint(buf: Uint8Array, pos: number): [number, number] | undefined {
-  let v = 0;
-  for (let i = 0; i < 3; i++) {
-    const b = buf[pos + i];
-    if (b === undefined) return undefined;
-    v |= (b & 0x7f) << (7 * i);
-    if ((b & 0x80) === 0) return [v, pos + i + 1];
-  }
-  return undefined;
-}
-
 /**
  * Fast path of decode() for the canonical Delivery layout (tag, length, address field, data field, as
  * encodeDelivery writes it); anything else returns undefined and takes the generic protobuf path.
@@ -95,17 +74,19 @@ function getVarint(buf: Uint8Array, pos: number): [number, number] | undefined {
  */
 function decodeDeliveryFast(frame: Uint8Array): Delivery | undefined {
   if (frame[0] !== DELIVERY_TAG) return undefined;
-  const len = getVarint(frame, 1);
-  if (len === undefined || len[1] + len[0] !== frame.length) return undefined;
-  let p = len[1];
+  const r = new ByteReader(frame, undefined, 1);
+  const len = r.tryVarint(3);
+  if (len < 0 || r.pos + len !== frame.length) return undefined;
+  let p = r.pos;
   if (frame[p] !== TAG_ADDRESS || frame[p + 1] !== ADDRESS_SIZE) return undefined;
   p += 2;
   const address = frame.subarray(p, p + ADDRESS_SIZE);
   p += ADDRESS_SIZE;
   if (frame[p] !== TAG_DATA) return undefined;
-  const dl = getVarint(frame, p + 1);
-  if (dl === undefined || dl[1] + dl[0] !== frame.length || dl[0] === 0) return undefined;
-  const data = frame.subarray(dl[1]);
+  r.pos = p + 1;
+  const dl = r.tryVarint(3);
+  if (dl <= 0 || r.pos + dl !== frame.length) return undefined;
+  const data = frame.subarray(r.pos);
   return create(DeliverySchema, { address, data });
 }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { toHex } from '../../bytes/index.ts';
 import type { ChunksService } from '../../chunks/service.ts';
 import type { Daemon } from '../../daemon/index.ts';
 import type { JournalsService } from '../../journals/service.ts';
@@ -27,7 +28,6 @@ export const DEMO_JOURNAL = 'demo';
 export const DEMO_EVENTS = 5;
 export const DEMO_FILE_BYTES = 256 * 1024;
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /**
@@ -73,7 +73,7 @@ export class KvCheck {
   rootHash(i: number): string {
     if (!this.root) return '';
     try {
-      return hex(this.#nodes[i]!.tree.tree(this.root).rootHash());
+      return toHex(this.#nodes[i]!.tree.tree(this.root).rootHash());
     } catch {
       return '';
     }
@@ -148,7 +148,7 @@ export class JournalCheck {
     if (!this.id) return { head: 0, hash: '' };
     try {
       const info = this.#nodes[i]!.journals.journals.info(this.id);
-      return { head: info.head, hash: hex(info.headHash) };
+      return { head: info.head, hash: toHex(info.headHash) };
     } catch {
       return { head: 0, hash: '' };
     }
@@ -215,7 +215,7 @@ export class FileCheck {
     const last = this.#nodes[this.#nodes.length - 1]!;
     const first = this.#nodes[0]!;
     const put = await last.chunks.put([this.bytes], options);
-    this.root = hex(put.root);
+    this.root = toHex(put.root);
     const t0 = Date.now();
     while (!options.signal?.aborted) {
       this.attempts++;
