@@ -5,10 +5,11 @@
 module.exports = [
   { layer: 'foundation', folders: ['errors', 'log'], about: 'MurmurError + code registry; Logger' },
   { layer: 'primitives', folders: ['bytes', 'clock'], about: 'varint/hex/equality; time and timers' },
+  { layer: 'crypto', folders: ['crypto'], about: 'Ed25519 Signer, key files, atomic 0600 secret files' },
   {
     layer: 'io',
-    folders: ['crypto', 'store', 'http', 'hbbp', 'overlay', 'p2p'],
-    about: 'Ed25519/secret files; LevelDB + segments; route contract; UDP broadcast; Kademlia; libp2p host',
+    folders: ['store', 'http', 'hbbp', 'overlay', 'p2p'],
+    about: 'LevelDB + segments; route contract; UDP broadcast; Kademlia; libp2p host',
   },
   {
     layer: 'peering',

@@ -46,7 +46,7 @@ export function registerStart(program: Command): void {
     .option('--no-pretty', 'JSON log lines even on a terminal')
     .option(
       '--journal-key <file>',
-      'journal writer key (64 hex digits; default <data>/journal-key, env MURMUR_JOURNAL_KEY)',
+      'journal writer key file (default <data>/journal-key, env MURMUR_JOURNAL_KEY)',
     )
     .option(
       '--journal-snapshot-events <n>',
