@@ -10,7 +10,7 @@ import {
   MAX_SNAPSHOT_STATE_BYTES,
 } from './constants.ts';
 import type { ParsedId } from './id.ts';
-import { sha256, verifySignature } from './keys.ts';
+import { bytesEqual, sha256, verifySignature } from './keys.ts';
 import { ItemSchema, SnapshotSchema } from './proto/journals_pb.js';
 import { decodeEventFields, decodeItemFrame, encodeEventFields } from './wire.ts';
 
@@ -236,7 +236,7 @@ export function decodeItem(bytes: Uint8Array): Item {
       if (e.seq !== prev.seq + 1) {
         throw new MurmurError('MURMUR_JOURNAL_GAP', `event ${e.seq} after ${prev.seq} in a segment`);
       }
-      if (!Buffer.from(e.prev).equals(prev.hash)) {
+      if (!bytesEqual(e.prev, prev.hash)) {
         throw new MurmurError('MURMUR_JOURNAL_FORGED', `event ${e.seq} does not chain to event ${prev.seq}`);
       }
     }

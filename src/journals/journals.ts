@@ -1,3 +1,4 @@
+import { bytesEqual } from '../bytes/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { AnyLevel } from '../streamer/types.ts';
@@ -218,6 +219,6 @@ export class Journals {
 
   /** True if this node holds the key of journal `id`. */
   isOwn(id: JournalId): boolean {
-    return this.writer !== undefined && Buffer.from(parseJournalId(id).writer).equals(this.writer.publicKey);
+    return this.writer !== undefined && bytesEqual(parseJournalId(id).writer, this.writer.publicKey);
   }
 }

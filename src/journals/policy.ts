@@ -1,3 +1,4 @@
+import { fromHex } from '../bytes/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { JournalId } from './id.ts';
 import { bytesEqual, type Writer } from './keys.ts';
@@ -81,8 +82,7 @@ export class AutoSnapshots {
   check(id: JournalId): void {
     if (this.#running.has(id) || this.#stop.signal.aborted) return;
     const j = this.#store.info(id);
-    if (!j || j.head <= j.snapshot || !bytesEqual(Buffer.from(j.writer, 'hex'), this.#writer.publicKey))
-      return;
+    if (!j || j.head <= j.snapshot || !bytesEqual(fromHex(j.writer), this.#writer.publicKey)) return;
     const { everyEvents, everyMs } = this.#policy;
     // after a failure (state too large, bad previous state…) wait for the rule to hold again from
     // the failed attempt rather than retrying after every commit

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { toHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteContext, RouteTable } from '../http/index.ts';
 import { expectObject, parseJsonBody, readBody } from '../http/index.ts';
@@ -64,7 +65,7 @@ export function registerJournalRoutes(api: RouteTable, target: JournalRoutesTarg
   api.route('GET', '/v1/journals', () => {
     const j = target.journals;
     return {
-      writer: j.writer ? Buffer.from(j.writer.publicKey).toString('hex') : undefined,
+      writer: j.writer ? toHex(j.writer.publicKey) : undefined,
       journals: j.list().map((i) => journalView(i, j.isOwn(i.id))),
       sync: target.sync.status(),
       stats: { ...target.sync.stats },

@@ -1,6 +1,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
+import { toHex } from '../bytes/index.ts';
 import { isMurmurError, MurmurError } from '../errors/index.ts';
 import {
   HANDSHAKE_PROTOCOL,
@@ -230,7 +231,7 @@ export class Links {
       this.#active.set(peerId, connection.id);
       drop.close().catch(() => {});
     }
-    const overlay = Buffer.from(hello.overlay).toString('hex');
+    const overlay = toHex(hello.overlay);
     if (!book.handshakeDone(peerId, overlay, hello.addrs)) {
       connection.close().catch(() => {});
       throw new MurmurError('MURMUR_HANDSHAKE_REFUSED', `${peerId} is in purgatory`, {

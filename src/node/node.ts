@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';
+import { toHex } from '../bytes/index.ts';
 import { Hive } from '../discovery/hive.ts';
 import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
@@ -58,7 +59,7 @@ export class Node implements MurmurNode {
     this.#identity = identity;
     this.#overlayBytes = overlay;
     this.peerId = identity.peerId.toString();
-    this.overlay = Buffer.from(overlay).toString('hex');
+    this.overlay = toHex(overlay);
     this.networkId = networkId;
     this.metrics = this.#nodeMetrics.registry;
     this.#log = (options.logger ?? silentLogger).child({ node: this.peerId.slice(-8) });
@@ -320,7 +321,7 @@ export class Node implements MurmurNode {
       if (p.peerId === this.peerId) continue;
       this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'hive' });
       this.#kad?.addKnown(p);
-      this.#book?.discovered(p.peerId, p.addresses, 'hive', Buffer.from(p.overlay).toString('hex'));
+      this.#book?.discovered(p.peerId, p.addresses, 'hive', toHex(p.overlay));
     }
     this.#dialSuggested();
   }
