@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RetrievalStats } from './retrieval.ts';
+import type { RetrievalStats } from './retrieval/index.ts';
 
 interface Source {
   readonly retrieval: { stats: RetrievalStats };

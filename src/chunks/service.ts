@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOL } from './pullsync/constants.ts';
 import { InFlight } from './pullsync/inflight.ts';
 import { PullSyncServer } from './pullsync/server.ts';
 import { PullSyncStats, registerPullSyncMetrics } from './pullsync/stats.ts';
-import { Retrieval } from './retrieval.ts';
+import { Retrieval } from './retrieval/index.ts';
 import { registerChunkRoutes } from './routes.ts';
 import { countDeliveries } from './sent.ts';
 import { registerServiceMetrics } from './service-metrics.ts';

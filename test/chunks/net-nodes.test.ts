@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { type Chunk, hex, makeChunk } from '../../src/chunks/chunk.ts';
 import { split } from '../../src/chunks/file/splitter.ts';
 import { binsFor } from '../../src/chunks/puller.ts';
-import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval.ts';
+import { decodeRetrieval, encodeRetrieval } from '../../src/chunks/retrieval/index.ts';
 import { ChunksService } from '../../src/chunks/service.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode } from '../../src/node/types.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLevel } from 'memory-level';
-import { Retrieval } from '../../src/chunks/retrieval.ts';
+import { Retrieval } from '../../src/chunks/retrieval/index.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
 import type { ServiceContext, ServicePeer } from '../../src/service/context.ts';
 import { type FrameChannel, memoryPair } from '../../src/streamer/channel.ts';
