@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { decodeLocation, LOCATION_SIZE, type SegmentEnd, type SegmentLocation } from '../store/segments.ts';
 import { ADDRESS_SIZE } from './constants.ts';
+import type { Usage } from './gc/codec.ts';
 
 /** One entry of a bin's pull index. */
 export interface PullItem {
@@ -131,3 +133,32 @@ export class BinWaiters {
     });
   }
 }
+
+export interface ChunkStoreOptions {
+  overlay: Uint8Array;
+  /** Sublevel name (default `chunks`). */
+  name?: string;
+  /**
+   * Folder of the segment files holding the chunk data (LevelDB then keeps only their locations);
+   * without it the data are LevelDB values.
+   */
+  dir?: string;
+  /** Segment file size before a new one is started (default 128 MiB). */
+  segmentBytes?: number;
+  /**
+   * Bytes of chunk data kept (default 16 GiB, bee's 2^22-chunk reserve; 0 = unlimited). Over it the
+   * store evicts in the background down to 90 %: farthest bin first, oldest first, never pinned.
+   */
+  capacityBytes?: number;
+  logger?: Logger;
+}
+
+/** Stored bytes against the capacity (see ChunkStore.usage). */
+export interface StoreUsage extends Usage {
+  capacityBytes: number;
+  /** Over the low-water mark with nothing left to evict (everything pinned or held). */
+  overCapacity: boolean;
+}
+
+/** How chunk data are kept, recorded at the first open (`m/layout`). */
+export type Layout = 'values' | 'segments';

@@ -1,97 +1,41 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
-import type { Logger } from '../log/index.ts';
 import { proximity } from '../overlay/address.ts';
-import { encodeLocation, type SegmentEnd, type SegmentLocation, SegmentLog } from '../store/segments.ts';
+import { type SegmentEnd, SegmentLog } from '../store/segments.ts';
 import type { AnyLevel } from '../streamer/types.ts';
-import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
+import { type Chunk, hex } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, DEFAULT_CAPACITY_BYTES } from './constants.ts';
-import { emptyUsage, encodeUsage, type Usage } from './gc/codec.ts';
+import { emptyUsage, type Usage } from './gc/codec.ts';
 import { readLocated } from './gc/compact.ts';
-import { encodeEnd, type GcHost, maxEnd } from './gc/host.ts';
+import { type GcHost, maxEnd } from './gc/host.ts';
 import { Collector, type GcStats, type PinInfo, pin, pins, unpin } from './gc/index.ts';
 import type { WalkSource } from './gc/walk.ts';
+import { assertValidChunks, GroupCommit } from './group-commit.ts';
+import { subscribePull } from './pull-feed.ts';
 import {
   BinWaiters,
   binKey,
+  type ChunkStoreOptions,
+  type Layout,
   type PullItem,
   type PutResult,
   parseEnd,
   parsePullValue,
-  pullValue,
+  type StoreUsage,
   storageError,
 } from './store-types.ts';
 
 export type { GcStats, PinInfo } from './gc/index.ts';
-export { ORIGIN_TAG_SIZE, originTag, type PullItem, type PutResult } from './store-types.ts';
+export {
+  type ChunkStoreOptions,
+  ORIGIN_TAG_SIZE,
+  originTag,
+  type PullItem,
+  type PutResult,
+  type StoreUsage,
+} from './store-types.ts';
 
 type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
-
-export interface ChunkStoreOptions {
-  overlay: Uint8Array;
-  /** Sublevel name (default `chunks`). */
-  name?: string;
-  /**
-   * Folder of the segment files holding the chunk data (LevelDB then keeps only their locations);
-   * without it the data are LevelDB values.
-   */
-  dir?: string;
-  /** Segment file size before a new one is started (default 128 MiB). */
-  segmentBytes?: number;
-  /**
-   * Bytes of chunk data kept (default 16 GiB, bee's 2^22-chunk reserve; 0 = unlimited). Over it the
-   * store evicts in the background down to 90 %: farthest bin first, oldest first, never pinned.
-   */
-  capacityBytes?: number;
-  logger?: Logger;
-}
-
-/** Stored bytes against the capacity (see ChunkStore.usage). */
-export interface StoreUsage extends Usage {
-  capacityBytes: number;
-  /** Over the low-water mark with nothing left to evict (everything pinned or held). */
-  overCapacity: boolean;
-}
-
-/** How chunk data are kept, recorded at the first open (`m/layout`). */
-type Layout = 'values' | 'segments';
-
-interface PutRequest {
-  chunks: Chunk[];
-  origin: Uint8Array | undefined;
-  resolve: (r: PutResult[]) => void;
-  reject: (err: unknown) => void;
-}
-
-/** A new chunk of a group being written. */
-interface Fresh {
-  chunk: Chunk;
-  key: string;
-  bin: number;
-  binId: bigint;
-  origin: Uint8Array | undefined;
-}
-
-/** A group after stage one (data appended), waiting for its index batch. */
-interface Prepared {
-  group: PutRequest[];
-  results: PutResult[];
-  fresh: Fresh[];
-  /** Highest bin ID this group hands out, per bin it touches. */
-  cursors: Map<number, bigint>;
-  /** Segment location of each fresh chunk's data (segment layout). */
-  locations: SegmentLocation[] | undefined;
-  /** Segment end after this group's append. */
-  end: SegmentEnd | undefined;
-  /** Earlier groups storing chunks this group found in flight (it fails if one of them failed). */
-  deps: Set<Prepared>;
-  /** Committed or failed. */
-  done: boolean;
-  failed: boolean;
-}
-
-/** A group commit takes waiting writes up to about this many chunks. */
-const GROUP_MAX_CHUNKS = 1024;
 
 /**
  * Content-addressed chunk store with a pull index: each new chunk gets the next bin ID of its bin
@@ -107,17 +51,8 @@ export class ChunkStore {
   readonly #roots: Sub<Uint8Array>;
   readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
   readonly #waiters = new BinWaiters();
-  /** Writes waiting for the running one; the next write takes them all (group commit). */
-  #queue: PutRequest[] = [];
-  /** Highest bin ID handed out per bin, including groups prepared but not yet committed. */
-  readonly #assigned: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
-  /**
-   * Addresses (hex) of the chunks of recent groups → their group. A group's keys stay until the
-   * next prepare starts after it settled, so an existence check that began before a commit (and
-   * could not see it) still finds them here.
-   */
-  readonly #pending = new Map<string, Prepared>();
-  #writing: Promise<void> | undefined;
+  /** The write path (group commit). */
+  readonly #writes: GroupCommit;
   #opened = false;
   #opening: Promise<void> | undefined;
   readonly #dir: string | undefined;
@@ -128,8 +63,6 @@ export class ChunkStore {
   /** Index batches (group commits, eviction, pins, compaction) run one after the other on this. */
   #chain: Promise<void> = Promise.resolve();
   readonly #usage: Usage = emptyUsage();
-  /** Groups appending or appended but not committed → the segment their append started in. */
-  readonly #appending = new Map<Prepared, number>();
   readonly #gc: Collector;
 
   constructor(db: AnyLevel, options: ChunkStoreOptions) {
@@ -145,6 +78,25 @@ export class ChunkStore {
     this.#roots = root.sublevel<string, Uint8Array>('r', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#dir = options.dir;
     this.#segmentBytes = options.segmentBytes;
+    this.#writes = new GroupCommit({
+      chunks: this.#chunks,
+      pull: this.#pull,
+      meta: this.#meta,
+      usage: this.#usage,
+      segments: () => this.#segments,
+      exists: (keys) => this.#exists(keys),
+      binOf: (address) => this.binOf(address),
+      exclusive: (fn) => this.#exclusive(fn),
+      segend: () => this.#segend,
+      setSegend: (end) => {
+        this.#segend = end;
+      },
+      afterPut: () => this.#gc.afterPut(),
+      advance: (bin, id) => {
+        if (id > this.#cursors[bin]!) this.#cursors[bin] = id;
+        this.#waiters.wake(bin);
+      },
+    });
     this.#gc = new Collector(this.#host(), {
       capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES,
       ...(options.logger ? { logger: options.logger } : {}),
@@ -164,7 +116,7 @@ export class ChunkStore {
       exclusive: (fn) => this.#exclusive(fn),
       endAfter: (end) => maxEnd(this.#segend, end),
       cursor: (bin) => this.cursor(bin),
-      busyFrom: () => Math.min(Number.POSITIVE_INFINITY, ...this.#appending.values()),
+      busyFrom: () => this.#writes.busyFrom(),
       setEnd: (end) => {
         this.#segend = maxEnd(this.#segend, end);
       },
@@ -199,7 +151,7 @@ export class ChunkStore {
         const bin = Number.parseInt(k.slice(7), 10);
         if (bin >= 0 && bin < BIN_COUNT) this.#cursors[bin] = BigInt(v);
       }
-      for (let b = 0; b < BIN_COUNT; b++) this.#assigned[b] = this.#cursors[b]!;
+      for (let b = 0; b < BIN_COUNT; b++) this.#writes.assigned[b] = this.#cursors[b]!;
       let layout = (await this.#meta.get('layout')) as Layout | undefined;
       if (layout === undefined) {
         const [any] = await this.#chunks.keys({ limit: 1 }).all();
@@ -291,7 +243,7 @@ export class ChunkStore {
   async close(): Promise<void> {
     await this.#opening?.catch(() => {});
     await this.#gc.stop();
-    while (this.#writing) await this.#writing;
+    await this.#writes.idle();
     await this.#chain;
     this.#opened = false;
     const log = this.#segments;
@@ -405,195 +357,8 @@ export class ChunkStore {
     options: { verify?: boolean; origin?: Uint8Array } = {},
   ): Promise<PutResult[]> {
     await this.open();
-    if (options.verify !== false) {
-      for (const c of chunks) {
-        if (!validSize(c.data) || !equalBytes(chunkAddress(c.data), c.address)) {
-          throw new MurmurError('MURMUR_CHUNKS_BAD_CHUNK', 'chunk data does not hash to its address', {
-            details: { address: hex(c.address) },
-          });
-        }
-      }
-    }
-    return new Promise<PutResult[]>((resolve, reject) => {
-      this.#queue.push({ chunks, origin: options.origin, resolve, reject });
-      this.#kick();
-    });
-  }
-
-  #kick(): void {
-    if (this.#writing) return;
-    this.#writing = this.#drain().finally(() => {
-      this.#writing = undefined;
-      if (this.#queue.length > 0) this.#kick();
-    });
-  }
-
-  /**
-   * Group commit in two stages, pipelined: a group is prepared (existence check, bin IDs handed out,
-   * data appended and synced to the segment files) while the group before it is committed (its
-   * LevelDB batch written, cursors advanced, waiters woken). Commits run in order, so a cursor or
-   * the segment end never goes back. The writes that queued up meanwhile form the next group: one
-   * existence check, one synced append, one batch. Each caller's chunks are still
-   * all-or-nothing (the group is).
-   */
-  async #drain(): Promise<void> {
-    let previous: Promise<void> | undefined;
-    while (this.#queue.length > 0) {
-      let n = 0;
-      let take = 0;
-      while (take < this.#queue.length && (take === 0 || n < GROUP_MAX_CHUNKS)) {
-        n += this.#queue[take]!.chunks.length;
-        take++;
-      }
-      const group = this.#queue.splice(0, take);
-      let prepared: Prepared;
-      try {
-        prepared = await this.#prepare(group);
-      } catch (err) {
-        for (const r of group) r.reject(err);
-        continue;
-      }
-      // in the chain of index batches: after the previous group, never beside an eviction step
-      const commit = this.#exclusive(() => this.#commit(prepared));
-      commit.then(
-        (results) => {
-          for (const [i, r] of group.entries()) r.resolve(results[i]!);
-        },
-        (err: unknown) => {
-          for (const r of group) r.reject(err);
-        },
-      );
-      const settled = commit.then(
-        () => {},
-        () => {},
-      );
-      // at most one group is committed while the next is prepared
-      if (previous) await previous;
-      previous = settled;
-    }
-    if (previous) await previous;
-  }
-
-  /** Stage one of a group: which chunks are new, their bin IDs, their data appended and synced. */
-  async #prepare(group: PutRequest[]): Promise<Prepared> {
-    // groups that settled before this existence check starts are visible to it (or failed)
-    for (const [key, g] of this.#pending) if (g.done) this.#pending.delete(key);
-    const chunks = group.flatMap((r) => r.chunks);
-    const origins = group.flatMap((r) => r.chunks.map(() => r.origin));
-    const keys = chunks.map((c) => hex(c.address));
-    const prepared: Prepared = {
-      group,
-      results: [],
-      fresh: [],
-      cursors: new Map(),
-      locations: undefined,
-      end: undefined,
-      deps: new Set(),
-      done: false,
-      failed: false,
-    };
-    let existing: boolean[];
-    try {
-      existing = keys.length ? await this.#exists(keys) : [];
-    } catch (err) {
-      throw storageError(err);
-    }
-    const { results, fresh, cursors } = prepared;
-    for (const [i, c] of chunks.entries()) {
-      const bin = this.binOf(c.address);
-      const key = keys[i]!;
-      const other = this.#pending.get(key);
-      if (existing[i] === true || (other !== undefined && !other.failed)) {
-        // stored, or being stored by an earlier group: this group's commit waits for its outcome
-        if (existing[i] !== true && other !== undefined && other !== prepared) prepared.deps.add(other);
-        results.push({ stored: false, bin, binId: 0n });
-        continue;
-      }
-      this.#pending.set(key, prepared);
-      const binId = this.#assigned[bin]! + 1n;
-      this.#assigned[bin] = binId;
-      cursors.set(bin, binId);
-      fresh.push({ chunk: c, key, bin, binId, origin: origins[i] });
-      results.push({ stored: true, bin, binId });
-    }
-    const log = this.#segments;
-    if (log && fresh.length > 0) {
-      // registered before the append: compaction leaves this segment and later ones alone
-      this.#appending.set(prepared, log.end.segment);
-      try {
-        // data on disk (synced) before the batch that indexes them
-        prepared.locations = await log.append(fresh.map((f) => f.chunk.data));
-        prepared.end = log.end;
-      } catch (err) {
-        prepared.failed = true;
-        prepared.done = true;
-        this.#appending.delete(prepared);
-        throw storageError(err);
-      }
-    }
-    return prepared;
-  }
-
-  /** Stage two: the LevelDB batch that makes a prepared group visible, then cursors and waiters. */
-  async #commit(p: Prepared): Promise<PutResult[][]> {
-    // one array batch on the root database with the sublevels' prefixes written out: the same keys
-    // and values as sublevel puts, without abstract-level's per-operation sublevel work
-    const pull = this.#pull.prefix;
-    const data = this.#chunks.prefix;
-    const meta = this.#meta.prefix;
-    const ops: { type: 'put'; key: string; value: Uint8Array }[] = [];
-    const text = new TextEncoder();
-    for (const [i, f] of p.fresh.entries()) {
-      const loc = p.locations?.[i];
-      const location = loc ? encodeLocation(loc) : undefined;
-      ops.push({
-        type: 'put',
-        key: pull + binKey(f.bin, f.binId),
-        value: pullValue(f.chunk.address, f.origin, location),
-      });
-      ops.push({ type: 'put', key: data + f.key, value: location ?? f.chunk.data });
-    }
-    for (const [bin, id] of p.cursors)
-      ops.push({ type: 'put', key: `${meta}cursor/${bin}`, value: text.encode(String(id)) });
-    const end = p.end ? maxEnd(this.#segend, p.end) : undefined;
-    if (end) ops.push({ type: 'put', key: `${meta}segend`, value: text.encode(encodeEnd(end)) });
-    // the counters move in memory and go in the same batch (no read)
-    const usage = this.#usage;
-    let bytes = 0;
-    for (const f of p.fresh) bytes += f.chunk.data.length;
-    usage.bytes += bytes;
-    usage.chunks += p.fresh.length;
-    if (p.fresh.length > 0)
-      ops.push({ type: 'put', key: `${meta}usage`, value: text.encode(encodeUsage(usage)) });
-    try {
-      // a chunk this group left to an earlier group is only stored if that group was
-      for (const d of p.deps) {
-        if (d.failed)
-          throw new MurmurError('MURMUR_CHUNKS_STORAGE', 'an earlier write of the same chunks failed');
-      }
-      await this.#chunks.db.batch(ops, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    } catch (err) {
-      p.failed = true;
-      usage.bytes -= bytes;
-      usage.chunks -= p.fresh.length;
-      throw storageError(err);
-    } finally {
-      p.done = true;
-      this.#appending.delete(p);
-    }
-    if (end) this.#segend = end;
-    if (bytes > 0) this.#gc.afterPut();
-    for (const [bin, id] of p.cursors) {
-      if (id > this.#cursors[bin]!) this.#cursors[bin] = id;
-      this.#waiters.wake(bin);
-    }
-    const out: PutResult[][] = [];
-    let at = 0;
-    for (const r of p.group) {
-      out.push(p.results.slice(at, at + r.chunks.length));
-      at += r.chunks.length;
-    }
-    return out;
+    if (options.verify !== false) assertValidChunks(chunks);
+    return this.#writes.put(chunks, options.origin);
   }
 
   /** Up to `limit` entries of a bin with from <= binId <= to, in bin ID order. */
@@ -622,28 +387,13 @@ export class ChunkStore {
     return this.#waiters.wait(bin, after, (b) => this.cursor(b), options);
   }
 
-  /**
-   * Every entry of a bin from `from` on, then live entries as they are stored; ends after `to` (if
-   * given) or on abort (MURMUR_ABORTED).
-   */
-  async *subscribePull(
+  /** Every entry of a bin from `from` on, then live ones (`pull-feed.ts`). */
+  subscribePull(
     bin: number,
     from: bigint,
     to?: bigint,
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<PullItem> {
-    let cur = from;
-    for (;;) {
-      const top = this.cursor(bin);
-      const page = await this.range(bin, cur, to ?? top, 256);
-      for (const item of page) {
-        yield item;
-        cur = item.binId + 1n;
-        if (to !== undefined && item.binId >= to) return;
-      }
-      if (page.length === 256) continue;
-      if (to !== undefined && top >= to) return;
-      await this.waitForBin(bin, cur - 1n, options);
-    }
+    return subscribePull(this, bin, from, to, options);
   }
 }
