@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import { type Chunk, makeChunk } from '../src/chunks/chunk.ts';
+import { IntervalStore } from '../src/chunks/intervals/interval-store.ts';
 import { PullSyncClient } from '../src/chunks/pullsync/client.ts';
 import { PullSyncServer } from '../src/chunks/pullsync/server.ts';
 import { syncBin } from '../src/chunks/pullsync/syncer.ts';
 import { ChunkStore } from '../src/chunks/store.ts';
 import { memoryPair } from '../src/streamer/channel.ts';
-import { IntervalStore } from '../src/streamer/interval-store.ts';
 
 export async function run(): Promise<Record<string, unknown>> {
   const n = Number(process.env.CHUNKS ?? 10_000);

@@ -14,9 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import { Journals } from '../src/journals/journals.ts';
 import { generateWriter } from '../src/journals/keys.ts';
+import { StreamerSession } from '../src/journals/sync/session.ts';
 import { JournalSync } from '../src/journals/sync/sync.ts';
 import { memoryPair } from '../src/streamer/channel.ts';
-import { StreamerSession } from '../src/streamer/session.ts';
 
 interface Pair {
   writer: Journals;

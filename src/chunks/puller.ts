@@ -1,8 +1,8 @@
 import { MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { ServicePeer } from '../service/context.ts';
-import type { IntervalStore } from '../streamer/interval-store.ts';
 import { BIN_COUNT } from './constants.ts';
+import type { IntervalStore } from './intervals/interval-store.ts';
 import { isRetryable, type PullSyncClient } from './pullsync/client.ts';
 import { RETRY_BACKOFF_MS } from './pullsync/constants.ts';
 import type { PullSyncStats } from './pullsync/stats.ts';

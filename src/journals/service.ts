@@ -4,7 +4,6 @@ import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
-import { StreamerSession } from '../streamer/session.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import {
   CATALOGUE_PROTOCOL,
@@ -21,6 +20,7 @@ import type { Writer } from './keys.ts';
 import type { SnapshotPolicy } from './policy.ts';
 import { registerJournalRoutes } from './routes.ts';
 import { type JournalsMetricsSource, registerJournalsMetrics } from './service-metrics.ts';
+import { StreamerSession } from './sync/session.ts';
 import { type FollowPolicy, JournalSync } from './sync/sync.ts';
 
 export interface JournalsServiceOptions {

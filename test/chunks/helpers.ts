@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryLevel } from 'memory-level';
 import { type Chunk, makeChunk } from '../../src/chunks/chunk.ts';
+import { IntervalStore } from '../../src/chunks/intervals/interval-store.ts';
 import { PullSyncClient } from '../../src/chunks/pullsync/client.ts';
 import type { InFlight } from '../../src/chunks/pullsync/inflight.ts';
 import { PullSyncServer } from '../../src/chunks/pullsync/server.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
 import { type Faults, memoryPair } from '../../src/streamer/channel.ts';
-import { IntervalStore } from '../../src/streamer/interval-store.ts';
 
 export interface TestNode {
   name: string;

@@ -6,11 +6,11 @@ import { decodeEvent, encodeEvent, encodeSegmentItem } from '../../src/journals/
 import { generateWriter, type Writer } from '../../src/journals/keys.ts';
 import { JournalsService } from '../../src/journals/service.ts';
 import { encodeCatalogue } from '../../src/journals/sync/catalogue.ts';
+import { type Provider, StreamerSession } from '../../src/journals/sync/session.ts';
 import type { MurmurNode } from '../../src/node/types.ts';
 import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 import { FrameReader } from '../../src/streamer/channel.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/streamer/constants.ts';
-import { type Provider, StreamerSession } from '../../src/streamer/session.ts';
 import { addrOf, startNode, until } from '../helpers/cluster.ts';
 import { hex, openJournals, payloads } from './helpers.ts';
 

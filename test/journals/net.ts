@@ -1,9 +1,9 @@
 import { MemoryLevel } from 'memory-level';
 import type { Journals } from '../../src/journals/journals.ts';
 import type { Writer } from '../../src/journals/keys.ts';
+import { StreamerSession } from '../../src/journals/sync/session.ts';
 import { type FollowPolicy, JournalSync } from '../../src/journals/sync/sync.ts';
 import { type Faults, memoryPair } from '../../src/streamer/channel.ts';
-import { StreamerSession } from '../../src/streamer/session.ts';
 import { openJournals } from './helpers.ts';
 
 /** One simulated node: journals + sync over in-memory streamer sessions. */

@@ -1,7 +1,7 @@
 import { MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { MAX_U64 } from '../../streamer/constants.ts';
-import type { IntervalStore } from '../../streamer/interval-store.ts';
+import type { IntervalStore } from '../intervals/interval-store.ts';
 import { isRetryable, type PullSyncClient } from './client.ts';
 import { RETRY_BACKOFF_MS } from './constants.ts';
 

@@ -1,9 +1,9 @@
 import { MurmurError } from '../../errors/index.ts';
-import type { Consumer, Provider } from '../../streamer/session.ts';
 import { decodeItem, type EventRecord, encodeSnapshotItem, type Snapshot } from '../event.ts';
 import type { JournalId } from '../id.ts';
 import { bytesEqual, sha256, toHex } from '../keys.ts';
 import type { JournalStore } from '../store.ts';
+import type { Consumer, Provider } from './session.ts';
 
 /** Bytes of segments offered in one streamer batch at most (besides the 128-hash limit). */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;

@@ -1,12 +1,12 @@
 import { isMurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
-import type { ProviderFactory, Stream, StreamerSession } from '../../streamer/session.ts';
 import { CATALOGUE_INTERVAL_MS, PEER_BACKOFF_MS, STALL_TIMEOUT_MS, STREAM_NAME } from '../constants.ts';
 import { isJournalId, type JournalId } from '../id.ts';
 import type { Journals } from '../journals.ts';
 import { type CatalogueEntry, requestCatalogue, serveCatalogue } from './catalogue.ts';
 import { JournalConsumer, JournalProvider, PEER_FAULTS } from './provider.ts';
+import type { ProviderFactory, Stream, StreamerSession } from './session.ts';
 
 /** Which journals a node follows: every one its peers hold, a fixed list, or only those asked for. */
 export type FollowPolicy = { mode: 'all' } | { mode: 'list'; journals: JournalId[] } | { mode: 'on-demand' };

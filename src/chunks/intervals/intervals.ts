@@ -1,5 +1,5 @@
-import { MurmurError } from '../errors/index.ts';
-import { MAX_STORED_RANGES, MAX_U64 } from './constants.ts';
+import { MurmurError } from '../../errors/index.ts';
+import { MAX_STORED_RANGES, MAX_U64 } from '../../streamer/constants.ts';
 
 /** An inclusive range [start, end] of unsigned 64-bit values. */
 export type Range = readonly [start: bigint, end: bigint];

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { Intervals } from '../../src/chunks/intervals/intervals.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
+import { type Consumer, type Provider, StreamerSession } from '../../src/journals/sync/session.ts';
+import { decode } from '../../src/journals/sync/session-messages.ts';
 import { memoryPair } from '../../src/streamer/channel.ts';
-import { Intervals } from '../../src/streamer/intervals.ts';
-import { decode } from '../../src/streamer/messages.ts';
-import { type Consumer, type Provider, StreamerSession } from '../../src/streamer/session.ts';
 
 const sha = (d: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(d).digest());
 const hx = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryLevel } from 'memory-level';
+import { IntervalStore } from '../../src/chunks/intervals/interval-store.ts';
+import { Intervals } from '../../src/chunks/intervals/intervals.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { MAX_U64 } from '../../src/streamer/constants.ts';
-import { IntervalStore } from '../../src/streamer/interval-store.ts';
-import { Intervals } from '../../src/streamer/intervals.ts';
 
 const M = MAX_U64;
 

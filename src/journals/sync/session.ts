@@ -1,10 +1,10 @@
-import { toHex } from '../bytes/index.ts';
-import { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from '../errors/index.ts';
-import { type Logger, silentLogger } from '../log/index.ts';
-import type { FrameChannel } from './channel.ts';
-import { BATCH_SIZE, MAX_U64, PRIORITY, QUEUE_CAPACITY } from './constants.ts';
-import { type BodyInit, decode, encode, streamKey } from './messages.ts';
-import { PriorityQueue } from './priority.ts';
+import { toHex } from '../../bytes/index.ts';
+import { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from '../../errors/index.ts';
+import { type Logger, silentLogger } from '../../log/index.ts';
+import type { FrameChannel } from '../../streamer/channel.ts';
+import { BATCH_SIZE, MAX_U64, PRIORITY, QUEUE_CAPACITY } from '../../streamer/constants.ts';
+import { PriorityQueue } from '../../streamer/priority.ts';
+import { type BodyInit, decode, encode, streamKey } from './session-messages.ts';
 
 export interface Stream {
   name: string;

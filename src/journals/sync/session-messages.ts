@@ -1,6 +1,6 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
-import { MurmurError } from '../errors/index.ts';
-import { BATCH_SIZE, MAX_MESSAGE_BYTES } from './constants.ts';
+import { MurmurError } from '../../errors/index.ts';
+import { BATCH_SIZE, MAX_MESSAGE_BYTES } from '../../streamer/constants.ts';
 import { type Message, MessageSchema, type StreamId } from './proto/streamer_pb.js';
 
 export type Body = NonNullable<Message['body']>;

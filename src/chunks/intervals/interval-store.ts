@@ -1,6 +1,6 @@
 import type { AbstractSublevel } from 'abstract-level';
+import type { AnyLevel } from '../../streamer/types.ts';
 import { Intervals } from './intervals.ts';
-import type { AnyLevel } from './types.ts';
 
 /**
  * Persists one Intervals per (peer, stream key) in an abstract-level sublevel, so a restart resumes
