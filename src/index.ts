@@ -1,5 +1,50 @@
-/** murmur's public library entry. */
-export { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from './errors/index.ts';
+/**
+ * murmur's public library entry: the node, the data-kind services with their options and the records
+ * users meet, the service contract, errors, and the p2ptbl and HBBP libraries. Importing it starts
+ * nothing (no sockets, timers or files until a node or table is created). See docs/NODE.md.
+ */
+
+export type { JoinOptions } from './chunks/file/joiner.ts';
+export type { SplitResult } from './chunks/file/splitter.ts';
+export { ChunksService, type ChunksServiceOptions } from './chunks/service.ts';
+export type { ChunkStoreOptions, GcStats, PinInfo, PutResult } from './chunks/store.ts';
+export { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError, throwIfAborted } from './errors/index.ts';
+export * as hbbp from './hbbp/index.ts';
+export { formatJournalId, isJournalId, parseJournalId } from './journals/id.ts';
+export type {
+  EventView,
+  JournalEvent,
+  JournalId,
+  JournalInfo,
+  JournalView,
+  JsonEvent,
+  Snapshot,
+  SnapshotView,
+  TailItem,
+  TailOptions,
+} from './journals/index.ts';
+export { JournalsService, type JournalsServiceOptions } from './journals/service.ts';
 export type { Logger } from './log/index.ts';
 export { createNode } from './node/index.ts';
-export type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, PeerState } from './node/types.ts';
+export type {
+  MurmurNode,
+  NodeEvents,
+  NodeOptions,
+  NodeStatus,
+  PeerInfo,
+  PeerState,
+  ServiceMap,
+} from './node/types.ts';
+export * as p2ptbl from './p2ptbl/index.ts';
+export {
+  type DataKind,
+  defineKind,
+  type NodeService,
+  type ProtocolOptions,
+  type ServiceContext,
+  type ServiceEvents,
+  type ServicePeer,
+} from './service/index.ts';
+export { TreeService, type TreeServiceOptions } from './tree/service.ts';
+export type { Tree, TreeOptions, WatchEvent } from './tree/tree.ts';
+export type { Entry, Grant, Revocation } from './tree/types.ts';

@@ -24,18 +24,19 @@ import {
 } from './constants.ts';
 import { Links } from './links.ts';
 import { ServiceHost } from './service-host.ts';
-import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo } from './types.ts';
+import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, ServiceMap } from './types.ts';
 
 const DIAL_TIMEOUT_MS = 10_000;
 
 /** The composition root: store, peer book, overlay, libp2p host, handshake, discovery, metrics. */
-export class Node implements MurmurNode {
+export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   readonly peerId: string;
+  readonly services: S;
   readonly overlay: string;
   readonly networkId: string;
   readonly metrics;
   readonly #nodeMetrics = new NodeMetrics();
-  readonly #o: NodeOptions;
+  readonly #o: NodeOptions<S>;
   readonly #identity: Identity;
   readonly #overlayBytes: Uint8Array;
   readonly #log: Logger;
@@ -54,7 +55,7 @@ export class Node implements MurmurNode {
   readonly #serviceList: NodeService[];
   #dialTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: NodeOptions, identity: Identity, overlay: Uint8Array, networkId: string) {
+  constructor(options: NodeOptions<S>, identity: Identity, overlay: Uint8Array, networkId: string) {
     this.#o = options;
     this.#identity = identity;
     this.#overlayBytes = overlay;
@@ -63,11 +64,25 @@ export class Node implements MurmurNode {
     this.networkId = networkId;
     this.metrics = this.#nodeMetrics.registry;
     this.#log = (options.logger ?? silentLogger).child({ node: this.peerId.slice(-8) });
-    this.#serviceList = [...(options.services ?? [])];
+    const given = options.services ?? [];
+    this.#serviceList = Array.isArray(given) ? [...given] : Object.values(given);
+    if (!Array.isArray(given)) {
+      for (const [key, s] of Object.entries(given)) {
+        if (s?.name !== key) {
+          throw new MurmurError('MURMUR_INVALID_ARGUMENT', `services.${key} is the service '${s?.name}'`);
+        }
+      }
+    }
+    this.services = Object.freeze(Object.fromEntries(this.#serviceList.map((s) => [s.name, s]))) as S;
   }
 
-  service<T extends NodeService>(name: string): T | undefined {
-    return this.#serviceList.find((s) => s.name === name) as T | undefined;
+  /** @deprecated use `node.services.<name>`; kept for one version. */
+  service(name: string): NodeService | undefined;
+  service<T extends NodeService>(name: string, kind: abstract new (...args: never[]) => T): T | undefined;
+  service(name: string, kind?: abstract new (...args: never[]) => NodeService): NodeService | undefined {
+    const found = this.#serviceList.find((s) => s.name === name);
+    if (kind !== undefined && !(found instanceof kind)) return undefined;
+    return found;
   }
 
   on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void {
@@ -229,23 +244,35 @@ export class Node implements MurmurNode {
     await this.#lan.start();
   }
 
-  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#state !== 'started') return;
     this.#state = 'stopping';
-    await this.#teardown();
+    const { signal } = options;
+    await this.#teardown(signal);
     this.#state = 'idle';
-    this.#log.info({}, 'node stopped');
+    this.#log.info({ aborted: signal?.aborted === true }, 'node stopped');
     this.#emit('stopped', undefined);
+    if (signal?.aborted === true) {
+      throw new MurmurError('MURMUR_ABORTED', 'node stop gave up waiting for its services and host', {
+        cause: signal.reason,
+      });
+    }
   }
 
-  async #teardown(): Promise<void> {
+  /**
+   * Stops everything in reverse order. With a signal (passed to every service's stop), each wait
+   * (services, LAN, host, peer book) ends
+   * when it fires; the store is still closed and the data-folder lock released.
+   */
+  async #teardown(signal?: AbortSignal): Promise<void> {
     clearInterval(this.#dialTimer);
-    await this.#services?.stop();
+    await untilAborted(this.#services?.stop(signal), signal);
     this.#services = undefined;
     this.#links?.stop();
-    await this.#lan?.stop().catch(() => {});
-    await Promise.resolve(this.#host?.stop()).catch(() => {});
-    await this.#book?.stop().catch(() => {});
+    await untilAborted(this.#lan?.stop(), signal);
+    // libp2p's stop takes no signal: the node stops waiting for it instead.
+    await untilAborted(Promise.resolve(this.#host?.stop()), signal);
+    await untilAborted(this.#book?.stop(), signal);
     if (this.#o.store === undefined) await this.#store?.close().catch(() => {});
     this.#release?.();
     this.#release = undefined;
@@ -369,4 +396,22 @@ export class Node implements MurmurNode {
         this.#links?.activeConnection(peerId)?.abort(new Error('heartbeat missed'));
       });
   }
+}
+
+/** Waits for `work` (its failure ignored) or until `signal` fires, whichever is first. */
+function untilAborted(work: Promise<unknown> | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const settled = Promise.resolve(work).then(
+    () => {},
+    () => {},
+  );
+  if (signal === undefined) return settled;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void settled.then(done);
+  });
 }

@@ -105,17 +105,26 @@ export class ServiceHost {
     }
   }
 
+  /**
+   * Stops the started services in reverse, each given the signal. Once it fires, the remaining
+   * services are still asked to stop (with the fired signal) but not waited for.
+   */
   async stop(signal?: AbortSignal): Promise<void> {
     this.#stopping = true;
     while (this.#started.length > 0) {
       const s = this.#started.pop()!;
-      try {
-        await s.stop(signal === undefined ? {} : { signal });
-      } catch (err) {
-        this.#o.logger.warn({ err, service: s.name }, 'service stop failed');
-      }
+      const stopping = Promise.resolve()
+        .then(() => s.stop(signal === undefined ? {} : { signal }))
+        .catch((err: unknown) => this.#o.logger.warn({ err, service: s.name }, 'service stop failed'));
+      if (signal?.aborted !== true) await raceAbort(stopping, signal);
     }
-    for (const p of this.#protocols) await this.#o.host.unhandle(p).catch(() => {});
+    if (signal?.aborted !== true) {
+      for (const p of this.#protocols)
+        await raceAbort(
+          this.#o.host.unhandle(p).catch(() => {}),
+          signal,
+        );
+    }
     this.#protocols.clear();
     this.#events.removeAllListeners();
     this.#lanSubs.clear();
@@ -258,4 +267,17 @@ export class ServiceHost {
     };
     return ctx;
   }
+}
+
+/** Resolves when `work` settles or `signal` fires. */
+function raceAbort(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (signal === undefined) return work;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', done, { once: true });
+    work.then(done, done);
+  });
 }

@@ -20,7 +20,10 @@ export interface NodeStatus {
   counters: Record<string, number>;
 }
 
-export interface NodeOptions {
+/** Services by name, as `NodeOptions.services` takes them (each key equals its service's `name`). */
+export type ServiceMap = Record<string, NodeService>;
+
+export interface NodeOptions<S extends ServiceMap = ServiceMap> {
   /** Data folder (LevelDB, identity, token). Default `.murmur` in the working directory. */
   dataDir?: string;
   /** An abstract-level store to use instead of LevelDB in dataDir (memory-level in tests). */
@@ -55,9 +58,11 @@ export interface NodeOptions {
   maxConnections?: number;
   /**
    * Services (tree, chunks, journals…) run inside the node: started in this order after the host and
-   * the peer book are up, stopped in reverse before them. See src/node/services.ts, docs/SERVICES.md.
+   * the peer book are up, stopped in reverse before them (docs/SERVICES.md). Either a record keyed by
+   * each service's `name` (then `node.services` is typed by it, as libp2p's `services` map is) or an
+   * array (then `node.services` is a `Record<string, NodeService>`).
    */
-  services?: NodeService[];
+  services?: S | NodeService[];
 }
 
 export interface NodeEvents {
@@ -68,19 +73,30 @@ export interface NodeEvents {
 }
 
 /** What createNode() returns; the API server and CLI use only this surface. */
-export interface MurmurNode {
+export interface MurmurNode<S extends ServiceMap = ServiceMap> {
   readonly peerId: string;
   readonly overlay: string;
   readonly networkId: string;
   readonly metrics: Registry;
+  /** The services passed in NodeOptions.services, by name. */
+  readonly services: S;
   start(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Stops the services (in reverse), then the host. The signal reaches every service's stop and the
+   * host's; when it fires the node stops waiting for them, still releases the data-folder lock and
+   * closes its store, and rejects with MURMUR_ABORTED (the node is stopped: it may be started again).
+   */
   stop(options?: { signal?: AbortSignal }): Promise<void>;
   status(): NodeStatus;
   peers(): PeerInfo[];
   /** Dial a multiaddr (must include /p2p/<id>) and complete the murmur handshake. */
   connect(addr: string, options?: { signal?: AbortSignal }): Promise<PeerInfo>;
-  /** The service of that name passed in NodeOptions.services, if any (optional so test fakes need not). */
-  service?<T extends NodeService>(name: string): T | undefined;
+  /**
+   * The service of that name, if any; with a class, only if it is an instance of it.
+   * @deprecated use `node.services.<name>` (typed); kept for one version.
+   */
+  service?(name: string): NodeService | undefined;
+  service?<T extends NodeService>(name: string, kind: abstract new (...args: never[]) => T): T | undefined;
   on<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
   off<E extends keyof NodeEvents>(event: E, listener: (detail: NodeEvents[E]) => void): void;
 }

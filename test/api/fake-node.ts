@@ -10,6 +10,7 @@ export class FakeNode implements MurmurNode {
   readonly overlay = 'ab'.repeat(32);
   readonly networkId = 'murmur';
   readonly metrics = new Registry();
+  readonly services = {};
   readonly #peers = new Map<string, PeerInfo>();
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #connects: Counter;
