@@ -1,14 +1,13 @@
 import { Command } from 'commander';
+import { KINDS } from '../kinds/index.ts';
+import { cliKit } from './murmur/common.ts';
 import { registerConnect } from './murmur/connect.ts';
 import { registerDashboard } from './murmur/dashboard.ts';
 import { registerDemo } from './murmur/demo.ts';
-import { registerFiles } from './murmur/files.ts';
 import { registerId } from './murmur/id.ts';
-import { registerJournal } from './murmur/journal.ts';
 import { registerPeers } from './murmur/peers.ts';
 import { registerStart } from './murmur/start.ts';
 import { registerStatus } from './murmur/status.ts';
-import { registerTree } from './murmur/tree.ts';
 
 /** The `murmur` command: a daemon (`start`), clients of its local API, and `demo`. */
 export function buildProgram(): Command {
@@ -23,9 +22,7 @@ export function buildProgram(): Command {
   registerConnect(program);
   registerDashboard(program);
   registerDemo(program);
-  registerFiles(program);
-  registerJournal(program);
-  registerTree(program);
+  for (const kind of KINDS) kind.commands?.(program, cliKit);
   return program;
 }
 

@@ -32,8 +32,4 @@ export const ENV = {
   network: 'MURMUR_NETWORK',
   logLevel: 'MURMUR_LOG_LEVEL',
   encryption: 'MURMUR_ENCRYPTION',
-  journalSnapshotEvents: 'MURMUR_JOURNAL_SNAPSHOT_EVENTS',
-  journalSnapshotEvery: 'MURMUR_JOURNAL_SNAPSHOT_EVERY',
-  journalCompact: 'MURMUR_JOURNAL_COMPACT',
-  chunksCapacity: 'MURMUR_CHUNKS_CAPACITY',
 } as const;

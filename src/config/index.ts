@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
+import { KINDS } from '../kinds/index.ts';
+import type { DataKind, KindSetting, RawKindSettings } from '../service/kind.ts';
 import { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
-import { type ChunksConfig, chunksConfig } from './chunks.ts';
 import {
   CONFIG_FILE,
   DEFAULT_API_HOST,
@@ -18,17 +19,17 @@ import {
   MAX_CONFIG_BYTES,
   NETWORK_ID_PATTERN,
 } from './constants.ts';
-import { type JournalSnapshotConfig, journalSnapshotConfig } from './journal.ts';
 
-export { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
-export { type ChunksConfig, parseSizeSetting } from './chunks.ts';
-export * from './constants.ts';
+export type { ChunksConfig } from '../chunks/settings.ts';
+export type { JournalSnapshotConfig } from '../journals/settings.ts';
 export {
-  type JournalSnapshotConfig,
   parseBoolSetting,
   parseCountSetting,
   parseDurationSetting,
-} from './journal.ts';
+  parseSizeSetting,
+} from '../service/settings.ts';
+export { type ApiAddress, isLoopbackHost, parseApiAddress, parseMultiaddr } from './address.ts';
+export * from './constants.ts';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Encryption = (typeof ENCRYPTIONS)[number];
@@ -43,14 +44,8 @@ export interface RawSettings {
   network?: string;
   logLevel?: string;
   encryption?: string;
-  /** Automatic journal snapshots: every N events (0 = off). */
-  journalSnapshotEvents?: string | number;
-  /** Automatic journal snapshots: every duration (ms, or 30s / 10m / 1h; 0 = off). */
-  journalSnapshotEvery?: string | number;
-  /** Compact events up to an automatic snapshot (default true). */
-  journalCompact?: string | boolean;
-  /** Chunk store capacity: bytes or a size (512MiB, 16GiB; 0 = unlimited). */
-  chunksCapacity?: string | number;
+  /** The data kinds' settings (src/kinds: `chunksCapacity`, `journalSnapshotEvents`, …), by key. */
+  [kindSetting: string]: string | number | boolean | string[] | undefined;
 }
 
 /** The validated settings of a daemon. */
@@ -68,28 +63,18 @@ export interface MurmurConfig {
   networkId: string;
   logLevel: LogLevel;
   encryption: Encryption;
-  /** Automatic snapshots of own journals (optional in the type: configs built by hand may omit it). */
-  journalSnapshots?: JournalSnapshotConfig;
-  /** Chunk store settings (optional in the type: configs built by hand may omit it). */
-  chunks?: ChunksConfig;
+  /**
+   * Each data kind's validated settings by kind name (its descriptor's `configure()`); optional in the
+   * type: configs built by hand may omit it, and a kind missing here is configured from no settings.
+   */
+  kinds?: Record<string, unknown>;
 }
 
-/** Keys accepted in <data>/config.json (same names as RawSettings, minus `data`). */
-const FILE_KEYS = [
-  'listen',
-  'bootstrap',
-  'iface',
-  'api',
-  'network',
-  'logLevel',
-  'encryption',
-  'journalSnapshotEvents',
-  'journalSnapshotEvery',
-  'journalCompact',
-  'chunksCapacity',
-] as const;
-type StringKey = Exclude<(typeof FILE_KEYS)[number], 'listen' | 'bootstrap' | JournalKey | 'chunksCapacity'>;
-type JournalKey = 'journalSnapshotEvents' | 'journalSnapshotEvery' | 'journalCompact';
+/** Every setting of the registered data kinds, with its kind. */
+const kindSettings = (kinds: readonly DataKind[]): KindSetting[] => kinds.flatMap((k) => k.settings);
+
+/** Node keys accepted in <data>/config.json (same names as RawSettings, minus `data`). */
+const NODE_FILE_KEYS = ['listen', 'bootstrap', 'iface', 'api', 'network', 'logLevel', 'encryption'] as const;
 
 /** Reads settings from environment variables (see ENV). */
 export function settingsFromEnv(env: Record<string, string | undefined>): RawSettings {
@@ -119,14 +104,10 @@ export function settingsFromEnv(env: Record<string, string | undefined>): RawSet
   if (logLevel !== undefined) out.logLevel = logLevel;
   const encryption = str(env[ENV.encryption]);
   if (encryption !== undefined) out.encryption = encryption;
-  const snapEvents = str(env[ENV.journalSnapshotEvents]);
-  if (snapEvents !== undefined) out.journalSnapshotEvents = snapEvents;
-  const snapEvery = str(env[ENV.journalSnapshotEvery]);
-  if (snapEvery !== undefined) out.journalSnapshotEvery = snapEvery;
-  const compact = str(env[ENV.journalCompact]);
-  if (compact !== undefined) out.journalCompact = compact;
-  const capacity = str(env[ENV.chunksCapacity]);
-  if (capacity !== undefined) out.chunksCapacity = capacity;
+  for (const setting of kindSettings(KINDS)) {
+    const v = str(env[setting.env]);
+    if (v !== undefined) out[setting.key] = v;
+  }
   return out;
 }
 
@@ -170,11 +151,18 @@ export async function readConfigFile(
     throw new MurmurError('MURMUR_CONFIG_INVALID', `${path} must hold a JSON object`);
   }
   const out: RawSettings = {};
+  const kindKeys = new Map(
+    kindSettings(KINDS)
+      .filter((k) => k.inFile !== false)
+      .map((k) => [k.key, k]),
+  );
+  const known = [...NODE_FILE_KEYS, ...kindKeys.keys()];
   for (const [key, value] of Object.entries(json)) {
-    if (!(FILE_KEYS as readonly string[]).includes(key)) {
+    const setting = kindKeys.get(key);
+    if (!(NODE_FILE_KEYS as readonly string[]).includes(key) && setting === undefined) {
       throw new MurmurError(
         'MURMUR_CONFIG_INVALID',
-        `${path}: unknown setting "${key}" (known: ${FILE_KEYS.join(', ')})`,
+        `${path}: unknown setting "${key}" (known: ${known.join(', ')})`,
       );
     }
     if (key === 'listen' || key === 'bootstrap') {
@@ -185,32 +173,16 @@ export async function readConfigFile(
         );
       }
       out[key] = value;
-    } else if (key === 'chunksCapacity') {
-      if (typeof value !== 'number' && typeof value !== 'string') {
-        throw new MurmurError(
-          'MURMUR_CONFIG_INVALID',
-          `${path}: "${key}" must be a number of bytes or a size string ("512MiB")`,
-        );
+    } else if (setting !== undefined) {
+      if (!(setting.accepts as readonly string[]).includes(typeof value)) {
+        throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be ${acceptsText(setting)}`);
       }
-      out[key] = value;
-    } else if (key === 'journalSnapshotEvents' || key === 'journalSnapshotEvery') {
-      if (typeof value !== 'number' && typeof value !== 'string') {
-        throw new MurmurError(
-          'MURMUR_CONFIG_INVALID',
-          `${path}: "${key}" must be a number${key === 'journalSnapshotEvery' ? ' of ms or a duration string ("30s")' : ''}`,
-        );
-      }
-      out[key] = value;
-    } else if (key === 'journalCompact') {
-      if (typeof value !== 'boolean') {
-        throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be true or false`);
-      }
-      out[key] = value;
+      out[key] = value as string | number | boolean;
     } else {
       if (typeof value !== 'string') {
         throw new MurmurError('MURMUR_CONFIG_INVALID', `${path}: "${key}" must be a string`);
       }
-      out[key as StringKey] = value;
+      out[key] = value;
     }
   }
   return out;
@@ -272,12 +244,15 @@ export async function loadConfig(
   if (iface !== undefined && !/^[A-Za-z0-9._@:-]{1,32}$/.test(iface)) {
     throw new MurmurError('MURMUR_CONFIG_INVALID', `bad interface name "${iface}"`);
   }
-  const journalSnapshots = journalSnapshotConfig({
-    events: pick('journalSnapshotEvents'),
-    every: pick('journalSnapshotEvery'),
-    compact: pick('journalCompact'),
-  });
-  const chunks = chunksConfig({ capacity: pick('chunksCapacity') });
+  const kinds: Record<string, unknown> = {};
+  for (const kind of KINDS) {
+    const raw: RawKindSettings = {};
+    for (const setting of kind.settings) {
+      const v = pick(setting.key);
+      if (v !== undefined && !Array.isArray(v)) raw[setting.key] = v;
+    }
+    kinds[kind.name] = kind.configure(raw);
+  }
   return {
     dataDir,
     listen,
@@ -289,7 +264,12 @@ export async function loadConfig(
     networkId,
     logLevel: logLevel as LogLevel,
     encryption: encryption as Encryption,
-    journalSnapshots,
-    chunks,
+    kinds,
   };
+}
+
+/** `a number or a string`, from a setting's accepted JSON types. */
+function acceptsText(setting: KindSetting): string {
+  const names: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false' };
+  return setting.accepts.map((a) => names[a]).join(' or ');
 }

@@ -1,12 +1,15 @@
 import { ensureApiToken, ensureDataDir, removeApiInfo, writeApiInfo } from '../api/files.ts';
 import { registerDashboardRoutes } from '../api/routes/dashboard.ts';
+import { registerKindRoutes } from '../api/routes/kinds.ts';
 import { registerNodeRoutes } from '../api/routes/node.ts';
 import { ApiServer } from '../api/server.ts';
 import type { MurmurConfig } from '../config/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { KINDS } from '../kinds/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { MurmurNode } from '../node/types.ts';
 import type { NodeService } from '../service/context.ts';
+import type { DataKind } from '../service/kind.ts';
 import { EPHEMERAL_LISTEN, STOP_TIMEOUT_MS } from './constants.ts';
 import { defaultNodeFactory, type NodeFactory } from './node-factory.ts';
 
@@ -21,6 +24,8 @@ export interface DaemonOptions {
   sseHeartbeatMs?: number;
   /** Called with the API server before it starts, so other modules can add routes. */
   routes?: (api: ApiServer, node: MurmurNode) => void;
+  /** The data kinds' descriptors, for GET /v1/kinds and the dashboard cards (default: src/kinds). */
+  kinds?: readonly DataKind[];
   /** Services run inside the node (passed to createNode); each one's `routes(api)` is added too. */
   services?: NodeService[];
 }
@@ -82,6 +87,7 @@ export class Daemon {
       registerNodeRoutes(api, this.#node);
       registerDashboardRoutes(api);
       for (const s of this.#options.services ?? []) s.routes?.(api);
+      registerKindRoutes(api, this.#options.kinds ?? KINDS, this.#options.services ?? []);
       this.#options.routes?.(api, this.#node);
       await api.start(options);
       await writeApiInfo(config.dataDir, { url: api.url, pid: process.pid });

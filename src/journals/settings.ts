@@ -1,4 +1,5 @@
 import { MurmurError } from '../errors/index.ts';
+import { parseBoolSetting, parseCountSetting, parseDurationSetting } from '../service/settings.ts';
 import { isJournalId, type JournalId } from './id.ts';
 import type { JournalsServiceOptions } from './service.ts';
 
@@ -40,4 +41,45 @@ export function journalsOptionsFromEnv(env: Record<string, string | undefined>):
   const b = ms('MURMUR_JOURNALS_BACKOFF_MS');
   if (b !== undefined) out.backoffMs = b;
   return out;
+}
+
+/** Automatic journal snapshots of the daemon (built-in `{e, p}` fold; see docs/JOURNALS.md). */
+export interface JournalSnapshotConfig {
+  /** Snapshot an own journal after this many events since its last snapshot (undefined: off). */
+  everyEvents: number | undefined;
+  /** Snapshot an own journal when this many ms passed since its last snapshot and it has new events. */
+  everyMs: number | undefined;
+  /** Delete events up to the snapshot once it is stored (default true). */
+  compact: boolean;
+}
+
+/** Validates the raw journal snapshot settings picked by loadConfig (flag > env > config.json). */
+export function journalSnapshotConfig(raw: {
+  events: string | number | undefined;
+  every: string | number | undefined;
+  compact: string | boolean | undefined;
+}): JournalSnapshotConfig {
+  return {
+    everyEvents:
+      raw.events === undefined
+        ? undefined
+        : parseCountSetting(
+            raw.events,
+            'journal snapshot events (--journal-snapshot-events, MURMUR_JOURNAL_SNAPSHOT_EVENTS, "journalSnapshotEvents")',
+          ),
+    everyMs:
+      raw.every === undefined
+        ? undefined
+        : parseDurationSetting(
+            raw.every,
+            'journal snapshot interval (--journal-snapshot-every, MURMUR_JOURNAL_SNAPSHOT_EVERY, "journalSnapshotEvery")',
+          ),
+    compact:
+      raw.compact === undefined
+        ? true
+        : parseBoolSetting(
+            raw.compact,
+            'journal compaction (--no-journal-compact, MURMUR_JOURNAL_COMPACT, "journalCompact")',
+          ),
+  };
 }

@@ -113,6 +113,8 @@ export interface DataKind<S extends NodeService = NodeService, C = unknown> {
   card?(service: S): KindCard | Promise<KindCard>;
   /** The kind's step of `murmur demo`. */
   demo?: KindDemo<S>;
+  /** What `murmur start` suggests typing next (`command` without the leading `murmur`). */
+  hints?: readonly { command: string; what: string }[];
 }
 
 /** Identity function that types a kind descriptor (so `S` and `C` are inferred). */

@@ -16,8 +16,8 @@ import {
   encodeUsage,
 } from '../../src/chunks/gc/codec.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
-import { parseSizeSetting } from '../../src/config/chunks.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
+import { parseSizeSetting } from '../../src/service/settings.ts';
 import { chunksInBin } from './helpers.ts';
 
 const overlay = new Uint8Array(32);

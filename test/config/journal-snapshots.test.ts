@@ -10,6 +10,11 @@ import {
   parseDurationSetting,
   type RawSettings,
 } from '../../src/config/index.ts';
+import type { JournalsKindConfig } from '../../src/journals/kind.ts';
+
+/** The journal snapshot settings of a loaded config (the journals kind's part of it). */
+const snapshotsOf = (c: { kinds?: Record<string, unknown> }) =>
+  (c.kinds?.journals as JournalsKindConfig).snapshots;
 
 const dirs: string[] = [];
 after(async () => {
@@ -55,7 +60,7 @@ test('event counts and booleans', () => {
 
 test('loadConfig: journal snapshots default off with compaction on', async () => {
   const c = await loadConfig({ flags: { data: await dataDir() }, env: {} });
-  assert.deepEqual(c.journalSnapshots, { everyEvents: undefined, everyMs: undefined, compact: true });
+  assert.deepEqual(snapshotsOf(c), { everyEvents: undefined, everyMs: undefined, compact: true });
 });
 
 test('loadConfig: flags > environment > config.json for the journal snapshot settings', async () => {
@@ -65,7 +70,7 @@ test('loadConfig: flags > environment > config.json for the journal snapshot set
     journalCompact: false,
   });
   const fromFile = await loadConfig({ flags: { data: dir }, env: {} });
-  assert.deepEqual(fromFile.journalSnapshots, { everyEvents: 100, everyMs: 3_600_000, compact: false });
+  assert.deepEqual(snapshotsOf(fromFile), { everyEvents: 100, everyMs: 3_600_000, compact: false });
 
   const env = {
     MURMUR_JOURNAL_SNAPSHOT_EVENTS: '50',
@@ -73,17 +78,17 @@ test('loadConfig: flags > environment > config.json for the journal snapshot set
     MURMUR_JOURNAL_COMPACT: 'true',
   };
   const fromEnv = await loadConfig({ flags: { data: dir }, env });
-  assert.deepEqual(fromEnv.journalSnapshots, { everyEvents: 50, everyMs: 600_000, compact: true });
+  assert.deepEqual(snapshotsOf(fromEnv), { everyEvents: 50, everyMs: 600_000, compact: true });
 
   const flags: RawSettings = { data: dir, journalSnapshotEvents: '5', journalSnapshotEvery: '30s' };
   const fromFlags = await loadConfig({ flags, env });
-  assert.deepEqual(fromFlags.journalSnapshots, { everyEvents: 5, everyMs: 30_000, compact: true });
+  assert.deepEqual(snapshotsOf(fromFlags), { everyEvents: 5, everyMs: 30_000, compact: true });
 
   // 0 in a higher source turns off a rule set in a lower one
   const off = await loadConfig({ flags: { data: dir, journalSnapshotEvents: '0' }, env: {} });
-  assert.deepEqual(off.journalSnapshots, { everyEvents: undefined, everyMs: 3_600_000, compact: false });
+  assert.deepEqual(snapshotsOf(off), { everyEvents: undefined, everyMs: 3_600_000, compact: false });
   const ms = await loadConfig({ flags: { data: await dataDir({ journalSnapshotEvery: 2500 }) }, env: {} });
-  assert.equal(ms.journalSnapshots?.everyMs, 2500);
+  assert.equal(snapshotsOf(ms).everyMs, 2500);
 });
 
 test('loadConfig: bad journal snapshot values from every source → MURMUR_CONFIG_INVALID naming the setting', async () => {

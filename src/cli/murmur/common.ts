@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { ApiClient } from '../../api/client.ts';
+import { readApiInfo, readApiToken } from '../../api/files.ts';
 import { resolveDataDir } from '../../config/index.ts';
 import { isMurmurError } from '../../errors/index.ts';
+import type { CliKit } from '../../service/kind.ts';
+import { formatBytes, table } from './format.ts';
 
 /** Options every client command takes. */
 export interface ClientFlags {
@@ -48,3 +51,18 @@ export function action<A extends unknown[]>(
     }
   };
 }
+
+/** The helpers a data kind's commands are lent (src/service/kind.ts CliKit). */
+export const cliKit: CliKit = {
+  clientOptions,
+  client: clientFor,
+  async endpoint(flags) {
+    const dir = resolveDataDir(flags.data, process.env, process.cwd());
+    const info = await readApiInfo(dir);
+    return { url: info.url.replace(/\/+$/, ''), token: await readApiToken(dir) };
+  },
+  action,
+  printJson,
+  table,
+  formatBytes,
+};

@@ -1,23 +1,16 @@
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { readApiToken } from '../../api/files.ts';
-import { ChunksService } from '../../chunks/service.ts';
 import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
 import { Daemon } from '../../daemon/index.ts';
-import { jsonFoldPolicy } from '../../journals/fold.ts';
-import { JournalsService } from '../../journals/service.ts';
-import { journalsOptionsFromEnv } from '../../journals/settings.ts';
-import { TreeService } from '../../tree/service.ts';
+import { KINDS } from '../../kinds/index.ts';
 import { action } from './common.ts';
 import { dashboardLink } from './dashboard.ts';
 import { createCliLogger } from './logger.ts';
 
-/** `murmur start` flags: the settings (as one source for loadConfig) and two of its own. */
-type StartFlags = RawSettings & {
-  pretty?: boolean;
-  journalKey?: string;
-};
+/** `murmur start` flags: the settings (as one source for loadConfig) and one of its own. */
+type StartFlags = RawSettings & { pretty?: boolean };
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -28,7 +21,7 @@ export function murmurCommand(cwd = process.cwd()): string {
 }
 
 export function registerStart(program: Command): void {
-  program
+  const cmd = program
     .command('start')
     .description('run a murmur node in the foreground (Ctrl-C stops it)')
     .option('--data <dir>', 'data folder (default .murmur; env MURMUR_DATA)')
@@ -43,64 +36,37 @@ export function registerStart(program: Command): void {
     .option('--network <id>', "network id; nodes of other networks are refused (default 'murmur')")
     .option('--log-level <level>', 'trace, debug, info, warn, error, silent (default info)')
     .option('--encryption <kind>', 'noise or tls (default noise)')
-    .option('--no-pretty', 'JSON log lines even on a terminal')
-    .option(
-      '--journal-key <file>',
-      'journal writer key file (default <data>/journal-key, env MURMUR_JOURNAL_KEY)',
-    )
-    .option(
-      '--journal-snapshot-events <n>',
-      'snapshot own journals every N events with the built-in {e,p} fold (0 = off; env MURMUR_JOURNAL_SNAPSHOT_EVENTS)',
-    )
-    .option(
-      '--journal-snapshot-every <duration>',
-      'snapshot own journals with new events every DURATION: ms, or 30s, 10m, 1h (0 = off; env MURMUR_JOURNAL_SNAPSHOT_EVERY)',
-    )
-    .option(
-      '--chunks-capacity <size>',
-      'bytes of chunk data kept, the rest evicted (pins excepted): 512MiB, 16GiB, plain bytes; 0 = unlimited (default 16GiB; env MURMUR_CHUNKS_CAPACITY)',
-    )
-    .option(
-      '--no-journal-compact',
-      'keep the events covered by an automatic snapshot (env MURMUR_JOURNAL_COMPACT=false)',
-    )
-    .action(action(async (flags: StartFlags) => runStart(flags)));
+    .option('--no-pretty', 'JSON log lines even on a terminal');
+  // every data kind's settings (src/kinds)
+  for (const setting of KINDS.flatMap((k) => k.settings)) cmd.option(setting.flag, setting.help);
+  cmd.action(action(async (flags: StartFlags) => runStart(flags)));
+}
+
+/** The flags as settings: a `--no-x` switch counts only when given (commander defaults it to true). */
+function settingsOf(flags: StartFlags): RawSettings {
+  const { pretty: _pretty, ...settings } = flags;
+  for (const s of KINDS.flatMap((k) => k.settings)) {
+    if (s.flag.startsWith('--no-') && settings[s.key] === true) delete settings[s.key];
+  }
+  return settings;
 }
 
 async function runStart(flags: StartFlags): Promise<void> {
-  // commander sets journalCompact to true unless --no-journal-compact: only `false` is a setting
-  const { pretty, journalKey, journalCompact, ...settings } = flags;
-  const raw: RawSettings = journalCompact === false ? { ...settings, journalCompact } : settings;
-  const config = await loadConfig({ flags: raw, env: process.env, cwd: process.cwd() });
+  const { pretty } = flags;
+  const config = await loadConfig({ flags: settingsOf(flags), env: process.env, cwd: process.cwd() });
   const log = createCliLogger(config.logLevel as LogLevel, pretty === false ? { pretty: false } : {});
-  const autoSnapshot = jsonFoldPolicy(config.journalSnapshots ?? {});
-  if (autoSnapshot) {
-    log.info(
-      {
-        everyEvents: autoSnapshot.everyEvents,
-        everyMs: autoSnapshot.everyMs,
-        compact: autoSnapshot.compact,
-      },
-      'automatic journal snapshots on (built-in {e,p} fold)',
+  const services = [];
+  for (const kind of KINDS) {
+    services.push(
+      await kind.create({
+        dataDir: config.dataDir,
+        config: config.kinds?.[kind.name] ?? kind.configure({}),
+        logger: log.child({ kind: kind.name }),
+        env: process.env,
+      }),
     );
   }
-  const daemon = new Daemon({
-    config,
-    logger: log,
-    services: [
-      new ChunksService({
-        dataDir: config.dataDir,
-        ...(config.chunks?.capacityBytes === undefined ? {} : { capacityBytes: config.chunks.capacityBytes }),
-      }),
-      new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') }),
-      new JournalsService({
-        dataDir: config.dataDir,
-        ...journalsOptionsFromEnv(process.env),
-        ...(journalKey === undefined ? {} : { keyFile: journalKey }),
-        ...(autoSnapshot ? { autoSnapshot } : {}),
-      }),
-    ],
-  });
+  const daemon = new Daemon({ config, logger: log, services });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -153,9 +119,10 @@ async function runStart(flags: StartFlags): Promise<void> {
     [`${cmd} status${dataFlag}`, 'overlay depth, peers per bin, counters'],
     [`${cmd} peers${dataFlag}`, 'known peers and their states'],
     [`${cmd} connect <multiaddr>${dataFlag}`, 'dial another node (its address ends in /p2p/<id>)'],
-    [`${cmd} kv put /hello world${dataFlag}`, "a signed entry in this node's tree (kv get / list / watch)"],
-    [`${cmd} put <file>${dataFlag}`, 'store a file as chunks, prints its address (get <addr> -o <file>)'],
-    [`${cmd} journal create <name>${dataFlag}`, 'an append-only journal (append / read / follow)'],
+    ...KINDS.flatMap((k) => k.hints ?? []).map(({ command, what }): [string, string] => [
+      `${cmd} ${command}${dataFlag}`,
+      what,
+    ]),
     [`${cmd} demo`, 'a 5-node local network converging'],
   ];
   const width = Math.max(...next.map(([c]) => c.length));

@@ -1,13 +1,47 @@
 import { MurmurError } from '../errors/index.ts';
 
-/** Automatic journal snapshots of the daemon (built-in `{e, p}` fold; see docs/JOURNALS.md). */
-export interface JournalSnapshotConfig {
-  /** Snapshot an own journal after this many events since its last snapshot (undefined: off). */
-  everyEvents: number | undefined;
-  /** Snapshot an own journal when this many ms passed since its last snapshot and it has new events. */
-  everyMs: number | undefined;
-  /** Delete events up to the snapshot once it is stored (default true). */
-  compact: boolean;
+// Parsers of setting values (flags, environment, config.json) that data kinds use in `configure()`.
+// Each throws MURMUR_CONFIG_INVALID naming `what` (the flag, the env variable and the config key).
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 2 ** 10,
+  m: 1e6,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 2 ** 30,
+  t: 1e12,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
+
+/**
+ * A size in bytes: a whole number of bytes (`1048576`, `"1048576"`) or a number with a unit, any
+ * case: B, KB / MB / GB / TB (powers of 1000), KiB / MiB / GiB / TiB (powers of 1024), K / M / G / T
+ * as KB…; decimals allowed with a unit (`1.5GiB`), the result rounded down to whole bytes. Anything
+ * else (negative, unknown unit, over 2^53) throws MURMUR_CONFIG_INVALID naming `what`.
+ */
+export function parseSizeSetting(value: string | number, what: string): number {
+  const bad = (): MurmurError =>
+    new MurmurError(
+      'MURMUR_CONFIG_INVALID',
+      `${what}: bad size ${JSON.stringify(value)} (bytes, or a number with KB, MB, GB, KiB, MiB, GiB…: 512MiB, 16GiB; 0 = unlimited)`,
+    );
+  let bytes: number;
+  if (typeof value === 'number') bytes = value;
+  else {
+    const m = /^\s*(\d{1,16}(?:\.\d{1,9})?)\s*([a-zA-Z]{0,3})\s*$/.exec(value);
+    const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+    if (!m || unit === undefined || (m[1]!.includes('.') && m[2] === '')) throw bad();
+    bytes = Math.floor(Number(m[1]) * unit);
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw bad();
+  return bytes;
 }
 
 const invalid = (message: string): MurmurError => new MurmurError('MURMUR_CONFIG_INVALID', message);
@@ -53,35 +87,4 @@ export function parseBoolSetting(value: string | boolean, what: string): boolean
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   throw invalid(`${what}: bad boolean "${value}" (use true or false)`);
-}
-
-/** Validates the raw journal snapshot settings picked by loadConfig (flag > env > config.json). */
-export function journalSnapshotConfig(raw: {
-  events: string | number | undefined;
-  every: string | number | undefined;
-  compact: string | boolean | undefined;
-}): JournalSnapshotConfig {
-  return {
-    everyEvents:
-      raw.events === undefined
-        ? undefined
-        : parseCountSetting(
-            raw.events,
-            'journal snapshot events (--journal-snapshot-events, MURMUR_JOURNAL_SNAPSHOT_EVENTS, "journalSnapshotEvents")',
-          ),
-    everyMs:
-      raw.every === undefined
-        ? undefined
-        : parseDurationSetting(
-            raw.every,
-            'journal snapshot interval (--journal-snapshot-every, MURMUR_JOURNAL_SNAPSHOT_EVERY, "journalSnapshotEvery")',
-          ),
-    compact:
-      raw.compact === undefined
-        ? true
-        : parseBoolSetting(
-            raw.compact,
-            'journal compaction (--no-journal-compact, MURMUR_JOURNAL_COMPACT, "journalCompact")',
-          ),
-  };
 }

@@ -1,9 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { ApiClient } from '../../api/client.ts';
-import { MurmurError } from '../../errors/index.ts';
-import type { EventView, JournalView, SnapshotView } from '../../journals/views.ts';
-import { action, type ClientFlags, clientFor, clientOptions, printJson } from './common.ts';
+import { MurmurError } from '../errors/index.ts';
+import type { ApiRequester } from '../http/types.ts';
+import type { CliKit } from '../service/kind.ts';
+import type { EventView, JournalView, SnapshotView } from './views.ts';
+
+/** Options every client command takes. */
+type CliFlags = { data?: string; json?: boolean };
+
+/** Set by the register function: the CLI's helpers (client, output, error reporting). */
+let kit: CliKit;
 
 /** A journal id (`<hex>/<name>`) as one URL path segment. */
 const path = (id: string, suffix = ''): string => `/v1/journals/${encodeURIComponent(id)}${suffix}`;
@@ -47,7 +53,7 @@ async function eventsArg(arg: string): Promise<unknown> {
   }
 }
 
-async function follow(client: ApiClient, id: string, flags: ClientFlags & { from?: string }): Promise<void> {
+async function follow(client: ApiRequester, id: string, flags: CliFlags & { from?: string }): Promise<void> {
   const from = seq(flags.from, '--from');
   const ac = new AbortController();
   const stop = (): void => ac.abort();
@@ -71,91 +77,97 @@ async function follow(client: ApiClient, id: string, flags: ClientFlags & { from
 }
 
 /** `murmur journal create|append|read|follow|snapshot|state|ls`, through the running node's API. */
-export function registerJournal(program: Command): void {
+export function registerJournal(program: Command, cliKit: CliKit): void {
+  kit = cliKit;
   const journal = program
     .command('journal')
     .description('signed append-only event journals (ids are <writer hex>/<name>)');
 
-  clientOptions(journal.command('create').argument('<name>', 'journal name [A-Za-z0-9._-]{1,64}'))
+  kit
+    .clientOptions(journal.command('create').argument('<name>', 'journal name [A-Za-z0-9._-]{1,64}'))
     .description("create a journal written with this node's journal key; prints its id")
     .action(
-      action(async (name: string, flags: ClientFlags) => {
-        const r = await (await clientFor(flags)).request<JournalView>('POST', '/v1/journals', {
+      kit.action(async (name: string, flags: CliFlags) => {
+        const r = await (await kit.client(flags)).request<JournalView>('POST', '/v1/journals', {
           body: { name },
         });
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         process.stdout.write(`${r.id}\n`);
       }),
     );
 
-  clientOptions(
-    journal
-      .command('append')
-      .argument('<id>', 'journal id')
-      .argument('<json>', `event {"e": name, "p": payload}, an array (a batch), or '-' for standard input`),
-  )
+  kit
+    .clientOptions(
+      journal
+        .command('append')
+        .argument('<id>', 'journal id')
+        .argument('<json>', `event {"e": name, "p": payload}, an array (a batch), or '-' for standard input`),
+    )
     .description('append one event or a batch (atomic) to an own journal')
     .action(
-      action(async (id: string, arg: string, flags: ClientFlags) => {
+      kit.action(async (id: string, arg: string, flags: CliFlags) => {
         const body = await eventsArg(arg);
-        const r = await (await clientFor(flags)).request<
+        const r = await (await kit.client(flags)).request<
           EventView | { count: number; first: number; last: number }
         >('POST', path(id, '/events'), { body });
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         process.stdout.write('seq' in r ? `${r.seq}\n` : `${r.first}..${r.last} (${r.count} events)\n`);
       }),
     );
 
-  clientOptions(
-    journal
-      .command('read')
-      .argument('<id>', 'journal id')
-      .option('--from <n>', 'first sequence number')
-      .option('--to <n>', 'last sequence number'),
-  )
+  kit
+    .clientOptions(
+      journal
+        .command('read')
+        .argument('<id>', 'journal id')
+        .option('--from <n>', 'first sequence number')
+        .option('--to <n>', 'last sequence number'),
+    )
     .description('print stored events (the snapshot first when --from lies before it)')
     .action(
-      action(async (id: string, flags: ClientFlags & { from?: string; to?: string }) => {
+      kit.action(async (id: string, flags: CliFlags & { from?: string; to?: string }) => {
         const q = new URLSearchParams();
         const from = seq(flags.from, '--from');
         const to = seq(flags.to, '--to');
         if (from !== undefined) q.set('from', String(from));
         if (to !== undefined) q.set('to', String(to));
         const qs = q.size > 0 ? `?${q}` : '';
-        const r = await (await clientFor(flags)).request<{ snapshot?: SnapshotView; events: EventView[] }>(
+        const r = await (await kit.client(flags)).request<{ snapshot?: SnapshotView; events: EventView[] }>(
           'GET',
           path(id, `/events${qs}`),
         );
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         if (r.snapshot) process.stdout.write(`${snapshotLine(r.snapshot)}\n`);
         for (const e of r.events) process.stdout.write(`${eventLine(e)}\n`);
       }),
     );
 
-  clientOptions(
-    journal.command('follow').argument('<id>', 'journal id').option('--from <n>', 'first sequence number'),
-  )
+  kit
+    .clientOptions(
+      journal.command('follow').argument('<id>', 'journal id').option('--from <n>', 'first sequence number'),
+    )
     .description(
       'print history, then new events as they arrive (Ctrl-C stops); follows remote journals on demand',
     )
     .action(
-      action(async (id: string, flags: ClientFlags & { from?: string }) => {
-        const client = await clientFor(flags);
+      kit.action(async (id: string, flags: CliFlags & { from?: string }) => {
+        const client = await kit.client(flags);
         await follow(client, id, flags);
       }),
     );
 
-  clientOptions(
-    journal
-      .command('snapshot')
-      .argument('<id>', 'journal id')
-      .argument('<state>', "state after event N (text, e.g. JSON), '-' for standard input or @FILE")
-      .requiredOption('--upto <n>', 'last event the state includes')
-      .option('--no-compact', 'keep the events up to N'),
-  )
+  kit
+    .clientOptions(
+      journal
+        .command('snapshot')
+        .argument('<id>', 'journal id')
+        .argument('<state>', "state after event N (text, e.g. JSON), '-' for standard input or @FILE")
+        .requiredOption('--upto <n>', 'last event the state includes')
+        .option('--no-compact', 'keep the events up to N'),
+    )
     .description('publish a signed snapshot of an own journal and compact the events it covers')
     .action(
-      action(async (id: string, state: string, flags: ClientFlags & { upto: string; compact?: boolean }) => {
+      kit.action(async (id: string, state: string, flags: CliFlags & { upto: string; compact?: boolean }) => {
         const upTo = seq(flags.upto, '--upto')!;
         const text =
           state === '-'
@@ -163,37 +175,39 @@ export function registerJournal(program: Command): void {
             : state.startsWith('@')
               ? await readFile(state.slice(1), 'utf8')
               : state;
-        const r = await (await clientFor(flags)).request<SnapshotView>('POST', path(id, '/snapshot'), {
+        const r = await (await kit.client(flags)).request<SnapshotView>('POST', path(id, '/snapshot'), {
           body: { upTo, state: text, compact: flags.compact !== false },
         });
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         process.stdout.write(`snapshot upTo=${r.upTo} ${r.hash}\n`);
       }),
     );
 
-  clientOptions(journal.command('state').argument('<id>', 'journal id'))
+  kit
+    .clientOptions(journal.command('state').argument('<id>', 'journal id'))
     .description('print the latest snapshot of a journal (upTo and state), also when its events were kept')
     .action(
-      action(async (id: string, flags: ClientFlags) => {
-        const r = await (await clientFor(flags)).request<{ snapshot: SnapshotView | null }>(
+      kit.action(async (id: string, flags: CliFlags) => {
+        const r = await (await kit.client(flags)).request<{ snapshot: SnapshotView | null }>(
           'GET',
           path(id, '/snapshot'),
         );
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         process.stdout.write(r.snapshot ? `${snapshotLine(r.snapshot)}\n` : 'no snapshot\n');
       }),
     );
 
-  clientOptions(journal.command('ls'))
+  kit
+    .clientOptions(journal.command('ls'))
     .description('journals held by the node (own and followed): from, to, snapshot, sync peer')
     .action(
-      action(async (flags: ClientFlags) => {
-        const r = await (await clientFor(flags)).request<{
+      kit.action(async (flags: CliFlags) => {
+        const r = await (await kit.client(flags)).request<{
           writer?: string;
           journals: JournalView[];
           sync: { journal: string; peer?: string; head: number; advertised: number }[];
         }>('GET', '/v1/journals');
-        if (flags.json) return printJson(r);
+        if (flags.json) return kit.printJson(r);
         const peers = new Map(r.sync.map((s) => [s.journal, s]));
         process.stdout.write(`${['ID', 'FROM', 'TO', 'SNAPSHOT', 'OWN', 'PEER'].join('\t')}\n`);
         for (const j of r.journals) {

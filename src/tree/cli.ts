@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
-import type { ApiClient } from '../../api/client.ts';
-import { MurmurError } from '../../errors/index.ts';
-import { keyPairToJson, readKeyFile, writeKeyFile } from '../../tree/keyfile.ts';
-import { generateKeyPair } from '../../tree/keys.ts';
-import { action, type ClientFlags, clientFor, clientOptions, printJson } from './common.ts';
+import { MurmurError } from '../errors/index.ts';
+import type { ApiRequester } from '../http/types.ts';
+import type { CliKit } from '../service/kind.ts';
+import { keyPairToJson, readKeyFile, writeKeyFile } from './keyfile.ts';
+import { generateKeyPair } from './keys.ts';
+
+/** Options every client command takes. */
+type CliFlags = { data?: string; json?: boolean };
+
+/** Set by the register function: the CLI's helpers (client, output, error reporting). */
+let kit: CliKit;
 
 /**
  * Tree commands: `keygen`, `tree join|use|ls`, `kv put|get|del|list|watch`, `grant`, `revoke`,
@@ -13,13 +19,14 @@ import { action, type ClientFlags, clientFor, clientOptions, printJson } from '.
  * node holds; the API is already as trusted as the data folder that holds the node's own key.
  */
 
-interface TreeFlags extends ClientFlags {
+interface TreeFlags extends CliFlags {
   tree?: string;
   key?: string;
 }
 
 const treeOptions = (cmd: Command): Command =>
-  clientOptions(cmd)
+  kit
+    .clientOptions(cmd)
     .option(
       '--tree <root>',
       'tree root key (hex); default: the one set with `murmur tree use`, else the node key',
@@ -65,7 +72,7 @@ export function parseExpires(text: string, now = Date.now()): number {
   return ms;
 }
 
-async function watch(api: ApiClient, flags: TreeFlags, filters: string[]): Promise<void> {
+async function watch(api: ApiRequester, flags: TreeFlags, filters: string[]): Promise<void> {
   const q = new URLSearchParams(filters.map((f): [string, string] => ['filter', f]));
   q.set('watch', '1');
   const ac = new AbortController();
@@ -83,53 +90,58 @@ async function watch(api: ApiClient, flags: TreeFlags, filters: string[]): Promi
   }
 }
 
-export function registerTree(program: Command): void {
+export function registerTree(program: Command, cliKit: CliKit): void {
+  kit = cliKit;
   program
     .command('keygen')
     .description('make a new Ed25519 tree key (its public half names a tree or receives grants)')
     .option('-o, --output <file>', 'write the key to this file (mode 0600) and print the public key')
     .option('--json', 'print JSON')
     .action(
-      action(async (flags: { output?: string; json?: boolean }) => {
+      kit.action(async (flags: { output?: string; json?: boolean }) => {
         const pair = generateKeyPair();
         const json = keyPairToJson(pair);
-        if (flags.output === undefined) return printJson(json);
+        if (flags.output === undefined) return kit.printJson(json);
         await writeKeyFile(flags.output, pair);
-        if (flags.json) return printJson({ publicKey: json.publicKey, file: flags.output });
+        if (flags.json) return kit.printJson({ publicKey: json.publicKey, file: flags.output });
         process.stdout.write(`${json.publicKey}\n`);
       }),
     );
 
   const tree = program.command('tree').description('trees held by the node');
-  clientOptions(
-    tree.command('join').argument('<root>', 'root public key (hex)').description('hold and sync a tree'),
-  ).action(
-    action(async (root: string, flags: ClientFlags) => {
-      const r = await (await clientFor(flags)).request('POST', '/v1/trees', { body: { root } });
-      if (flags.json) return printJson(r);
-      process.stdout.write(`joined ${root}\n`);
-    }),
-  );
-  clientOptions(
-    tree
-      .command('use')
-      .argument('<root>', 'root public key (hex)')
-      .description('join a tree and make it the default'),
-  ).action(
-    action(async (root: string, flags: ClientFlags) => {
-      const r = await (await clientFor(flags)).request('POST', '/v1/trees', { body: { root, use: true } });
-      if (flags.json) return printJson(r);
-      process.stdout.write(`default tree ${root}\n`);
-    }),
-  );
-  clientOptions(tree.command('ls').description('list held trees with root hashes')).action(
-    action(async (flags: ClientFlags) => {
-      const r = await (await clientFor(flags)).request<{
+  kit
+    .clientOptions(
+      tree.command('join').argument('<root>', 'root public key (hex)').description('hold and sync a tree'),
+    )
+    .action(
+      kit.action(async (root: string, flags: CliFlags) => {
+        const r = await (await kit.client(flags)).request('POST', '/v1/trees', { body: { root } });
+        if (flags.json) return kit.printJson(r);
+        process.stdout.write(`joined ${root}\n`);
+      }),
+    );
+  kit
+    .clientOptions(
+      tree
+        .command('use')
+        .argument('<root>', 'root public key (hex)')
+        .description('join a tree and make it the default'),
+    )
+    .action(
+      kit.action(async (root: string, flags: CliFlags) => {
+        const r = await (await kit.client(flags)).request('POST', '/v1/trees', { body: { root, use: true } });
+        if (flags.json) return kit.printJson(r);
+        process.stdout.write(`default tree ${root}\n`);
+      }),
+    );
+  kit.clientOptions(tree.command('ls').description('list held trees with root hashes')).action(
+    kit.action(async (flags: CliFlags) => {
+      const r = await (await kit.client(flags)).request<{
         default: string;
         nodeKey: string;
         trees: { root: string; rootHash: string; records: number }[];
       }>('GET', '/v1/trees');
-      if (flags.json) return printJson(r);
+      if (flags.json) return kit.printJson(r);
       process.stdout.write(`node key ${r.nodeKey}\n`);
       for (const t of r.trees)
         process.stdout.write(
@@ -147,7 +159,7 @@ export function registerTree(program: Command): void {
       .option('--json-value', 'the value is JSON (checked, stored as its text)')
       .description('write a key (signed by the node key or --key)'),
   ).action(
-    action(async (key: string, value: string, flags: TreeFlags & { jsonValue?: boolean }) => {
+    kit.action(async (key: string, value: string, flags: TreeFlags & { jsonValue?: boolean }) => {
       const bytes = value === '-' ? await readStdin() : Buffer.from(value, 'utf8');
       let body: Record<string, unknown>;
       if (flags.jsonValue) {
@@ -157,17 +169,17 @@ export function registerTree(program: Command): void {
           throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'the value is not JSON', { cause });
         }
       } else body = { base64: bytes.toString('base64') };
-      const e = await (await clientFor(flags)).request<EntryView>('PUT', kvPath(flags, key), {
+      const e = await (await kit.client(flags)).request<EntryView>('PUT', kvPath(flags, key), {
         body: { ...body, ...(await signing(flags)) },
       });
-      if (flags.json) return printJson(e);
+      if (flags.json) return kit.printJson(e);
       process.stdout.write(`${e.key} written at ${e.time}\n`);
     }),
   );
   treeOptions(kv.command('get').argument('<key>', 'key path').description('print the value of a key')).action(
-    action(async (key: string, flags: TreeFlags) => {
-      const e = await (await clientFor(flags)).request<EntryView>('GET', kvPath(flags, key));
-      if (flags.json) return printJson(e);
+    kit.action(async (key: string, flags: TreeFlags) => {
+      const e = await (await kit.client(flags)).request<EntryView>('GET', kvPath(flags, key));
+      if (flags.json) return kit.printJson(e);
       if (e.value !== null) process.stdout.write(`${e.value}\n`);
       else process.stdout.write(Buffer.from(e.base64 ?? '', 'base64'));
     }),
@@ -175,11 +187,11 @@ export function registerTree(program: Command): void {
   treeOptions(
     kv.command('del').argument('<key>', 'key path').description('delete a key (a signed tombstone)'),
   ).action(
-    action(async (key: string, flags: TreeFlags) => {
-      const e = await (await clientFor(flags)).request<EntryView>('DELETE', kvPath(flags, key), {
+    kit.action(async (key: string, flags: TreeFlags) => {
+      const e = await (await kit.client(flags)).request<EntryView>('DELETE', kvPath(flags, key), {
         ...(flags.key === undefined ? {} : { body: await signing(flags) }),
       });
-      if (flags.json) return printJson(e);
+      if (flags.json) return kit.printJson(e);
       process.stdout.write(`${e.key} deleted\n`);
     }),
   );
@@ -189,13 +201,13 @@ export function registerTree(program: Command): void {
       .argument('[filters...]', 'ordered globs, "!" negates, last match wins (e.g. "/a/**" "!/a/tmp/**")')
       .description('list visible keys and values'),
   ).action(
-    action(async (filters: string[], flags: TreeFlags) => {
+    kit.action(async (filters: string[], flags: TreeFlags) => {
       const q = new URLSearchParams(filters.map((f): [string, string] => ['filter', f]));
-      const r = await (await clientFor(flags)).request<{ entries: EntryView[] }>(
+      const r = await (await kit.client(flags)).request<{ entries: EntryView[] }>(
         'GET',
         `${treePath(flags)}/list${filters.length ? `?${q}` : ''}`,
       );
-      if (flags.json) return printJson(r.entries);
+      if (flags.json) return kit.printJson(r.entries);
       for (const e of r.entries) process.stdout.write(`${e.key} = ${shown(e)}\n`);
     }),
   );
@@ -205,7 +217,7 @@ export function registerTree(program: Command): void {
       .argument('[filters...]', 'ordered globs as for list')
       .description('print matching entries, a TAIL marker, then every change (Ctrl-C stops)'),
   ).action(
-    action(async (filters: string[], flags: TreeFlags) => watch(await clientFor(flags), flags, filters)),
+    kit.action(async (filters: string[], flags: TreeFlags) => watch(await kit.client(flags), flags, filters)),
   );
 
   treeOptions(
@@ -217,9 +229,9 @@ export function registerTree(program: Command): void {
       .option('--expires <t>', 'expiry: 30m, 12h, 7d, an ISO date or unix ms')
       .description('grant a key the right to write keys matching a pattern'),
   ).action(
-    action(
+    kit.action(
       async (flags: TreeFlags & { to: string; pattern: string; subgrant?: boolean; expires?: string }) => {
-        const g = await (await clientFor(flags)).request<{ id: string; pattern: string }>(
+        const g = await (await kit.client(flags)).request<{ id: string; pattern: string }>(
           'POST',
           `${treePath(flags)}/grants`,
           {
@@ -232,7 +244,7 @@ export function registerTree(program: Command): void {
             },
           },
         );
-        if (flags.json) return printJson(g);
+        if (flags.json) return kit.printJson(g);
         process.stdout.write(`${g.id}\n`);
       },
     ),
@@ -240,17 +252,17 @@ export function registerTree(program: Command): void {
   treeOptions(
     program.command('revoke').argument('<grant>', 'grant id (hex)').description('revoke a grant'),
   ).action(
-    action(async (grant: string, flags: TreeFlags) => {
-      const r = await (await clientFor(flags)).request('POST', `${treePath(flags)}/revocations`, {
+    kit.action(async (grant: string, flags: TreeFlags) => {
+      const r = await (await kit.client(flags)).request('POST', `${treePath(flags)}/revocations`, {
         body: { grant, ...(await signing(flags)) },
       });
-      if (flags.json) return printJson(r);
+      if (flags.json) return kit.printJson(r);
       process.stdout.write(`revoked ${grant}\n`);
     }),
   );
   treeOptions(program.command('grants').description('list the grants of a tree')).action(
-    action(async (flags: TreeFlags) => {
-      const r = await (await clientFor(flags)).request<{
+    kit.action(async (flags: TreeFlags) => {
+      const r = await (await kit.client(flags)).request<{
         grants: {
           id: string;
           pattern: string;
@@ -260,7 +272,7 @@ export function registerTree(program: Command): void {
           revoked: boolean;
         }[];
       }>('GET', `${treePath(flags)}/grants`);
-      if (flags.json) return printJson(r.grants);
+      if (flags.json) return kit.printJson(r.grants);
       for (const g of r.grants)
         process.stdout.write(
           `${g.id}  ${g.pattern}  to ${g.issuee}${g.subgrant ? '  subgrant' : ''}${

@@ -3,22 +3,22 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { readApiInfo, readApiToken } from '../../api/files.ts';
-import { resolveDataDir } from '../../config/index.ts';
-import { ERROR_CODES, type ErrorCode, MurmurError } from '../../errors/index.ts';
-import { action, type ClientFlags, clientOptions, printJson } from './common.ts';
-import { registerPins } from './pins.ts';
+import { ERROR_CODES, type ErrorCode, MurmurError } from '../errors/index.ts';
+import type { CliKit } from '../service/kind.ts';
+import { registerPins } from './cli-pins.ts';
+
+/** Options every client command takes. */
+type CliFlags = { data?: string; json?: boolean };
+
+/** Set by the register function: the CLI's helpers (client, output, error reporting). */
+let kit: CliKit;
 
 interface Api {
   url: string;
   token: string;
 }
 
-async function apiFor(flags: ClientFlags): Promise<Api> {
-  const dir = resolveDataDir(flags.data, process.env, process.cwd());
-  const info = await readApiInfo(dir);
-  return { url: info.url.replace(/\/+$/, ''), token: await readApiToken(dir) };
-}
+const apiFor = (flags: CliFlags): Promise<Api> => kit.endpoint(flags);
 
 async function failure(res: Response): Promise<MurmurError> {
   let body: { error?: { code?: string; message?: string } } = {};
@@ -104,7 +104,7 @@ export async function postStream(url: string, token: string, body: Readable): Pr
   });
 }
 
-async function put(file: string, flags: ClientFlags & { pin?: boolean }): Promise<void> {
+async function put(file: string, flags: CliFlags & { pin?: boolean }): Promise<void> {
   const api = await apiFor(flags);
   const fromStdin = file === '-';
   const size = fromStdin ? undefined : (await stat(file)).size;
@@ -115,11 +115,11 @@ async function put(file: string, flags: ClientFlags & { pin?: boolean }): Promis
   const res = await postStream(`${api.url}/v1/files?pin=${flags.pin !== false}`, api.token, body);
   if (!res.ok) throw await failure(res);
   const r = (await res.json()) as { root: string; span: string; chunks: number; pinned: boolean };
-  if (flags.json) return printJson(r);
+  if (flags.json) return kit.printJson(r);
   process.stdout.write(`${r.root}\n`);
 }
 
-async function get(addr: string, flags: ClientFlags & { output?: string }): Promise<void> {
+async function get(addr: string, flags: CliFlags & { output?: string }): Promise<void> {
   if (!/^[0-9a-fA-F]{64}$/.test(addr)) {
     throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'a file address is 64 hex digits');
   }
@@ -156,20 +156,25 @@ async function get(addr: string, flags: ClientFlags & { output?: string }): Prom
  * `murmur put FILE|-` and `murmur get ADDR [-o FILE]`, through the running node's API; also
  * `murmur pin / unpin / pins` (src/cli/murmur/pins.ts).
  */
-export function registerFiles(program: Command): void {
-  clientOptions(
-    program
-      .command('put')
-      .argument('<file>', "file to upload, or '-' for standard input")
-      .option('--no-pin', 'do not pin the upload (its chunks may then be evicted over capacity)')
-      .description('split a file into chunks on the running node, pin it and print its root address'),
-  ).action(action(async (file: string, flags: ClientFlags & { pin?: boolean }) => put(file, flags)));
-  clientOptions(
-    program
-      .command('get')
-      .argument('<addr>', 'root address printed by murmur put')
-      .option('-o, --output <file>', 'write to this file (default standard output)')
-      .description('fetch a file from the network (local store first), verifying every chunk'),
-  ).action(action(async (addr: string, flags: ClientFlags & { output?: string }) => get(addr, flags)));
-  registerPins(program);
+export function registerFiles(program: Command, cliKit: CliKit): void {
+  kit = cliKit;
+  kit
+    .clientOptions(
+      program
+        .command('put')
+        .argument('<file>', "file to upload, or '-' for standard input")
+        .option('--no-pin', 'do not pin the upload (its chunks may then be evicted over capacity)')
+        .description('split a file into chunks on the running node, pin it and print its root address'),
+    )
+    .action(kit.action(async (file: string, flags: CliFlags & { pin?: boolean }) => put(file, flags)));
+  kit
+    .clientOptions(
+      program
+        .command('get')
+        .argument('<addr>', 'root address printed by murmur put')
+        .option('-o, --output <file>', 'write to this file (default standard output)')
+        .description('fetch a file from the network (local store first), verifying every chunk'),
+    )
+    .action(kit.action(async (addr: string, flags: CliFlags & { output?: string }) => get(addr, flags)));
+  registerPins(program, cliKit);
 }
