@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { systemClock } from '../clock/index.ts';
 import { throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import { systemClock } from './clock.ts';
 import {
   DEFAULT_BACKOFF_MS,
   DEFAULT_DIAL_TIMEOUT_MS,

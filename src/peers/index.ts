@@ -1,5 +1,5 @@
+export { systemClock } from '../clock/index.ts';
 export { PeerBook, peerBookConfig } from './book.ts';
-export { systemClock } from './clock.ts';
 export * from './constants.ts';
 export { decodeRecord, encodeRecord } from './record.ts';
 export type {

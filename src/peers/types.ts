@@ -1,7 +1,10 @@
 import type { AbstractLevel } from 'abstract-level';
+import type { Clock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
 /** Peer states of the peer book (see src/peers). */
 export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
+
+export type { Clock, TimerHandle } from '../clock/index.ts';
 
 export interface PeerInfo {
   /** libp2p peer id (base58btc string). */
@@ -20,19 +23,6 @@ export interface PeerInfo {
   strikes: number;
   /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
   nextAttemptAt?: number;
-}
-
-/** Opaque timer handle returned by a `Clock`. */
-export type TimerHandle = unknown;
-
-/**
- * Time source and timers. The node passes `systemClock` (Date.now + real timers); tests and the
- * simulator pass a virtual clock (src/sim/clock.ts) so every transition runs without waiting.
- */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
 }
 
 /** Where a peer was heard of. */
@@ -76,6 +66,7 @@ export interface PeerBookOptions {
   /** Proximity order of an overlay address (hex) to this node, to fill `PeerInfo.po`. */
   proximity?: (overlayHex: string) => number;
   config?: Partial<PeerBookConfig>;
+  /** Time and timers (default: the system clock); tests and the simulator pass a virtual clock. */
   clock?: Clock;
   store?: PeerStoreLevel;
   logger?: Logger;

@@ -1,4 +1,4 @@
-export { VirtualClock } from './clock.ts';
+export { VirtualClock } from '../clock/index.ts';
 export { type HealthNode, type HealthReport, type NodeHealth, overlayHealth } from './health.ts';
 export { type ProtocolStats, type SimHandler, SimNetwork, type SimNetworkOptions } from './network.ts';
 export { SIM_PROTOCOLS, SimOverlayNode, type SimOverlayNodeOptions, simOverlay } from './overlay-node.ts';

@@ -1,4 +1,4 @@
-import { VirtualClock } from './clock.ts';
+import { VirtualClock } from '../clock/index.ts';
 import { Rng } from './rng.ts';
 
 /** Receives one message: the sender's id and the payload bytes. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { VirtualClock } from '../../src/clock/index.ts';
 import type { PeerInfo } from '../../src/node/types.ts';
 import { PeerBook } from '../../src/peers/index.ts';
 import type { PeerBookConfig } from '../../src/peers/types.ts';
-import { VirtualClock } from '../../src/sim/clock.ts';
 
 const SCHEDULE = [5_000, 10_000, 30_000, 60_000, 600_000, 3_600_000];
 

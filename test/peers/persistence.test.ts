@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MemoryLevel } from 'memory-level';
+import { VirtualClock } from '../../src/clock/index.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { decodeRecord, encodeRecord, PeerBook, type PeerRecord } from '../../src/peers/index.ts';
-import { VirtualClock } from '../../src/sim/clock.ts';
 
 const OVERLAY = '0f'.repeat(32);
 

@@ -1,0 +1,3 @@
+export { systemClock } from './system.ts';
+export type { Clock, TimerHandle, TimerOptions } from './types.ts';
+export { VirtualClock } from './virtual.ts';
