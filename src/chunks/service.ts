@@ -3,6 +3,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext } from '../service/context.ts';
+import { waitOrAbort } from '../service/wait.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import { type JoinOptions, join } from './file/joiner.ts';
 import { type SplitResult, split } from './file/splitter.ts';
@@ -152,11 +153,11 @@ export class ChunksService implements NodeService {
     for (const p of ctx.peers()) puller.add(p);
   }
 
-  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     for (const off of this.#listeners.splice(0)) off();
     this.#puller?.stop();
     this.#puller = undefined;
-    await this.#server?.close().catch(() => {});
+    await waitOrAbort(this.#server?.close(), options.signal);
     this.#server = undefined;
     this.#retrieval = undefined;
     await this.#store?.close().catch(() => {});

@@ -3,6 +3,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
+import { waitOrAbort } from '../service/wait.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
 import type { AnyLevel } from '../streamer/types.ts';
 import {
@@ -223,16 +224,17 @@ export class JournalsService implements NodeService {
     await entry?.session?.stop();
   }
 
-  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#stopping = true;
     for (const off of this.#listeners.splice(0)) off();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    await this.#sync?.stop();
+    await waitOrAbort(this.#sync?.stop(), options.signal);
     const sessions = [...[...this.#outbound.values()].map((e) => e.session), ...this.#inbound];
     this.#outbound.clear();
     this.#inbound.clear();
-    await Promise.allSettled(sessions.filter((s) => s !== undefined).map((s) => s.stop()));
+    const draining = Promise.allSettled(sessions.filter((s) => s !== undefined).map((s) => s.stop()));
+    await waitOrAbort(draining, options.signal);
     await this.#journals?.stop();
     this.#sync = undefined;
     this.#journals = undefined;

@@ -13,6 +13,7 @@ import { HIVE_PROTOCOL, Kademlia, type OverlayPeer } from '../overlay/index.ts';
 import { type Host, isShareable, parseDialAddr, startHost, withoutPeer } from '../p2p/index.ts';
 import { PeerBook } from '../peers/index.ts';
 import type { NodeService } from '../service/context.ts';
+import { waitOrAbort } from '../service/wait.ts';
 import { lockDataDir, type MurmurStore, openStore } from '../store/index.ts';
 import {
   ANNOUNCE_KEY_PREFIX,
@@ -266,13 +267,13 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
    */
   async #teardown(signal?: AbortSignal): Promise<void> {
     clearInterval(this.#dialTimer);
-    await untilAborted(this.#services?.stop(signal), signal);
+    await waitOrAbort(this.#services?.stop(signal), signal);
     this.#services = undefined;
     this.#links?.stop();
-    await untilAborted(this.#lan?.stop(), signal);
+    await waitOrAbort(this.#lan?.stop(), signal);
     // libp2p's stop takes no signal: the node stops waiting for it instead.
-    await untilAborted(Promise.resolve(this.#host?.stop()), signal);
-    await untilAborted(this.#book?.stop(), signal);
+    await waitOrAbort(Promise.resolve(this.#host?.stop()), signal);
+    await waitOrAbort(this.#book?.stop(), signal);
     if (this.#o.store === undefined) await this.#store?.close().catch(() => {});
     this.#release?.();
     this.#release = undefined;
@@ -396,22 +397,4 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
         this.#links?.activeConnection(peerId)?.abort(new Error('heartbeat missed'));
       });
   }
-}
-
-/** Waits for `work` (its failure ignored) or until `signal` fires, whichever is first. */
-function untilAborted(work: Promise<unknown> | undefined, signal: AbortSignal | undefined): Promise<void> {
-  const settled = Promise.resolve(work).then(
-    () => {},
-    () => {},
-  );
-  if (signal === undefined) return settled;
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-    void settled.then(done);
-  });
 }

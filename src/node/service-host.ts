@@ -14,6 +14,7 @@ import type {
   ServiceEvents,
   ServicePeer,
 } from '../service/context.ts';
+import { waitOrAbort } from '../service/wait.ts';
 import type { MurmurStore } from '../store/index.ts';
 import { SUBLEVELS } from '../store/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
@@ -116,11 +117,11 @@ export class ServiceHost {
       const stopping = Promise.resolve()
         .then(() => s.stop(signal === undefined ? {} : { signal }))
         .catch((err: unknown) => this.#o.logger.warn({ err, service: s.name }, 'service stop failed'));
-      if (signal?.aborted !== true) await raceAbort(stopping, signal);
+      if (signal?.aborted !== true) await waitOrAbort(stopping, signal);
     }
     if (signal?.aborted !== true) {
       for (const p of this.#protocols)
-        await raceAbort(
+        await waitOrAbort(
           this.#o.host.unhandle(p).catch(() => {}),
           signal,
         );
@@ -267,17 +268,4 @@ export class ServiceHost {
     };
     return ctx;
   }
-}
-
-/** Resolves when `work` settles or `signal` fires. */
-function raceAbort(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (signal === undefined) return work;
-  return new Promise((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve(undefined);
-    };
-    signal.addEventListener('abort', done, { once: true });
-    work.then(done, done);
-  });
 }

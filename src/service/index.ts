@@ -19,3 +19,4 @@ export {
   type KindSetting,
   type RawKindSettings,
 } from './kind.ts';
+export { waitOrAbort } from './wait.ts';

@@ -2,6 +2,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
+import { waitOrAbort } from '../service/wait.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import { decodeBundle } from './codec.ts';
 import { HlcClock } from './hlc.ts';
@@ -160,13 +161,13 @@ export class TreeService implements NodeService {
     for (const p of ctx.peers()) this.#announcer.announceTo(p.peerId);
   }
 
-  async stop(_options: { signal?: AbortSignal } = {}): Promise<void> {
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     for (const off of this.#cleanup.splice(0)) off();
     this.#announcer?.stop();
     this.#pusher?.stop();
     for (const ch of this.#channels) ch.close(new Error('tree service stopping'));
     this.#channels.clear();
-    await Promise.allSettled([...this.#syncs.values()].map((s) => s.done));
+    await waitOrAbort(Promise.allSettled([...this.#syncs.values()].map((s) => s.done)), options.signal);
     for (const t of this.#trees.values()) t.close();
     this.#trees.clear();
     await this.#store?.close();
