@@ -13,8 +13,11 @@ import {
 import type { JournalsKindConfig } from '../../src/journals/kind.ts';
 
 /** The journal snapshot settings of a loaded config (the journals kind's part of it). */
-const snapshotsOf = (c: { kinds?: Record<string, unknown> }) =>
-  (c.kinds?.journals as JournalsKindConfig).snapshots;
+const snapshotsOf = (c: { kinds?: Record<string, unknown> }): JournalsKindConfig['snapshots'] => {
+  const journals = c.kinds?.journals as JournalsKindConfig | undefined;
+  assert.ok(journals !== undefined, 'the config has the journals kind');
+  return journals.snapshots;
+};
 
 const dirs: string[] = [];
 after(async () => {
