@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, Stream } from '@libp2p/interface';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { send as hbbpSend } from '../hbbp/socket.ts';
 import type { Logger } from '../log/index.ts';
@@ -34,6 +35,8 @@ export interface ServiceHostOptions {
   peerId: string;
   overlay: Uint8Array;
   networkId: string;
+  /** The node's clock, handed to every service as `ctx.clock`. Default: the system clock. */
+  clock?: Clock;
   logger: Logger;
   metrics: NodeMetrics;
   store: MurmurStore;
@@ -196,6 +199,7 @@ export class ServiceHost {
       peerId: o.peerId,
       overlay: o.overlay,
       networkId: o.networkId,
+      clock: o.clock ?? systemClock,
       logger: log,
       metrics: o.metrics.registry,
       store,

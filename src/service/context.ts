@@ -1,5 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
+import type { Clock } from '../clock/index.ts';
 import type { RouteTable } from '../http/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
@@ -50,6 +51,12 @@ export interface ServiceContext {
   readonly overlay: Uint8Array;
   readonly networkId: string;
   readonly logger: Logger;
+  /**
+   * Time and timers of this node: the system clock in a real node, the network's virtual clock in
+   * the simulator. A service takes `now()`, its timers, sleeps and deadlines from here, never from
+   * `Date.now`/`setTimeout`, so it runs on virtual time in the simulator.
+   */
+  readonly clock: Clock;
   /** The node's registry; name series `murmur_<service>_*`. */
   readonly metrics: Registry;
   /** The service's own namespace of the node's store (a sublevel named after the service). */

@@ -288,6 +288,7 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     peerId: node.id,
     overlay: node.overlay,
     networkId: 'sim',
+    clock: network.clock,
     logger,
     metrics,
     store: options.store,
