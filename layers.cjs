@@ -29,5 +29,9 @@ module.exports = [
   { layer: 'settings', folders: ['config'], about: 'flags > env > config.json > defaults' },
   { layer: 'surface', folders: ['api'], about: 'local HTTP API on loopback' },
   { layer: 'daemon', folders: ['daemon'], about: 'node + API from settings' },
-  { layer: 'clients', folders: ['cli', 'index.ts'], about: 'murmur/hbbp/p2ptbl commands; library entry' },
+  {
+    layer: 'clients',
+    folders: ['cli', 'dashboard', 'index.ts'],
+    about: 'murmur/hbbp/p2ptbl commands; the dashboard page; library entry',
+  },
 ];

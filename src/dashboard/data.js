@@ -148,10 +148,52 @@ const PANELS = [
   ['journals', '/v1/journals', renderJournals],
 ];
 
-/** Refreshes the three panels; `api(path)` is the dashboard's authorised fetch. Rejects on a wrong token. */
+/** The panels with a renderer of their own; every other registered kind gets a generic card. */
+const BUILT_IN = new Set(['tree', 'chunks', 'journals']);
+
+/** The card of a registered data kind (GET /v1/kinds/<name>/card: a note and label/value items). */
+function kindCard(kind) {
+  const id = `kind-${kind.name}`;
+  let card = $(id);
+  if (!card) {
+    card = el('div', undefined, 'card');
+    card.id = id;
+    card.dataset.kind = kind.name;
+    card.append(el('h2', kind.title), el('p', 'loading…', 'note'), el('dl'));
+    card.querySelector('h2').title = kind.summary;
+    document.querySelector('section.cards.data').append(card);
+  }
+  return card;
+}
+
+/** Adds or refreshes the cards of the data kinds registered on the node beyond the built-in panels. */
+async function refreshKindCards(api) {
+  const { kinds } = await api('/v1/kinds');
+  await Promise.all(
+    kinds
+      .filter((k) => k.card && !BUILT_IN.has(k.name))
+      .map(async (k) => {
+        const card = kindCard(k);
+        const note = card.querySelector('p');
+        try {
+          const c = await api(`/v1/kinds/${encodeURIComponent(k.name)}/card`);
+          note.className = 'note';
+          note.textContent = c.note;
+          card
+            .querySelector('dl')
+            .replaceChildren(...c.items.flatMap(([label, value]) => [el('dt', label), el('dd', value)]));
+        } catch (err) {
+          note.className = 'note error';
+          note.textContent = `unavailable: ${err.message}`;
+        }
+      }),
+  );
+}
+
+/** Refreshes the panels; `api(path)` is the dashboard's authorised fetch. Rejects on a wrong token. */
 export async function refreshData(api) {
-  const got = await Promise.allSettled(PANELS.map(([, path]) => api(path)));
-  got.forEach((g, i) => {
+  const got = await Promise.allSettled([...PANELS.map(([, path]) => api(path)), refreshKindCards(api)]);
+  got.slice(0, PANELS.length).forEach((g, i) => {
     const [panel, , render] = PANELS[i];
     if (g.status === 'fulfilled') render(g.value);
     else unavailable(panel, g.reason);

@@ -3,6 +3,7 @@ import { toHex } from '../../bytes/index.ts';
 import type { ChunksService } from '../../chunks/service.ts';
 import type { Daemon } from '../../daemon/index.ts';
 import type { JournalsService } from '../../journals/service.ts';
+import type { NodeService } from '../../service/context.ts';
 import type { TreeService } from '../../tree/service.ts';
 
 /** One demo node: its daemon and the three data services it runs. */
@@ -12,6 +13,8 @@ export interface DemoNode {
   tree: TreeService;
   chunks: ChunksService;
   journals: JournalsService;
+  /** The services of the other registered data kinds (src/kinds), by kind name. */
+  extra: Record<string, NodeService>;
 }
 
 /** Result of one data kind, as the summary and `--json` show it. */

@@ -28,6 +28,8 @@ export interface LiveState {
   file?: FileCheck;
   /** One line saying what is happening now. */
   status: string;
+  /** The live line of a registered kind's demo step while it runs. */
+  extra?: string;
 }
 
 export function fmtMs(ms: number): string {
@@ -62,15 +64,20 @@ export function renderLive(s: LiveState): string[] {
   )
     .split('\n')
     .map((l) => `  ${l}`);
-  return [...lines, `  ${s.status}`];
+  return [...lines, ...(s.extra ? [`  ${s.extra}`] : []), `  ${s.status}`];
 }
 
 /** The final table: per data kind, converged yes/no, time, detail. */
-export function renderSummary(results: Record<Kind, KindResult>): string {
-  const rows = KINDS.map((k) => {
-    const r = results[k];
-    return [KIND_LABEL[k], r.converged ? 'yes' : 'no', fmtMs(r.ms), r.detail];
-  });
+export function renderSummary(
+  results: Record<string, KindResult>,
+  labels: Record<string, string> = {},
+): string {
+  const rows = Object.entries(results).map(([k, r]) => [
+    KIND_LABEL[k as Kind] ?? labels[k] ?? k,
+    r.converged ? 'yes' : 'no',
+    fmtMs(r.ms),
+    r.detail,
+  ]);
   return table(['data kind', 'converged', 'time', 'detail'], rows)
     .split('\n')
     .map((l) => `  ${l}`)

@@ -7,7 +7,10 @@ import { loadConfig } from '../../config/index.ts';
 import { Daemon } from '../../daemon/index.ts';
 import { MurmurError } from '../../errors/index.ts';
 import { JournalsService } from '../../journals/service.ts';
+import { KINDS as REGISTERED } from '../../kinds/index.ts';
 import type { Logger } from '../../log/index.ts';
+import type { NodeService } from '../../service/context.ts';
+import type { DataKind } from '../../service/kind.ts';
 import { TreeService } from '../../tree/service.ts';
 import { action } from './common.ts';
 import {
@@ -103,7 +106,7 @@ export interface DemoReport {
   dataRoot: string;
   /** Time from start to the end of the last check (ms). */
   totalMs: number;
-  kinds: Record<Kind, KindResult>;
+  kinds: Record<Kind, KindResult> & Record<string, KindResult>;
 }
 
 const POLL_MS = 25;
@@ -126,14 +129,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const limit = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, limit]) : limit;
   const pending = (detail: string): KindResult => ({ converged: false, ms: -1, detail });
-  const results: Record<Kind, KindResult> = {
+  const results: Record<Kind, KindResult> & Record<string, KindResult> = {
     overlay: pending('not reached'),
     tree: pending('not run'),
     journals: pending('not run'),
     chunks: pending('not run'),
   };
   const report = (): DemoReport => ({
-    converged: KINDS.every((k) => results[k].converged),
+    converged: Object.values(results).every((r) => r.converged),
     nodes: o.nodes,
     dataRoot: root,
     totalMs: Date.now() - t0,
@@ -159,7 +162,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
     };
 
     // 2. tree: a signed kv entry written on node 0
-    let failed: Kind | undefined = meshed ? undefined : 'overlay';
+    let failed: string | undefined = meshed ? undefined : 'overlay';
     if (!failed) {
       const kv = new KvCheck(nodes);
       live.kv = kv;
@@ -187,16 +190,35 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       results.chunks = fc.result();
       if (!ok) failed = 'chunks';
     }
-    live.status = failed ? `${KIND_LABEL[failed]}: gave up after ${o.timeoutMs / 1000} s` : 'all converged';
+    // 5. every other registered data kind with a demo step (src/kinds)
+    for (const kind of failed ? [] : demoKinds()) {
+      const demo = kind.demo!;
+      const views = nodes.map((n) => ({ name: n.name, service: n.extra[kind.name]! }));
+      const check = demo.check(views);
+      live.status = `${demo.label}: ${demo.status(views)}`;
+      const ok = await view.run(
+        check.write({ signal }),
+        () => {
+          live.extra = check.progress();
+          return check.converged();
+        },
+        deadline,
+      );
+      check.stop?.();
+      live.extra = undefined;
+      results[kind.name] = check.result();
+      if (!ok) failed = kind.name;
+    }
+    live.status = failed ? `${labelOf(failed)}: gave up after ${o.timeoutMs / 1000} s` : 'all converged';
     view.draw(true);
 
     const r = report();
     if (o.json) o.write(`${JSON.stringify(r, null, 2)}\n`);
-    else o.write(`\n${renderSummary(results)}\n\n`);
+    else o.write(`\n${renderSummary(results, labels())}\n\n`);
     if (failed) {
       throw new MurmurError(
         'MURMUR_DEMO_FAILED',
-        `${KIND_LABEL[failed]} did not converge within ${o.timeoutMs / 1000} s: ${results[failed].detail}`,
+        `${labelOf(failed)} did not converge within ${o.timeoutMs / 1000} s: ${results[failed]?.detail ?? ''}`,
         { details: { kind: failed } },
       );
     }
@@ -212,7 +234,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   }
 }
 
-/** Starts the nodes with the three data services; node i bootstraps from node 0 only. */
+const BUILT_IN = new Set(['tree', 'chunks', 'journals']);
+
+/** The registered data kinds beyond the built-in three that have a demo step. */
+const demoKinds = (): DataKind[] => REGISTERED.filter((k) => !BUILT_IN.has(k.name) && k.demo !== undefined);
+
+/** Summary labels of the registered kinds' demo steps. */
+const labels = (): Record<string, string> =>
+  Object.fromEntries(demoKinds().map((k) => [k.name, k.demo!.label]));
+
+const labelOf = (kind: string): string => KIND_LABEL[kind as Kind] ?? labels()[kind] ?? kind;
+
+/** Starts the nodes with the data services of every registered kind; node i bootstraps from node 0 only. */
 async function startNodes(
   o: DemoOptions,
   root: string,
@@ -237,13 +270,22 @@ async function startNodes(
     const chunks = new ChunksService({ dataDir: config.dataDir });
     // catalogues every second instead of every 10 s, so the journal is found at once
     const journals = new JournalsService({ dataDir: config.dataDir, catalogueIntervalMs: 1000 });
+    const extra: Record<string, NodeService> = {};
+    for (const kind of REGISTERED.filter((k) => !BUILT_IN.has(k.name))) {
+      extra[kind.name] = await kind.create({
+        dataDir: config.dataDir,
+        config: config.kinds?.[kind.name] ?? kind.configure({}),
+        logger: log.child({ demo: `node${i}`, kind: kind.name }),
+        env: {},
+      });
+    }
     const daemon = new Daemon({
       config,
       logger: log.child({ demo: `node${i}` }),
-      services: [chunks, tree, journals],
+      services: [chunks, tree, journals, ...Object.values(extra)],
     });
     await daemon.start(o.signal ? { signal: o.signal } : {});
-    nodes.push({ name: `node${i}`, daemon, tree, chunks, journals });
+    nodes.push({ name: `node${i}`, daemon, tree, chunks, journals, extra });
     if (i === 0) {
       bootstrap = daemon.node.status().addresses.slice(0, 1);
       say(`node0 ${daemon.node.peerId} listens on ${bootstrap[0]}; the others bootstrap from it only\n`);
