@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../clock/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ServiceContext } from '../../service/context.ts';
 import { bytesEqual, toHex } from '../keys.ts';
@@ -29,8 +30,8 @@ export interface AnnouncerOptions {
 export class Announcer {
   readonly #o: AnnouncerOptions;
   readonly #changed = new Set<string>();
-  #debounce: NodeJS.Timeout | null = null;
-  #periodic: NodeJS.Timeout | null = null;
+  #debounce: TimerHandle | null = null;
+  #periodic: TimerHandle | null = null;
   #unsubscribeLan: (() => void) | null = null;
   #stopped = false;
   readonly stats = { sent: 0, received: 0, differing: 0, lanSent: 0, lanReceived: 0 };
@@ -59,8 +60,7 @@ export class Announcer {
       },
       { maxMessageBytes: MAX_ANNOUNCE_BYTES, idleTimeoutMs: SYNC_IDLE_MS },
     );
-    this.#periodic = setInterval(() => this.announceAll(), this.#o.antiEntropyMs);
-    this.#periodic.unref?.();
+    this.#periodic = ctx.clock.setInterval(() => this.announceAll(), this.#o.antiEntropyMs);
     this.#unsubscribeLan =
       ctx.lan?.subscribe(LAN_KEY_PREFIX, (msg) => {
         this.stats.lanReceived++;
@@ -76,8 +76,9 @@ export class Announcer {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#debounce !== null) clearTimeout(this.#debounce);
-    if (this.#periodic !== null) clearInterval(this.#periodic);
+    const { clock } = this.#o.ctx;
+    if (this.#debounce !== null) clock.clearTimeout(this.#debounce);
+    if (this.#periodic !== null) clock.clearInterval(this.#periodic);
     this.#unsubscribeLan?.();
     this.#debounce = this.#periodic = null;
   }
@@ -87,14 +88,13 @@ export class Announcer {
     if (this.#stopped) return;
     this.#changed.add(rootHex);
     if (this.#debounce !== null) return;
-    this.#debounce = setTimeout(() => {
+    this.#debounce = this.#o.ctx.clock.setTimeout(() => {
       this.#debounce = null;
       const roots = [...this.#changed];
       this.#changed.clear();
       for (const p of this.#o.ctx.peers()) this.announceTo(p.peerId, roots);
       this.#lan(roots);
     }, this.#o.debounceMs);
-    this.#debounce.unref?.();
   }
 
   announceAll(): void {
