@@ -32,7 +32,6 @@ test('CLI: counter inc/dec/get/ls send the API requests through the kit', async 
       sent.push({ method, path, body: options?.body });
       return (path === '/v1/counters' ? { counters: [] } : { name: 'n', value: '1', slots: 1 }) as T;
     },
-    // biome-ignore lint/correctness/useYield: not used by these commands
     async *events() {},
   };
   const printed: unknown[] = [];
