@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
@@ -73,7 +74,8 @@ export class JournalsService implements NodeService {
   #stopping = false;
   readonly #outbound = new Map<string, Outbound>();
   readonly #inbound = new Set<StreamerSession>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<TimerHandle>();
+  #clock: Clock = systemClock;
   readonly #listeners: (() => void)[] = [];
 
   constructor(options: JournalsServiceOptions = {}) {
@@ -100,6 +102,7 @@ export class JournalsService implements NodeService {
 
   async start(ctx: ServiceContext, _options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#ctx = ctx;
+    this.#clock = ctx.clock;
     this.#log = ctx.logger;
     this.#stopping = false;
     const o = this.#options;
@@ -209,11 +212,10 @@ export class JournalsService implements NodeService {
 
   #reopenLater(peerId: string): void {
     if (this.#stopping) return;
-    const t = setTimeout(() => {
+    const t = this.#clock.setTimeout(() => {
       this.#timers.delete(t);
       if (this.#ctx?.peers().some((p) => p.peerId === peerId)) void this.#open(peerId);
     }, this.#options.reopenMs ?? SESSION_REOPEN_MS);
-    t.unref();
     this.#timers.add(t);
   }
 
@@ -227,7 +229,7 @@ export class JournalsService implements NodeService {
   async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#stopping = true;
     for (const off of this.#listeners.splice(0)) off();
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) this.#clock.clearTimeout(t);
     this.#timers.clear();
     await waitOrAbort(this.#sync?.stop(), options.signal);
     const sessions = [...[...this.#outbound.values()].map((e) => e.session), ...this.#inbound];
