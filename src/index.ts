@@ -44,6 +44,7 @@ export {
   type ServiceContext,
   type ServiceEvents,
   type ServicePeer,
+  waitOrAbort,
 } from './service/index.ts';
 export { TreeService, type TreeServiceOptions } from './tree/service.ts';
 export type { Tree, TreeOptions, WatchEvent } from './tree/tree.ts';

@@ -21,18 +21,18 @@ class HangingService implements NodeService {
 }
 
 test('the entry exports the node, the services, the contract, errors and the libraries', () => {
-  for (const name of [
-    'createNode',
-    'TreeService',
-    'JournalsService',
-    'ChunksService',
-    'MurmurError',
-    'isMurmurError',
-    'defineKind',
-    'formatJournalId',
-  ] as const) {
-    assert.equal(typeof murmur[name], 'function', name);
-  }
+  const functions = {
+    createNode: murmur.createNode,
+    TreeService: murmur.TreeService,
+    JournalsService: murmur.JournalsService,
+    ChunksService: murmur.ChunksService,
+    MurmurError: murmur.MurmurError,
+    isMurmurError: murmur.isMurmurError,
+    defineKind: murmur.defineKind,
+    waitOrAbort: murmur.waitOrAbort,
+    formatJournalId: murmur.formatJournalId,
+  };
+  for (const [name, value] of Object.entries(functions)) assert.equal(typeof value, 'function', name);
   assert.equal(typeof murmur.ERROR_CODES.MURMUR_ABORTED, 'string');
   assert.equal(typeof murmur.p2ptbl.Table, 'function');
   assert.equal(typeof murmur.p2ptbl.parseTable, 'function');
