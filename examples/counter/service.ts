@@ -16,21 +16,9 @@ import { decodeState, encodeState } from './wire.ts';
 export const COUNTERS_PROTOCOL = '/murmur/counters/state/1.0.0';
 const STATE_KEY = 'state';
 
-/** Timers the service uses (injectable: tests and the simulator can pass their own). */
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemScheduler: Scheduler = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 export interface CountersOptions extends Partial<Bounds> {
-  /** Pause between a local change and sending the state to the peers (default 50 ms). */
+  /** Pause (on ctx.clock) between a local change and sending the state to the peers (default 50 ms). */
   debounceMs?: number;
-  scheduler?: Scheduler;
 }
 
 export interface CounterView {
@@ -44,7 +32,6 @@ export class CountersService implements NodeService {
   readonly name = 'counters';
   readonly bounds: Bounds;
   readonly #debounceMs: number;
-  readonly #timers: Scheduler;
   #ctx: ServiceContext | undefined;
   #state: CounterState = new Map();
   #timer: unknown;
@@ -57,7 +44,6 @@ export class CountersService implements NodeService {
       maxSlots: options.maxSlots ?? DEFAULT_BOUNDS.maxSlots,
     };
     this.#debounceMs = options.debounceMs ?? 50;
-    this.#timers = options.scheduler ?? systemScheduler;
   }
 
   /** The wire cap: a full state at the bounds (names ≤ 64, peer ids ≤ 128, two uint64 per slot). */
@@ -95,7 +81,7 @@ export class CountersService implements NodeService {
   async stop(): Promise<void> {
     for (const off of this.#offs) off();
     this.#offs = [];
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#ctx?.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#writing;
     this.#ctx = undefined;
@@ -177,7 +163,7 @@ export class CountersService implements NodeService {
         ctx.logger.warn({ err: String(err) }, 'counters: persisting the state failed');
       });
     if (this.#timer !== undefined) return;
-    this.#timer = this.#timers.setTimeout(() => {
+    this.#timer = ctx.clock.setTimeout(() => {
       this.#timer = undefined;
       for (const p of this.#ctx?.peers() ?? []) void this.#sendTo(p.peerId);
     }, this.#debounceMs);
