@@ -122,6 +122,7 @@ export class TreeService implements NodeService {
       fanout: this.#o.pushFanout ?? DEFAULT_PUSH_FANOUT,
       tree: (root) => this.#trees.get(root),
       batchMs: this.#o.pushBatchMs ?? DEFAULT_PUSH_BATCH_MS,
+      clock: ctx.clock,
       logger: this.#log,
     });
     this.#announcer = new Announcer({

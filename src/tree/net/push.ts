@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../../clock/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
 import { encodeBundle } from '../codec.ts';
@@ -22,6 +23,8 @@ export interface PusherOptions {
   fanout: number;
   tree: (rootHex: string) => Tree | undefined;
   batchMs: number;
+  /** Timers of the batch delay (the service's `ctx.clock`). */
+  clock: Clock;
   logger: Logger;
 }
 
@@ -38,7 +41,7 @@ export class Pusher {
   readonly #out = new Map<string, Outbound>();
   /** tree hex → source peer ('' = local) → record id hexes. */
   #batch = new Map<string, Map<string, Set<string>>>();
-  #timer: NodeJS.Timeout | null = null;
+  #timer: TimerHandle | null = null;
   #stopped = false;
   #flushing: Promise<void> = Promise.resolve();
   readonly stats = { frames: 0, bytes: 0, dropped: 0, failed: 0 };
@@ -62,8 +65,7 @@ export class Pusher {
     }
     for (const h of idHexes) ids.add(h);
     if (this.#timer === null) {
-      this.#timer = setTimeout(() => this.#flush(), this.#o.batchMs);
-      this.#timer.unref?.();
+      this.#timer = this.#o.clock.setTimeout(() => this.#flush(), this.#o.batchMs);
     }
   }
 
@@ -76,7 +78,7 @@ export class Pusher {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = null;
     for (const p of [...this.#out.keys()]) this.drop(p);
   }
