@@ -1,4 +1,5 @@
-import { ERROR_CODES, type ErrorCode, MurmurError } from '../errors/index.ts';
+import './codes.ts';
+import { type ErrorCode, MurmurError } from '../errors/index.ts';
 import { type SseEvent, SseParser } from '../http/sse.ts';
 import type { ApiRequester, RequestOptions } from '../http/types.ts';
 import type { NodeStatus, PeerInfo } from '../node/types.ts';
@@ -151,7 +152,7 @@ function decodeError(status: number, text: string): MurmurError {
   try {
     const json = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const e = json.error;
-    if (e && typeof e.code === 'string' && e.code in ERROR_CODES) {
+    if (e && typeof e.code === 'string' && /^MURMUR_[A-Z0-9_]+$/.test(e.code)) {
       const message = typeof e.message === 'string' ? e.message : undefined;
       const details =
         e.details !== null && typeof e.details === 'object'

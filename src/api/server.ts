@@ -1,14 +1,15 @@
+import './codes.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import { isLoopbackHost } from '../config/address.ts';
-import { ERROR_CODES, type ErrorCode, MurmurError, throwIfAborted } from '../errors/index.ts';
+import { httpStatusOf, MurmurError, throwIfAborted } from '../errors/index.ts';
 import { readJsonBody } from '../http/body.ts';
 import { openSse, type SseStream } from '../http/sse.ts';
 import type { RouteTable } from '../http/types.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import { DEFAULT_ERROR_STATUS, MAX_JSON_BODY_BYTES, SSE_HEARTBEAT_MS, STOP_GRACE_MS } from './constants.ts';
+import { MAX_JSON_BODY_BYTES, SSE_HEARTBEAT_MS, STOP_GRACE_MS } from './constants.ts';
 import {
   type HttpMethod,
   type RouteContext,
@@ -45,7 +46,6 @@ export class ApiServer implements RouteTable {
   readonly #fallback: boolean;
   readonly #log: Logger;
   readonly #heartbeatMs: number;
-  readonly #errorStatus = new Map<string, number>(Object.entries(DEFAULT_ERROR_STATUS));
   readonly #stopping = new AbortController();
   readonly #requests: Counter<'method' | 'route' | 'status'> | undefined;
   #server: Server | undefined;
@@ -89,11 +89,6 @@ export class ApiServer implements RouteTable {
   /** Registers a route; see Router for the pattern syntax. */
   route(method: HttpMethod, pattern: string, handler: RouteHandler, options?: RouteOptions): void {
     this.#router.add(method, pattern, handler, options);
-  }
-
-  /** Maps an error code to an HTTP status (default 400 for MurmurErrors, 500 for anything else). */
-  errorStatus(code: ErrorCode, status: number): void {
-    this.#errorStatus.set(code, status);
   }
 
   /** Opens a server-sent events stream on a response, closed when the server stops. */
@@ -224,8 +219,8 @@ export class ApiServer implements RouteTable {
   #sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     let body: { code: string; message: string; details?: unknown };
     let status: number;
-    if (err instanceof MurmurError && err.code in ERROR_CODES) {
-      status = this.#errorStatus.get(err.code) ?? 400;
+    if (err instanceof MurmurError) {
+      status = httpStatusOf(err);
       body = err.toJSON();
       if (status >= 500) this.#log.warn({ err, url: req.url }, 'API request failed');
     } else {

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { once } from 'node:events';
 import { fromHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
@@ -49,14 +50,6 @@ export function parseAddress(text: string | undefined): Uint8Array {
  * `GET /v1/chunks/pins` (`{ pins: [{ root, chunks, bytes }] }`).
  */
 export function registerChunkRoutes(api: RouteTable, chunks: ChunkRoutesTarget): void {
-  api.errorStatus('MURMUR_CHUNKS_NOT_FOUND', 404);
-  api.errorStatus('MURMUR_CHUNKS_BAD_CHUNK', 400);
-  api.errorStatus('MURMUR_CHUNKS_BAD_FILE', 502);
-  api.errorStatus('MURMUR_INVALID_ARGUMENT', 400);
-  api.errorStatus('MURMUR_NODE_NOT_STARTED', 503);
-  api.errorStatus('MURMUR_CHUNKS_PIN_MISSING', 404);
-  api.errorStatus('MURMUR_CHUNKS_NOT_PINNED', 404);
-
   api.route('POST', '/v1/files', async ({ req, query, signal }) => {
     const pin = parseFlag(query.get('pin'));
     const r = await chunks.put(req as AsyncIterable<Uint8Array>, { signal, pin });

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { join as joinPath } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { Command } from 'commander';
 import { KINDS } from '../kinds/index.ts';
 import { cliKit } from './murmur/common.ts';

@@ -1,10 +1,25 @@
-import { ERROR_CODES, type ErrorCode } from './codes.ts';
+import './codes.ts';
+import type { ErrorCode } from './codes.ts';
+import { codeInfo } from './registry.ts';
 
-export { ERROR_CODES, type ErrorCode } from './codes.ts';
+export { ERROR_CODES, type ErrorCode, type ErrorCodes } from './codes.ts';
+export {
+  type CodeInfo,
+  type CodeTable,
+  claimStrike,
+  codeInfo,
+  defineCodes,
+  type HttpStatus,
+  httpStatusOf,
+  isErrorCode,
+  registeredCodes,
+  type StrikeKind,
+  strikeKindOf,
+} from './registry.ts';
 
 /**
- * The one error base of murmur. `code` is stable (see ./codes.ts); `message` is for people and may
- * change. `details` carries machine-readable context (never secrets).
+ * The one error base of murmur. `code` is stable (see ./codes.ts and each module's codes.ts); `message` is for
+ * people and may change. `details` carries machine-readable context (never secrets).
  */
 export class MurmurError extends Error {
   readonly code: ErrorCode;
@@ -15,7 +30,10 @@ export class MurmurError extends Error {
     message?: string,
     options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
-    super(message ?? ERROR_CODES[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? codeInfo(code)?.message ?? code,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'MurmurError';
     this.code = code;
     this.details = options?.details;

@@ -1,3 +1,5 @@
+import './codes.ts';
+
 /** HBBP: a tiny broadcast protocol for one link (docs/HBBP.md). */
 export * from './constants.ts';
 export { decodeDatagram, encodeDatagram, type HbbpMessage, maxPayload, validateKey } from './datagram.ts';

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode } from '../errors/index.ts';
 import type { SseEvent, SseStream } from './sse.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
@@ -37,8 +36,6 @@ export interface RouteTable {
   route(method: HttpMethod, pattern: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Starts a server-sent events response on `res` (heartbeats, closed with the server). */
   sse(res: ServerResponse): SseStream;
-  /** The HTTP status a MurmurError with this code is answered with. */
-  errorStatus(code: ErrorCode, status: number): void;
 }
 
 /** Options of one local API request (ApiClient.request). */

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { once } from 'node:events';
 import { toHex } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';
@@ -53,15 +54,6 @@ function jsonEvent(v: unknown): JsonEvent {
  * `GET|POST …/snapshot` (the latest snapshot; publish one).
  */
 export function registerJournalRoutes(api: RouteTable, target: JournalRoutesTarget): void {
-  api.errorStatus('MURMUR_JOURNAL_BAD_ID', 400);
-  api.errorStatus('MURMUR_JOURNAL_NOT_FOUND', 404);
-  api.errorStatus('MURMUR_JOURNAL_EXISTS', 409);
-  api.errorStatus('MURMUR_JOURNAL_NOT_WRITER', 403);
-  api.errorStatus('MURMUR_JOURNAL_TOO_LARGE', 413);
-  api.errorStatus('MURMUR_JOURNAL_COMPACTED', 410);
-  api.errorStatus('MURMUR_JOURNAL_BAD_SNAPSHOT', 400);
-  api.errorStatus('MURMUR_NODE_NOT_STARTED', 503);
-
   api.route('GET', '/v1/journals', () => {
     const j = target.journals;
     return {

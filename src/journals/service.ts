@@ -1,3 +1,4 @@
+import './codes.ts';
 import { join } from 'node:path';
 import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';

@@ -1,13 +1,43 @@
-/** Stable error codes raised by src/node (aggregated in src/errors/codes.ts). Append-only. */
-export const NODE_CODES = {
-  MURMUR_IDENTITY_INVALID: 'The identity key file in the data folder is unreadable or not an Ed25519 key.',
-  MURMUR_BAD_ADDRESS: 'A multiaddr is malformed or lacks the /p2p/<peer id> part it needs.',
-  MURMUR_NODE_NOT_STARTED: 'The node is not started (or is stopping), so the operation cannot run.',
-  MURMUR_FRAME_TOO_LARGE: 'A peer sent a length-prefixed message over the size cap of its protocol.',
-  MURMUR_FRAME_MALFORMED: 'A peer sent bytes that are not a valid length-prefixed frame or message.',
-  MURMUR_STREAM_CLOSED: 'The stream ended before a complete message arrived.',
-  MURMUR_HANDSHAKE_REFUSED:
-    'The murmur handshake was refused (self, duplicate, wrong network, bad overlay, version).',
-  MURMUR_DIAL_FAILED: 'The peer could not be dialled.',
-  MURMUR_PEER_NOT_ACTIVE: 'A service addressed a peer that is not connected and handshaken (active).',
-} as const satisfies Record<`MURMUR_${string}`, string>;
+import { defineCodes } from '../errors/index.ts';
+
+/** Stable error codes raised by src/node: message, local API status, strike kind (see src/errors/registry.ts). Append-only. */
+export const NODE_CODES = defineCodes({
+  MURMUR_IDENTITY_INVALID: {
+    message: 'The identity key file in the data folder is unreadable or not an Ed25519 key.',
+    http: 400,
+  },
+  MURMUR_BAD_ADDRESS: {
+    message: 'A multiaddr is malformed or lacks the /p2p/<peer id> part it needs.',
+    http: 400,
+  },
+  MURMUR_NODE_NOT_STARTED: {
+    message: 'The node is not started (or is stopping), so the operation cannot run.',
+    http: 503,
+  },
+  MURMUR_FRAME_TOO_LARGE: {
+    message: 'A peer sent a length-prefixed message over the size cap of its protocol.',
+    http: 400,
+    strike: 'oversized',
+  },
+  MURMUR_FRAME_MALFORMED: {
+    message: 'A peer sent bytes that are not a valid length-prefixed frame or message.',
+    http: 400,
+    strike: 'undecodable',
+  },
+  MURMUR_STREAM_CLOSED: { message: 'The stream ended before a complete message arrived.', http: 400 },
+  MURMUR_HANDSHAKE_REFUSED: {
+    message: 'The murmur handshake was refused (self, duplicate, wrong network, bad overlay, version).',
+    http: 400,
+  },
+  MURMUR_DIAL_FAILED: { message: 'The peer could not be dialled.', http: 400 },
+  MURMUR_PEER_NOT_ACTIVE: {
+    message: 'A service addressed a peer that is not connected and handshaken (active).',
+    http: 400,
+  },
+});
+
+type NodeCodes = typeof NODE_CODES;
+
+declare module '../errors/index.ts' {
+  interface ErrorCodes extends NodeCodes {}
+}

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { resolve } from 'node:path';
 import { loadOrCreateIdentity, overlayAddressOf } from '../identity/index.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_NETWORK_ID } from './constants.ts';

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';

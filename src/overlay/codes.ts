@@ -1,6 +1,25 @@
-/** Stable error codes raised by src/overlay (aggregated in src/errors/codes.ts). Append-only. */
-export const OVERLAY_CODES = {
-  MURMUR_OVERLAY_BAD_ADDRESS: 'An overlay address is not 32 bytes (or 64 hex characters).',
-  MURMUR_OVERLAY_HIVE_TOO_LARGE: 'A hive (peer exchange) message exceeds its size cap.',
-  MURMUR_OVERLAY_HIVE_INVALID: 'A hive (peer exchange) message could not be decoded or breaks its limits.',
-} as const satisfies Record<`MURMUR_${string}`, string>;
+import { defineCodes } from '../errors/index.ts';
+
+/** Stable error codes raised by src/overlay: message, local API status, strike kind (see src/errors/registry.ts). Append-only. */
+export const OVERLAY_CODES = defineCodes({
+  MURMUR_OVERLAY_BAD_ADDRESS: {
+    message: 'An overlay address is not 32 bytes (or 64 hex characters).',
+    http: 400,
+  },
+  MURMUR_OVERLAY_HIVE_TOO_LARGE: {
+    message: 'A hive (peer exchange) message exceeds its size cap.',
+    http: 400,
+    strike: 'oversized',
+  },
+  MURMUR_OVERLAY_HIVE_INVALID: {
+    message: 'A hive (peer exchange) message could not be decoded or breaks its limits.',
+    http: 400,
+    strike: 'undecodable',
+  },
+});
+
+type OverlayCodes = typeof OVERLAY_CODES;
+
+declare module '../errors/index.ts' {
+  interface ErrorCodes extends OverlayCodes {}
+}

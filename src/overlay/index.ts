@@ -1,3 +1,5 @@
+import './codes.ts';
+
 export { fromHex, isAddress, overlayAddress, proximity, toHex } from './address.ts';
 export * from './constants.ts';
 export { decodeHive, encodeHive } from './hive.ts';

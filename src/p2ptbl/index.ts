@@ -1,3 +1,5 @@
+import './codes.ts';
+
 /** p2ptbl: small last-writer-wins tables in tab-separated files, gossiped over HBBP. See docs/P2PTBL.md. */
 export * from './constants.ts';
 export {

@@ -1,6 +1,15 @@
-/** Stable error codes raised by src/peers (aggregated in src/errors/codes.ts). Append-only. */
-export const PEERS_CODES = {
-  MURMUR_PEERS_RECORD_INVALID:
-    'A persisted peer record is corrupt, too large or of an unknown format version.',
-  MURMUR_PEERS_NOT_STARTED: 'The peer book was used before start() or after stop().',
-} as const satisfies Record<`MURMUR_${string}`, string>;
+import { defineCodes } from '../errors/index.ts';
+
+/** Stable error codes raised by src/peers: message, local API status, strike kind (see src/errors/registry.ts). Append-only. */
+export const PEERS_CODES = defineCodes({
+  MURMUR_PEERS_RECORD_INVALID: {
+    message: 'A persisted peer record is corrupt, too large or of an unknown format version.',
+    http: 400,
+  },
+});
+
+type PeersCodes = typeof PEERS_CODES;
+
+declare module '../errors/index.ts' {
+  interface ErrorCodes extends PeersCodes {}
+}

@@ -1,3 +1,5 @@
+import './codes.ts';
+
 export { systemClock } from '../clock/index.ts';
 export { PeerBook, peerBookConfig } from './book.ts';
 export * from './constants.ts';

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';

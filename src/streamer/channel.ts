@@ -1,3 +1,4 @@
+import './codes.ts';
 import { MurmurError } from '../errors/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/index.ts';
+import './codes.ts';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { grantId } from './codec.ts';
@@ -92,22 +92,6 @@ export interface TreeRoutesTarget {
 }
 
 export function registerTreeRoutes(api: RouteTable, svc: TreeRoutesTarget): void {
-  const statuses: [ErrorCode, number][] = [
-    ['MURMUR_TREE_UNKNOWN_TREE', 404],
-    ['MURMUR_TREE_NOT_FOUND', 404],
-    ['MURMUR_TREE_NO_GRANT', 403],
-    ['MURMUR_TREE_GRANT_REVOKED', 403],
-    ['MURMUR_TREE_GRANT_EXPIRED', 403],
-    ['MURMUR_TREE_PATTERN_OUTSIDE_PARENT', 403],
-    ['MURMUR_TREE_NO_SUBGRANT', 403],
-    ['MURMUR_TREE_NOT_LAST_ISSUEE', 403],
-    ['MURMUR_TREE_BROKEN_CHAIN', 403],
-    ['MURMUR_TREE_PATTERN_MISMATCH', 403],
-    ['MURMUR_TREE_NOT_AUTHORISED', 403],
-    ['MURMUR_NODE_NOT_STARTED', 503],
-  ];
-  for (const [code, status] of statuses) api.errorStatus(code, status);
-
   const rootOf = (p: string | undefined): string => {
     const r = p === 'default' ? svc.defaultTree : (p ?? '').toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(r))

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { loadCodeTables } from '../../scripts/gen-errors-doc.ts';
 import { renderErrorsDoc } from '../../src/errors/doc.ts';
+
+await loadCodeTables();
+
 import { ERROR_CODES, isMurmurError, MurmurError, throwIfAborted } from '../../src/errors/index.ts';
 
 test('every code is MURMUR_ prefixed and documented in docs/ERRORS.md', () => {

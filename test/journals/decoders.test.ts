@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
+import '../../src/journals/codes.ts';
 import { ERROR_CODES } from '../../src/errors/codes.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import {

@@ -1,3 +1,5 @@
+import '../../streamer/codes.ts';
+import '../codes.ts';
 import { toHex } from '../../bytes/index.ts';
 import { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
