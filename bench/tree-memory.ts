@@ -19,7 +19,7 @@ import { ClassicLevel } from 'classic-level';
 import { packHlc } from '../src/tree/hlc.ts';
 import { generateSigner, toHex } from '../src/tree/keys.ts';
 import { makeEntry } from '../src/tree/records.ts';
-import { type TreeDb, TreeStore } from '../src/tree/store.ts';
+import { TreeStore } from '../src/tree/store.ts';
 import type { Entry } from '../src/tree/types.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -33,7 +33,7 @@ function heap(): number {
 
 async function measure(count: number): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-tree-mem-'));
-  const db = new ClassicLevel<string | Uint8Array, string | Uint8Array>(dir) as unknown as TreeDb;
+  const db = new ClassicLevel<string | Uint8Array, string | Uint8Array>(dir);
   const root = generateSigner();
   const tree = root.publicKey;
   const rootHex = toHex(tree);

@@ -15,7 +15,7 @@ import { generateSigner, toHex } from '../src/tree/keys.ts';
 import { initiateSync, respondSync } from '../src/tree/net/sync.ts';
 import { decodeSync, MAX_SYNC_FRAME_BYTES } from '../src/tree/net/wire.ts';
 import { makeEntry } from '../src/tree/records.ts';
-import { type TreeDb, TreeStore } from '../src/tree/store.ts';
+import { TreeStore } from '../src/tree/store.ts';
 import { Tree } from '../src/tree/tree.ts';
 import { activeCount, addrOf, startNode, until } from '../test/helpers/cluster.ts';
 
@@ -31,7 +31,7 @@ class Raw implements NodeService {
 }
 
 async function openTree(root: ReturnType<typeof generateSigner>): Promise<Tree> {
-  const store = new TreeStore(new MemoryLevel() as unknown as TreeDb);
+  const store = new TreeStore(new MemoryLevel());
   await store.open();
   return Tree.open(store, toHex(root.publicKey), { signer: root });
 }

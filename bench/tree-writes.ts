@@ -14,7 +14,7 @@ import { packHlc } from '../src/tree/hlc.ts';
 import { generateSigner, publicKeyObject, toHex } from '../src/tree/keys.ts';
 import { makeEntry } from '../src/tree/records.ts';
 import { recordId, TreeState } from '../src/tree/state.ts';
-import { type TreeDb, TreeStore } from '../src/tree/store.ts';
+import { TreeStore } from '../src/tree/store.ts';
 import { Tree } from '../src/tree/tree.ts';
 
 const root = generateSigner();
@@ -47,7 +47,7 @@ function stateRate(count: number): number {
 }
 
 async function storeRate(count: number): Promise<number> {
-  const store = new TreeStore(new MemoryLevel() as unknown as TreeDb);
+  const store = new TreeStore(new MemoryLevel());
   await store.open();
   const t = await Tree.open(store, toHex(tree), { signer: root });
   const t0 = performance.now();
@@ -63,7 +63,7 @@ async function storeRate(count: number): Promise<number> {
 async function gossip(nodes: number, degree: number): Promise<number> {
   const trees: Tree[] = [];
   for (let i = 0; i < nodes; i++) {
-    const store = new TreeStore(new MemoryLevel() as unknown as TreeDb);
+    const store = new TreeStore(new MemoryLevel());
     await store.open();
     trees.push(await Tree.open(store, toHex(tree), { signer: root }));
   }

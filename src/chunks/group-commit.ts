@@ -1,14 +1,14 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError } from '../errors/index.ts';
+import type { Level } from '../store/index.ts';
 import { encodeLocation, type SegmentEnd, type SegmentLocation, type SegmentLog } from '../store/segments.ts';
-import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, chunkAddress, equalBytes, hex, validSize } from './chunk.ts';
 import { BIN_COUNT } from './constants.ts';
 import { encodeUsage, type Usage } from './gc/codec.ts';
 import { encodeEnd, maxEnd } from './gc/host.ts';
 import { binKey, type PutResult, pullValue, storageError } from './store-types.ts';
 
-type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
+type Sub<V> = AbstractSublevel<Level, unknown, string, V>;
 
 interface PutRequest {
   chunks: Chunk[];

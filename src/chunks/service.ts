@@ -5,7 +5,6 @@ import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext } from '../service/context.ts';
 import { waitOrAbort } from '../service/wait.ts';
-import type { AnyLevel } from '../streamer/types.ts';
 import { type JoinOptions, join } from './file/joiner.ts';
 import { type SplitResult, split } from './file/splitter.ts';
 import { IntervalStore } from './intervals/interval-store.ts';
@@ -85,7 +84,7 @@ export class ChunksService implements NodeService {
   async start(ctx: ServiceContext, _options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#ctx = ctx;
     this.#log = ctx.logger;
-    const db = ctx.store as unknown as AnyLevel;
+    const db = ctx.store;
     const o = this.#options;
     const store = new ChunkStore(db, {
       overlay: ctx.overlay,

@@ -1,8 +1,8 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { proximity } from '../overlay/address.ts';
+import type { Level } from '../store/index.ts';
 import { type SegmentEnd, SegmentLog } from '../store/segments.ts';
-import type { AnyLevel } from '../streamer/types.ts';
 import { type Chunk, hex } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, DEFAULT_CAPACITY_BYTES } from './constants.ts';
 import { emptyUsage, type Usage } from './gc/codec.ts';
@@ -35,7 +35,7 @@ export {
   type StoreUsage,
 } from './store-types.ts';
 
-type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
+type Sub<V> = AbstractSublevel<Level, unknown, string, V>;
 
 /**
  * Content-addressed chunk store with a pull index: each new chunk gets the next bin ID of its bin
@@ -65,12 +65,12 @@ export class ChunkStore {
   readonly #usage: Usage = emptyUsage();
   readonly #gc: Collector;
 
-  constructor(db: AnyLevel, options: ChunkStoreOptions) {
+  constructor(db: Level, options: ChunkStoreOptions) {
     if (options.overlay.length !== ADDRESS_SIZE) {
       throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'overlay address must be 32 bytes');
     }
     this.overlay = options.overlay;
-    const root: AnyLevel = db.sublevel<string, string>(options.name ?? 'chunks', { keyEncoding: 'utf8' });
+    const root: Level = db.sublevel<string, string>(options.name ?? 'chunks', { keyEncoding: 'utf8' });
     this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#meta = root.sublevel<string, string>('m', { keyEncoding: 'utf8', valueEncoding: 'utf8' });

@@ -1,6 +1,6 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError } from '../errors/index.ts';
-import type { AnyLevel } from '../streamer/types.ts';
+import type { Level } from '../store/index.ts';
 import {
   type Bound,
   type ChunkLog,
@@ -15,7 +15,7 @@ import { decodeEvent, type EventRecord } from './event.ts';
 import type { JournalId } from './id.ts';
 import { boundaryKey, seqOfKey } from './keys-layout.ts';
 
-export type Sub = AbstractSublevel<AnyLevel, unknown, string, Uint8Array>;
+export type Sub = AbstractSublevel<Level, unknown, string, Uint8Array>;
 
 /** Records of one stored segment, written as one chunk of the log. */
 export interface Chunk {

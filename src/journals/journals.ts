@@ -1,7 +1,7 @@
 import { bytesEqual } from '../bytes/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import type { AnyLevel } from '../streamer/types.ts';
+import type { Level } from '../store/index.ts';
 import { MAX_APPEND_BATCH, READ_PAGE } from './constants.ts';
 import type { JournalEvent, Snapshot } from './event.ts';
 import { formatJournalId, type JournalId, parseJournalId } from './id.ts';
@@ -36,7 +36,7 @@ export function parseJsonPayload(payload: Uint8Array): JsonEvent | undefined {
 
 export interface JournalsOptions {
   /** Any abstract-level database (the node's `journals` sublevel, memory-level in tests). */
-  db: AnyLevel;
+  db: Level;
   /** Folder of the per-journal event logs (the index stays in `db`); without it records go in `db`. */
   dir?: string;
   /** The key this node writes its own journals with (the node's identity). Without it: read-only. */

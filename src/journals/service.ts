@@ -7,7 +7,6 @@ import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
-import type { AnyLevel } from '../streamer/types.ts';
 import {
   CATALOGUE_PROTOCOL,
   JOURNALS_PROTOCOL,
@@ -109,7 +108,7 @@ export class JournalsService implements NodeService {
     const o = this.#options;
     const writer = await this.#writer();
     const journals = new Journals({
-      db: ctx.store as unknown as AnyLevel,
+      db: ctx.store,
       ...(o.dataDir === undefined ? {} : { dir: join(o.dataDir, 'journals') }),
       ...(writer ? { writer } : {}),
       ...(o.autoSnapshot ? { autoSnapshot: o.autoSnapshot } : {}),

@@ -1,5 +1,5 @@
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
-import type { AnyLevel } from '../streamer/types.ts';
+import type { Level } from '../store/index.ts';
 import { FileChunkLog, LevelChunkLog, type Op } from './chunk-log.ts';
 import { MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_STATE_BYTES } from './constants.ts';
 import {
@@ -50,7 +50,7 @@ export class JournalStore {
    * `dir`: folder of the per-journal log files holding the event records (the index stays in `db`);
    * without it the records are LevelDB values too (memory-level, tests).
    */
-  constructor(db: AnyLevel, options: { now?: () => number; dir?: string | undefined } = {}) {
+  constructor(db: Level, options: { now?: () => number; dir?: string | undefined } = {}) {
     this.#db = db.sublevel<string, Uint8Array>('journals', {
       keyEncoding: 'utf8',
       valueEncoding: 'view',

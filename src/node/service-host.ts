@@ -137,8 +137,8 @@ export class ServiceHost {
   #store(name: string): ServiceStore {
     const { store } = this.#o;
     const known = (SUBLEVELS as readonly string[]).includes(name);
-    if (known) return store.sublevel(name as (typeof SUBLEVELS)[number]) as unknown as ServiceStore;
-    return store.db.sublevel(name, { keyEncoding: 'utf8', valueEncoding: 'view' }) as unknown as ServiceStore;
+    if (known) return store.sublevel(name as (typeof SUBLEVELS)[number]);
+    return store.db.sublevel(name, { keyEncoding: 'utf8', valueEncoding: 'view' });
   }
 
   #channel(stream: Stream, protocol: string, peerId: string, options: ProtocolOptions): StreamChannel {

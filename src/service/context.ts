@@ -1,8 +1,8 @@
-import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../clock/index.ts';
 import type { RouteTable } from '../http/types.ts';
 import type { Logger } from '../log/index.ts';
+import type { Level } from '../store/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 
 /**
@@ -60,7 +60,7 @@ export interface ServiceContext {
   /** The node's registry; name series `murmur_<service>_*`. */
   readonly metrics: Registry;
   /** The service's own namespace of the node's store (a sublevel named after the service). */
-  readonly store: AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
+  readonly store: Level;
   /**
    * Serves a libp2p protocol (`/murmur/<name>/<version>`). The handler gets each inbound stream from
    * an active peer as a FrameChannel of length-prefixed messages. Oversized or malformed frames

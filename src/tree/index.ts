@@ -19,7 +19,7 @@ export {
   type TreeRecord,
   TreeState,
 } from './state.ts';
-export { type IngestResult, type Refusal, type TreeDb, TreeStore, type TreeStoreEvents } from './store.ts';
+export { type IngestResult, type Refusal, TreeStore, type TreeStoreEvents } from './store.ts';
 export { type KeyState, Subscription, Subscriptions } from './subscriptions.ts';
 export { Tree, type TreeOptions, type WatchEvent } from './tree.ts';
 export type { Entry, Grant, Revocation } from './types.ts';

@@ -29,7 +29,7 @@ import type { PendingLimits } from './pending.ts';
 import { registerTreeRoutes } from './routes.ts';
 import { registerTreeMetrics } from './service-metrics.ts';
 import { recordId } from './state.ts';
-import { type TreeDb, TreeStore, type TreeStoreEvents } from './store.ts';
+import { TreeStore, type TreeStoreEvents } from './store.ts';
 import { Tree } from './tree.ts';
 
 export interface TreeServiceOptions {
@@ -105,7 +105,7 @@ export class TreeService implements NodeService {
   async start(ctx: ServiceContext, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#ctx = ctx;
     this.#log = ctx.logger;
-    const store = new TreeStore(ctx.store as unknown as TreeDb, {
+    const store = new TreeStore(ctx.store, {
       logger: ctx.logger,
       ...(this.#o.pendingLimits === undefined ? {} : { pendingLimits: this.#o.pendingLimits }),
     });

@@ -1,6 +1,6 @@
-import type { AbstractLevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
+import type { Level } from '../store/index.ts';
 import {
   type Bundle,
   decodeEntry,
@@ -17,8 +17,6 @@ import { fromHex, toHex } from './keys.ts';
 import { type PendingLimits, PendingPool, UNBOUNDED_PENDING_LIMITS } from './pending.ts';
 import { type ApplyResult, emptyResult, recordId, type TreeRecord, TreeState } from './state.ts';
 import type { Entry, Grant } from './types.ts';
-
-export type TreeDb = AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
 
 export interface Refusal {
   kind: TreeRecord['kind'];
@@ -51,7 +49,7 @@ const SEP = '!';
  * that resolve change events) run in order on one chain.
  */
 export class TreeStore {
-  readonly db: TreeDb;
+  readonly db: Level;
   readonly #trees = new Map<string, TreeState>();
   readonly #listeners = new Map<string, Set<(d: never) => void>>();
   readonly #log: Logger;
@@ -79,7 +77,7 @@ export class TreeStore {
   /** Grants and revocations that verify but have no authority yet, for every tree (memory only). */
   readonly pool: PendingPool;
 
-  constructor(db: TreeDb, options: { logger?: Logger; pendingLimits?: Partial<PendingLimits> } = {}) {
+  constructor(db: Level, options: { logger?: Logger; pendingLimits?: Partial<PendingLimits> } = {}) {
     this.db = db;
     this.#log = options.logger ?? silentLogger;
     this.pool = new PendingPool(options.pendingLimits);

@@ -14,8 +14,8 @@ import { split } from '../../src/chunks/file/splitter.ts';
 import { PullSyncServer } from '../../src/chunks/pullsync/server.ts';
 import { syncBin } from '../../src/chunks/pullsync/syncer.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
+import type { Level } from '../../src/store/index.ts';
 import { decodeLocation } from '../../src/store/segments.ts';
-import type { AnyLevel } from '../../src/streamer/types.ts';
 import { TestNet } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -41,7 +41,7 @@ async function folderBytes(dir: string): Promise<number> {
  * getMany and readPulled, the counters equal what is stored, and every segment file is the one
  * being appended to or holds a referenced chunk (no orphans). Returns the stored addresses.
  */
-async function verify(store: ChunkStore, db: AnyLevel, dir: string): Promise<Set<string>> {
+async function verify(store: ChunkStore, db: Level, dir: string): Promise<Set<string>> {
   const keys = new Set<string>();
   let bytes = 0;
   for (let bin = 0; bin < 32; bin++) {
@@ -61,7 +61,7 @@ async function verify(store: ChunkStore, db: AnyLevel, dir: string): Promise<Set
   assert.equal(u.bytes, bytes, 'stored bytes exact');
   assert.equal(u.chunks, keys.size, 'stored chunks exact');
   const used = new Set<number>();
-  const index = db.sublevel('chunks').sublevel('c', { valueEncoding: 'view' }) as unknown as AnyLevel;
+  const index = db.sublevel('chunks').sublevel('c', { valueEncoding: 'view' }) as unknown as Level;
   for await (const v of index.values()) used.add(decodeLocation(v as Uint8Array)!.segment);
   const files = (await readdir(dir)).map((f) => Number.parseInt(f, 16)).sort((a, b) => a - b);
   for (const f of files.slice(0, -1)) assert.ok(used.has(f), `segment ${f} is referenced`);
@@ -92,13 +92,13 @@ test('compaction: a sealed segment mostly evicted is rewritten and deleted; disk
   assert.ok(st.reclaimedBytes > 0);
   const now = await folderBytes(dir);
   assert.ok(now < full / 2, `disk usage ${full} → ${now}`);
-  const kept = await verify(store, db as unknown as AnyLevel, dir);
+  const kept = await verify(store, db as unknown as Level, dir);
   assert.ok(kept.size >= 20);
   await store.close();
   store = new ChunkStore(db, { ...opts, capacityBytes: 25 * 4104 });
   await store.open();
   await store.idle();
-  assert.deepEqual(await verify(store, db as unknown as AnyLevel, dir), kept, 'same chunks after reopen');
+  assert.deepEqual(await verify(store, db as unknown as Level, dir), kept, 'same chunks after reopen');
   await store.close();
 });
 
@@ -139,7 +139,7 @@ test('compaction: reads racing with it complete or are retried through the index
   await reader;
   assert.ok(reads > 0);
   assert.ok(store.gcStats().segmentsCompacted > 0);
-  await verify(store, db as unknown as AnyLevel, dir);
+  await verify(store, db as unknown as Level, dir);
   await store.close();
 });
 
@@ -197,7 +197,7 @@ test('kill -9 during eviction and compaction: acknowledged chunks intact, counte
     await new Promise((r) => child.once('close', r));
 
     const db = new ClassicLevel(dbDir, { valueEncoding: 'view' });
-    const store = new ChunkStore(db as unknown as AnyLevel, {
+    const store = new ChunkStore(db as unknown as Level, {
       overlay,
       dir: segDir,
       segmentBytes: 60_000,
@@ -206,7 +206,7 @@ test('kill -9 during eviction and compaction: acknowledged chunks intact, counte
     await store.open();
     // the first pass (eviction back under capacity, compaction) runs at open: checked once it is done
     await store.idle();
-    await verify(store, db as unknown as AnyLevel, segDir);
+    await verify(store, db as unknown as Level, segDir);
     assert.ok(root);
     const file = await joinToBytes((a) => store.get(a), Buffer.from(root, 'hex'));
     assert.equal(file.length, 50_000, 'the pinned file is intact');

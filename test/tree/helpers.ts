@@ -1,14 +1,15 @@
 import { MemoryLevel } from 'memory-level';
+import type { Level } from '../../src/store/index.ts';
 import { generateSigner, type Signer, toHex } from '../../src/tree/keys.ts';
 import type { TreeRecord, TreeState } from '../../src/tree/state.ts';
-import { type TreeDb, TreeStore } from '../../src/tree/store.ts';
+import { TreeStore } from '../../src/tree/store.ts';
 import { Tree, type TreeOptions } from '../../src/tree/tree.ts';
 
-export function memoryDb(): TreeDb {
-  return new MemoryLevel<string | Uint8Array, string | Uint8Array>() as unknown as TreeDb;
+export function memoryDb(): Level {
+  return new MemoryLevel<string | Uint8Array, string | Uint8Array>();
 }
 
-export async function openStore(db: TreeDb = memoryDb()): Promise<TreeStore> {
+export async function openStore(db: Level = memoryDb()): Promise<TreeStore> {
   const s = new TreeStore(db);
   await s.open();
   return s;
@@ -18,7 +19,7 @@ export async function openTree(
   root: Signer,
   signer: Signer = root,
   options: TreeOptions = {},
-  db?: TreeDb,
+  db?: Level,
 ): Promise<Tree> {
   return Tree.open(await openStore(db), toHex(root.publicKey), { signer, cullDelayMs: 20, ...options });
 }

@@ -1,10 +1,10 @@
 import type { AbstractSublevel } from 'abstract-level';
 import type { Logger } from '../../log/index.ts';
+import type { Level } from '../../store/index.ts';
 import type { SegmentEnd, SegmentLog } from '../../store/segments.ts';
-import type { AnyLevel } from '../../streamer/types.ts';
 import type { Usage } from './codec.ts';
 
-export type Sub<V> = AbstractSublevel<AnyLevel, unknown, string, V>;
+export type Sub<V> = AbstractSublevel<Level, unknown, string, V>;
 
 /** What the collector (eviction, pins, compaction) uses of the chunk store's internals. */
 export interface GcHost {

@@ -1,5 +1,5 @@
 import type { AbstractSublevel } from 'abstract-level';
-import type { AnyLevel } from '../../streamer/types.ts';
+import type { Level } from '../../store/index.ts';
 import { Intervals } from './intervals.ts';
 
 /**
@@ -9,9 +9,9 @@ import { Intervals } from './intervals.ts';
  * one instance per sublevel.
  */
 export class IntervalStore {
-  readonly #db: AbstractSublevel<AnyLevel, unknown, string, string>;
+  readonly #db: AbstractSublevel<Level, unknown, string, string>;
 
-  constructor(db: AnyLevel, name = 'intervals') {
+  constructor(db: Level, name = 'intervals') {
     this.#db = db.sublevel<string, string>(name, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   }
 

@@ -22,15 +22,7 @@ import {
   type KindResult,
   KvCheck,
 } from './demo-data.ts';
-import {
-  fmtMs,
-  KIND_LABEL,
-  KINDS,
-  type Kind,
-  type LiveState,
-  renderLive,
-  renderSummary,
-} from './demo-view.ts';
+import { fmtMs, KIND_LABEL, type Kind, type LiveState, renderLive, renderSummary } from './demo-view.ts';
 import { createCliLogger } from './logger.ts';
 import { murmurCommand } from './start.ts';
 
