@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { ScrapeMetrics } from '../metrics/scrape.ts';
 import type { RetrievalStats } from './retrieval/index.ts';
 
 interface Source {
@@ -8,6 +9,7 @@ interface Source {
 
 /** Retrieval counters and per-bin index sizes as `murmur_chunks_*` (read at scrape time). */
 export function registerServiceMetrics(registry: Registry, service: Source): void {
+  const m = new ScrapeMetrics(registry);
   const read = (): RetrievalStats | undefined => {
     try {
       return service.retrieval.stats;
@@ -16,15 +18,7 @@ export function registerServiceMetrics(registry: Registry, service: Source): voi
     }
   };
   const counter = (name: string, help: string, key: keyof RetrievalStats): void => {
-    new Counter({
-      name: `murmur_chunks_retrieval_${name}_total`,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read()?.[key] ?? 0);
-      },
-    });
+    m.counter({ name: `murmur_chunks_retrieval_${name}_total`, help, read: () => read()?.[key] });
   };
   counter('requests', 'Retrieval requests received from peers', 'requests');
   counter('served', 'Retrieval requests answered with a chunk', 'served');
@@ -36,14 +30,7 @@ export function registerServiceMetrics(registry: Registry, service: Source): voi
     return typeof v === 'boolean' ? Number(v) : (v ?? 0);
   };
   const gauge = (name: string, help: string, key: string): void => {
-    new Gauge({
-      name: `murmur_chunks_${name}`,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(storage(key));
-      },
-    });
+    m.gauge({ name: `murmur_chunks_${name}`, help, read: () => storage(key) });
   };
   gauge('stored_bytes', 'Bytes of chunk data stored', 'usedBytes');
   gauge('stored_chunks', 'Chunks stored', 'chunks');
@@ -55,15 +42,7 @@ export function registerServiceMetrics(registry: Registry, service: Source): voi
     'overCapacity',
   );
   const gcCounter = (name: string, help: string, key: string): void => {
-    new Counter({
-      name: `murmur_chunks_${name}_total`,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(storage(key));
-      },
-    });
+    m.counter({ name: `murmur_chunks_${name}_total`, help, read: () => storage(key) });
   };
   gcCounter('evicted', 'Chunks evicted over capacity', 'evictedChunks');
   gcCounter(
@@ -72,17 +51,13 @@ export function registerServiceMetrics(registry: Registry, service: Source): voi
     'reclaimedBytes',
   );
   gcCounter('segments_compacted', 'Segment files compacted (rewritten or deleted)', 'segmentsCompacted');
-  new Gauge({
+  m.gauge({
     name: 'murmur_chunks_bin_cursor',
     help: 'Highest bin ID per proximity bin of the local store',
     labelNames: ['bin'],
-    registers: [registry],
-    collect() {
-      this.reset();
+    read: () => {
       const cursors = (service.status().cursors as string[] | undefined) ?? [];
-      cursors.forEach((c, bin) => {
-        if (c !== '0') this.set({ bin: String(bin) }, Number(c));
-      });
+      return cursors.flatMap((c, bin) => (c === '0' ? [] : [[{ bin: String(bin) }, Number(c)] as const]));
     },
   });
 }

@@ -95,10 +95,8 @@ export class ChunksService implements NodeService {
     });
     await store.open();
     this.#store = store;
-    if (ctx.metrics.getSingleMetric('murmur_chunks_chunks_offered_total') === undefined) {
-      registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
-      registerServiceMetrics(ctx.metrics, this);
-    }
+    registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
+    registerServiceMetrics(ctx.metrics, this);
     this.#server = new PullSyncServer({
       store,
       stats: this.stats,

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { ScrapeMetrics } from '../metrics/scrape.ts';
 
 /** What the metrics read from the journals service at scrape time. */
 export interface JournalsMetricsSource {
@@ -16,16 +17,14 @@ export function registerJournalsMetrics(
   registry: Registry,
   source: () => JournalsMetricsSource | undefined,
 ): void {
-  if (registry.getSingleMetric('murmur_journals_events_appended_total') !== undefined) return;
+  const m = new ScrapeMetrics(registry);
   const counter = (name: string, help: string, read: (s: JournalsMetricsSource) => number): void => {
-    new Counter({
+    m.counter({
       name: `murmur_journals_${name}_total`,
       help,
-      registers: [registry],
-      collect() {
-        this.reset();
+      read: () => {
         const s = source();
-        if (s) this.inc(read(s));
+        return s === undefined ? undefined : read(s);
       },
     });
   };
@@ -33,32 +32,21 @@ export function registerJournalsMetrics(
   counter('events_received', 'Verified events received from peers', (s) => s.syncStats()?.accepted ?? 0);
   counter('stalls', 'Subscriptions moved because the upstream stalled', (s) => s.syncStats()?.stalls ?? 0);
   counter('subscriptions', 'Subscriptions opened to peers', (s) => s.syncStats()?.subscriptions ?? 0);
-  new Counter({
+  m.counter({
     name: 'murmur_journals_events_rejected_total',
     help: 'Items from peers rejected, by reason (forged, gap, fork, too_large, bad_message)',
     labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [reason, n] of source()?.counters.rejected ?? []) this.inc({ reason }, n);
-    },
+    read: () => [...(source()?.counters.rejected ?? [])].map(([reason, n]) => [{ reason }, n] as const),
   });
-  new Gauge({
+  m.gauge({
     name: 'murmur_journals_lag_events',
     help: 'Per followed journal: highest head advertised by peers minus the verified local head',
     labelNames: ['journal'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { journal, lag } of source()?.lag() ?? []) this.set({ journal }, lag);
-    },
+    read: () => (source()?.lag() ?? []).map(({ journal, lag }) => [{ journal }, lag] as const),
   });
-  new Gauge({
+  m.gauge({
     name: 'murmur_journals_held',
     help: 'Journals held by this node (own and followed)',
-    registers: [registry],
-    collect() {
-      this.set(source()?.held() ?? 0);
-    },
+    read: () => source()?.held(),
   });
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { ScrapeMetrics } from '../metrics/scrape.ts';
 import type { TreeStore } from './store.ts';
 
 /**
@@ -9,33 +10,23 @@ import type { TreeStore } from './store.ts';
  * - `murmur_tree_records_parked_total`: grants and revocations that went to the pending pool on arrival.
  */
 export function registerTreeMetrics(registry: Registry, store: () => TreeStore | undefined): void {
-  if (registry.getSingleMetric('murmur_tree_records_pending') !== undefined) return;
-  new Gauge({
+  const m = new ScrapeMetrics(registry);
+  m.gauge({
     name: 'murmur_tree_records_pending',
     help: 'Grants and revocations that verify but have no authority yet (pending pool, memory only)',
-    registers: [registry],
-    collect() {
-      this.set(store()?.pool.size ?? 0);
-    },
+    read: () => store()?.pool.size,
   });
-  new Counter({
+  m.counter({
     name: 'murmur_tree_records_unauthorised_total',
     help: 'Grants and revocations refused for having no authority (dropped from the pending pool, or own ones refused)',
-    registers: [registry],
-    collect() {
-      this.reset();
+    read: () => {
       const c = store()?.counters;
-      if (c !== undefined) this.inc(c.dropped + c.notAuthorised);
+      return c === undefined ? undefined : c.dropped + c.notAuthorised;
     },
   });
-  new Counter({
+  m.counter({
     name: 'murmur_tree_records_parked_total',
     help: 'Grants and revocations that went to the pending pool on arrival (no authority yet)',
-    registers: [registry],
-    collect() {
-      this.reset();
-      const c = store()?.counters;
-      if (c !== undefined) this.inc(c.pending);
-    },
+    read: () => store()?.counters.pending,
   });
 }

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { Counter, Gauge } from 'prom-client';
+import { ScrapeMetrics } from '../../metrics/scrape.ts';
 
 /** Counters of one pull-sync instance (plain numbers; `registerPullSyncMetrics` exposes them). */
 export class PullSyncStats {
@@ -22,16 +22,9 @@ export function registerPullSyncMetrics(
   stats: PullSyncStats,
   prefix = 'murmur_pullsync_',
 ): void {
+  const m = new ScrapeMetrics(registry);
   const counter = (name: string, help: string, read: () => number): void => {
-    new Counter({
-      name: `${prefix}${name}`,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+    m.counter({ name: `${prefix}${name}`, help, read });
   };
   counter('chunks_offered_total', 'Chunks offered to peers', () => stats.offered);
   counter('chunks_wanted_total', 'Chunks wanted from peers', () => stats.wanted);
@@ -40,17 +33,14 @@ export function registerPullSyncMetrics(
   counter('chunks_unsolicited_total', 'Delivered chunks that were not wanted', () => stats.unsolicited);
   counter('duplicate_ruids_total', 'Requests reusing a running ruid', () => stats.duplicateRuids);
   counter('db_ops_total', 'Chunk store operations', () => stats.dbOps);
-  new Gauge({
+  m.gauge({
     name: `${prefix}sync_lag`,
     help: 'Upstream cursor minus highest synced bin ID, per peer and bin',
     labelNames: ['peer', 'bin'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [k, v] of stats.lag) {
+    read: () =>
+      [...stats.lag].map(([k, v]) => {
         const [peer, bin] = k.split('|') as [string, string];
-        this.set({ peer, bin }, Number(v));
-      }
-    },
+        return [{ peer, bin }, Number(v)] as const;
+      }),
   });
 }
