@@ -1,4 +1,4 @@
-import { RECORD_VERSION } from './constants.ts';
+import { MAX_ADDRESS_LENGTH, MAX_ADDRESSES, RECORD_VERSION } from './constants.ts';
 import type { DiscoverySource, KnownPeer, PeerInfo, PeerRecord, PeerState, TimerHandle } from './types.ts';
 
 /** The book's mutable record of one peer. */
@@ -20,6 +20,46 @@ export interface Entry {
   dialDeadline?: number | undefined;
   dialDue?: boolean;
   timer?: TimerHandle;
+}
+
+/** A fresh entry: a dial candidate with nothing known yet. */
+export function newEntry(peerId: string, source: DiscoverySource): Entry {
+  return {
+    peerId,
+    addresses: [],
+    lastSeen: 0,
+    state: 'known',
+    source,
+    attempts: 0,
+    strikes: 0,
+    lastActivity: 0,
+  };
+}
+
+/** Adds new addresses in front (most recent first), skipping bad and known ones; keeps MAX_ADDRESSES. */
+export function mergeAddresses(entry: Entry, addresses: readonly string[]): void {
+  for (const a of addresses) {
+    if (typeof a !== 'string' || a.length === 0 || a.length > MAX_ADDRESS_LENGTH) continue;
+    if (entry.addresses.includes(a)) continue;
+    entry.addresses.unshift(a);
+  }
+  if (entry.addresses.length > MAX_ADDRESSES) entry.addresses.length = MAX_ADDRESSES;
+}
+
+/** When the entry's one timer must fire next, if ever. */
+export function deadlineOf(entry: Entry): number | undefined {
+  switch (entry.state) {
+    case 'lifesupport':
+      return entry.dialDeadline ?? entry.nextAttemptAt;
+    case 'connecting':
+      return entry.dialDeadline;
+    case 'active':
+      return entry.pingDeadline;
+    case 'purgatory':
+      return entry.nextAttemptAt;
+    default:
+      return undefined;
+  }
 }
 
 export function toInfo(entry: Entry, proximity?: (overlayHex: string) => number): PeerInfo {

@@ -1,7 +1,8 @@
 import './codes.ts';
 
 export { systemClock } from '../clock/index.ts';
-export { PeerBook, peerBookConfig } from './book.ts';
+export { PeerBook } from './book.ts';
+export { peerBookConfig } from './config.ts';
 export * from './constants.ts';
 export { decodeRecord, encodeRecord } from './record.ts';
 export type {
