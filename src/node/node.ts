@@ -128,7 +128,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     const book = new PeerBook({
       selfId: this.peerId,
       config: Object.fromEntries(Object.entries(o.peerBook ?? {}).filter(([, v]) => v !== undefined)),
-      store: this.#store.sublevel('peers') as never,
+      store: this.#store.sublevel('peers'),
       logger: this.#log,
       proximity: (hex) => kad.po(Buffer.from(hex, 'hex')),
     });

@@ -18,6 +18,10 @@ import type {
 import { waitOrAbort } from '../service/wait.ts';
 import type { MurmurStore } from '../store/index.ts';
 import { SUBLEVELS } from '../store/index.ts';
+
+/** Names a service cannot take: the node's own store namespaces. */
+const RESERVED: ReadonlySet<string> = new Set(SUBLEVELS);
+
 import type { FrameChannel } from '../streamer/channel.ts';
 import {
   SERVICE_ACTIVE_WAIT_MS,
@@ -98,7 +102,7 @@ export class ServiceHost {
   async start(services: readonly NodeService[], signal?: AbortSignal): Promise<void> {
     const names = new Set<string>();
     for (const s of services) {
-      if (!/^[a-z][a-z0-9_-]*$/.test(s.name) || names.has(s.name)) {
+      if (!/^[a-z][a-z0-9_-]*$/.test(s.name) || names.has(s.name) || RESERVED.has(s.name)) {
         throw new MurmurError('MURMUR_INVALID_ARGUMENT', `bad or duplicate service name '${s.name}'`);
       }
       names.add(s.name);
@@ -135,10 +139,7 @@ export class ServiceHost {
   }
 
   #store(name: string): ServiceStore {
-    const { store } = this.#o;
-    const known = (SUBLEVELS as readonly string[]).includes(name);
-    if (known) return store.sublevel(name as (typeof SUBLEVELS)[number]);
-    return store.db.sublevel(name, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    return this.#o.store.sublevel(name);
   }
 
   #channel(stream: Stream, protocol: string, peerId: string, options: ProtocolOptions): StreamChannel {

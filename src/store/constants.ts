@@ -1,18 +1,15 @@
 /** On-disk format version of the store; bumped on incompatible key layout changes (docs/STORAGE.md). */
 export const STORE_FORMAT_VERSION = 1;
 
-/** Sublevel (namespace) per module. Append-only: a module's name never changes. */
-export const SUBLEVELS = [
-  'meta',
-  'peers',
-  'overlay',
-  'tree',
-  'journals',
-  'chunks',
-  'streamer',
-  'tables',
-] as const;
+/**
+ * The node's own namespaces. Every service gets the namespace named after it (`tree`, `journals`,
+ * `chunks`, …), so no service may be named like one of these. Append-only: a name never changes.
+ */
+export const SUBLEVELS = ['meta', 'peers'] as const;
 export type SublevelName = (typeof SUBLEVELS)[number];
+
+/** A service's namespace is its name (`[a-z][a-z0-9_-]*`, not one of SUBLEVELS). */
+export type NamespaceName = SublevelName | (string & {});
 
 /** Key, inside the `meta` sublevel, of the format record (JSON `{ "version": 1 }`). */
 export const META_FORMAT_KEY = 'format';

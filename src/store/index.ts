@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
-import { DB_DIR, META_FORMAT_KEY, STORE_FORMAT_VERSION, type SublevelName } from './constants.ts';
+import { DB_DIR, META_FORMAT_KEY, type NamespaceName, STORE_FORMAT_VERSION } from './constants.ts';
 
-export { STORE_FORMAT_VERSION, SUBLEVELS, type SublevelName } from './constants.ts';
+export { type NamespaceName, STORE_FORMAT_VERSION, SUBLEVELS, type SublevelName } from './constants.ts';
 export { lockDataDir } from './lock.ts';
 
 /** Any abstract-level database murmur accepts (classic-level on disk, memory-level in tests). */
@@ -26,14 +26,14 @@ export interface OpenStoreOptions {
 /** The node's storage: one database, one sublevel per module, a format record in `meta`. */
 export class MurmurStore {
   readonly db: Level;
-  readonly #subs = new Map<SublevelName, Sublevel>();
+  readonly #subs = new Map<NamespaceName, Sublevel>();
 
   constructor(db: Level) {
     this.db = db;
   }
 
-  /** The namespace of one module (keys utf8, values Uint8Array). */
-  sublevel(name: SublevelName): Sublevel {
+  /** The namespace of the node's own modules (`meta`, `peers`) or of a service (keys utf8, values Uint8Array). */
+  sublevel(name: NamespaceName): Sublevel {
     let sub = this.#subs.get(name);
     if (sub === undefined) {
       sub = this.db.sublevel<string, Uint8Array>(name, {

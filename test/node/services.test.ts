@@ -153,6 +153,16 @@ test('services start in order, stop in reverse; duplicate names are refused', as
   );
 });
 
+test("a service cannot take one of the node's own store namespaces as its name", async () => {
+  for (const name of ['meta', 'peers']) {
+    await assert.rejects(
+      startNode({ services: [{ name, async start() {}, async stop() {} }] }),
+      (e: unknown) => isMurmurError(e, 'MURMUR_INVALID_ARGUMENT'),
+      name,
+    );
+  }
+});
+
 test('a service protocol opened by a peer that never handshakes is refused', async () => {
   const echo = new EchoService();
   const node = await startNode({ services: [echo] });
