@@ -112,6 +112,11 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
       }
       return toKnown(entry);
     }
+    if (source === 'bootstrap' && entry.state === 'lifesupport') {
+      // An address the operator gives at start is dialled at start, whatever the saved schedule says.
+      entry.attempts = 0;
+      this.#s.dialNow(entry);
+    }
     return this.#s.info(entry);
   }
 

@@ -123,6 +123,17 @@ export class PeerStates {
     }
   }
 
+  /** Asks for a dial of a lifesupport peer now; if nobody dials within dialTimeoutMs the attempt fails. */
+  dialNow(entry: Entry): void {
+    entry.nextAttemptAt = this.#o.clock.now();
+    entry.dialDeadline = undefined;
+    this.#o.emit('dial', this.info(entry));
+    if (this.entries.get(entry.peerId) === entry && entry.state === 'lifesupport') {
+      entry.dialDeadline = this.#o.clock.now() + this.#o.config.dialTimeoutMs;
+      this.arm(entry);
+    }
+  }
+
   #evictIfFull(): void {
     if (this.entries.size < this.#o.config.maxKnown) return;
     let oldest: Entry | undefined;
@@ -141,12 +152,7 @@ export class PeerStates {
           this.fail(entry, 'not-dialled');
           break;
         }
-        // time to reconnect; if nobody dials within dialTimeoutMs the attempt counts as failed
-        this.#o.emit('dial', this.info(entry));
-        if (this.entries.get(entry.peerId) === entry && entry.state === 'lifesupport') {
-          entry.dialDeadline = this.#o.clock.now() + this.#o.config.dialTimeoutMs;
-          this.arm(entry);
-        }
+        this.dialNow(entry);
         break;
       case 'connecting':
         this.fail(entry, 'dial-timeout');

@@ -50,6 +50,34 @@ describe('PeerBook discovery', () => {
     await book.stop();
   });
 
+  it('a bootstrap address given for a peer in backoff is dialled at once, its schedule restarted', async () => {
+    const { clock, book, dials } = await setup();
+    book.dialStarted('boot', ['/ip4/1.2.3.4/tcp/1']);
+    for (let i = 0; i < 5; i++) {
+      book.dialFailed('boot');
+      await clock.advance((book.get('boot')?.nextAttemptAt ?? 0) - clock.now());
+      book.dialStarted('boot');
+    }
+    book.dialFailed('boot');
+    assert.equal(book.get('boot')?.nextAttemptAt, clock.now() + 3_600_000);
+    dials.length = 0;
+    book.discovered('boot', ['/ip4/1.2.3.4/tcp/2'], 'bootstrap');
+    assert.deepEqual(dials, ['boot'], 'dialled at once, not an hour later');
+    assert.deepEqual(
+      book.dueForDial().map((p) => p.peerId),
+      ['boot'],
+    );
+    // A failure of that dial backs off from the start of the schedule again.
+    book.dialStarted('boot');
+    book.dialFailed('boot');
+    assert.equal(book.get('boot')?.nextAttemptAt, clock.now() + 5_000);
+    // Nor does a hive mention of a peer in backoff bring its dial forward.
+    dials.length = 0;
+    book.discovered('boot', [], 'hive');
+    assert.deepEqual(dials, []);
+    await book.stop();
+  });
+
   it('ignores itself and merges addresses without duplicates', async () => {
     const { book } = await setup();
     assert.equal(book.discovered('self', ['/a'], 'hive'), undefined);
