@@ -13,7 +13,7 @@ import {
 } from '../handshake/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
-import { type Host, isShareable, withoutPeer, withPeer } from '../p2p/index.ts';
+import { describeCause, type Host, isShareable, withoutPeer, withPeer } from '../p2p/index.ts';
 import type { PeerBook } from '../peers/index.ts';
 import type { PeerInfo } from './types.ts';
 
@@ -123,7 +123,7 @@ export class Links {
         connection = await host.dial(addrs, { signal: AbortSignal.any(signals) });
       } catch (err) {
         book.dialFailed(peerId, 'dial-failed');
-        throw new MurmurError('MURMUR_DIAL_FAILED', `cannot dial ${peerId}: ${(err as Error).message}`, {
+        throw new MurmurError('MURMUR_DIAL_FAILED', `cannot dial ${peerId}: ${closeCause(undefined, err)}`, {
           cause: err,
           details: { peerId },
         });
@@ -248,11 +248,17 @@ export class Links {
   #failed(connection: Connection, err: unknown): MurmurError {
     const peerId = connection.remotePeer.toString();
     const { book, metrics, logger } = this.#o;
-    const e = isMurmurError(err)
-      ? err
-      : new MurmurError('MURMUR_DIAL_FAILED', `handshake with ${peerId} failed: ${(err as Error).message}`, {
-          cause: err,
-        });
+    const e =
+      isMurmurError(err) && err.code !== 'MURMUR_STREAM_CLOSED'
+        ? err
+        : new MurmurError(
+            'MURMUR_DIAL_FAILED',
+            `handshake with ${peerId} failed: ${closeCause(connection, err)}`,
+            {
+              cause: err,
+              details: { peerId },
+            },
+          );
     logger.debug({ peerId, code: e.code, err: e.message }, 'handshake failed');
     if (e.code === 'MURMUR_HANDSHAKE_REFUSED') {
       const reason = e.details?.reason as RefusalReason;
@@ -289,4 +295,12 @@ export class Links {
       for (const c of this.#o.host.getConnections(peerIdFromString(peerId))) c.close().catch(() => {});
     }
   }
+}
+
+/** The cause of a failed dial or handshake; a connection the remote closed meanwhile is said so. */
+function closeCause(connection: Connection | undefined, err: unknown): string {
+  const cause = describeCause(err);
+  if (connection?.status === 'open' && !/EOF|closed|reset/i.test(cause)) return cause;
+  if (connection === undefined && !/EOF|closed|reset/i.test(cause)) return cause;
+  return `${cause} (the remote closed the connection: it may be refusing this node, e.g. holding it in purgatory)`;
 }

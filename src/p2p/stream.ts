@@ -1,5 +1,6 @@
 import type { Stream } from '@libp2p/interface';
 import { MurmurError } from '../errors/index.ts';
+import { describeCause } from './cause.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_READ_TIMEOUT_MS } from './constants.ts';
 import { encodeFrame, FrameDecoder } from './framing.ts';
 
@@ -105,7 +106,7 @@ export class FramedStream {
       const e =
         err instanceof MurmurError
           ? err
-          : new MurmurError('MURMUR_STREAM_CLOSED', `stream failed: ${(err as Error).message}`, {
+          : new MurmurError('MURMUR_STREAM_CLOSED', `stream failed: ${describeCause(err)}`, {
               cause: err,
             });
       if (e.code !== 'MURMUR_STREAM_CLOSED') this.stream.abort(e);
