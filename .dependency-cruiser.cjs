@@ -1,5 +1,7 @@
 // dependency-cruiser configuration (`npm run lint:deps`): the layering of layers.cjs as rules, plus no
-// cycles. Parsed with SWC (TypeScript 7 has no compiler API for it yet); type-only imports count.
+// cycles. Parsed with SWC (TypeScript 7 has no compiler API for it yet); type-only imports count: the
+// SWC extractor always keeps them, so tsPreCompilationDeps (an option of the tsc extractor only) stays
+// off, which also keeps dependency-cruiser from warning that no TypeScript <7 compiler is installed.
 const layers = require('./layers.cjs');
 
 /** The path regex of a folder of the layer list ('index.ts' is src/index.ts, 'examples/x' a folder there). */
@@ -50,7 +52,7 @@ module.exports = {
   forbidden,
   options: {
     parser: 'swc',
-    tsPreCompilationDeps: true,
+    tsPreCompilationDeps: false,
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '_pb\\.(js|d\\.ts)$' },
     includeOnly: '^(src|examples)/',

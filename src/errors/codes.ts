@@ -18,12 +18,6 @@ export const CORE_CODES = defineCodes({
 
 type CoreCodes = typeof CORE_CODES;
 
-/**
- * Every stable error code, as a type: each module's codes.ts adds its table by declaration merging
- * (`declare module '../errors/index.ts' { interface ErrorCodes extends MyCodes {} }`).
- */
-export interface ErrorCodes extends CoreCodes {}
-
-export type ErrorCode = keyof ErrorCodes;
-
-export { ERROR_CODES } from './registry.ts';
+declare module './types.ts' {
+  interface ErrorCodes extends CoreCodes {}
+}

@@ -1,5 +1,6 @@
 import { CORE_CODES } from './codes.ts';
-import { type CodeInfo, registeredCodes } from './registry.ts';
+import { registeredCodes } from './registry.ts';
+import type { CodeInfo } from './types.ts';
 
 /**
  * Renders docs/ERRORS.md from the registered code tables (the caller registers them first: see

@@ -1,21 +1,18 @@
 import './codes.ts';
-import type { ErrorCode } from './codes.ts';
 import { codeInfo } from './registry.ts';
+import type { ErrorCode } from './types.ts';
 
-export { ERROR_CODES, type ErrorCode, type ErrorCodes } from './codes.ts';
 export {
-  type CodeInfo,
-  type CodeTable,
   claimStrike,
   codeInfo,
   defineCodes,
-  type HttpStatus,
+  ERROR_CODES,
   httpStatusOf,
   isErrorCode,
   registeredCodes,
-  type StrikeKind,
   strikeKindOf,
 } from './registry.ts';
+export type { CodeInfo, CodeTable, ErrorCode, ErrorCodes, HttpStatus, StrikeKind } from './types.ts';
 
 /**
  * The one error base of murmur. `code` is stable (see ./codes.ts and each module's codes.ts); `message` is for

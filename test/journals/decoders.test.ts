@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import '../../src/journals/codes.ts';
-import { ERROR_CODES } from '../../src/errors/codes.ts';
-import { isMurmurError } from '../../src/errors/index.ts';
+import { ERROR_CODES, isMurmurError } from '../../src/errors/index.ts';
 import {
   decodeEvent,
   decodeItem,
