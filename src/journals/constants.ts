@@ -38,7 +38,7 @@ export const MAX_EVENT_RECORD_BYTES = MAX_PAYLOAD_BYTES + 256;
 
 /** History is read from the store in pages of this many events (the original used ~1000). */
 export const READ_PAGE = 1000;
-/** Events a live reader may lag behind before it is cut off with MURMUR_JOURNAL_SLOW_CONSUMER. */
+/** Events a live reader may lag behind (not enforced yet: no live reader is cut off). */
 export const LIVE_BUFFER = 10_000;
 
 /** How often the sync manager re-reads peers' catalogues (the original: every 10 s). */
