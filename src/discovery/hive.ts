@@ -1,5 +1,6 @@
 import type { Connection, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { isMurmurError } from '../errors/index.ts';
 import { overlayAddressOf } from '../identity/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -15,6 +16,8 @@ import { FramedStream, type Host } from '../p2p/index.ts';
 
 export interface HiveOptions {
   host: Host;
+  /** Stream-open deadlines run on it (default: the system clock). */
+  clock?: Clock;
   networkId: string;
   metrics: NodeMetrics;
   logger: Logger;
@@ -50,7 +53,7 @@ export class Hive {
   async send(connection: Connection, peers: OverlayPeer[]): Promise<void> {
     if (peers.length === 0 || connection.status !== 'open') return;
     const stream = await connection.newStream(HIVE_PROTOCOL, {
-      signal: AbortSignal.timeout(this.#o.timeoutMs),
+      signal: (this.#o.clock ?? systemClock).timeout(this.#o.timeoutMs),
     });
     const framed = new FramedStream(stream, {
       maxBytes: MAX_HIVE_MESSAGE_BYTES,

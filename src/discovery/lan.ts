@@ -1,3 +1,4 @@
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { type HbbpListener, listen, send } from '../hbbp/socket.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import { decodeAnnounce, encodeAnnounce } from './announce.ts';
@@ -11,6 +12,8 @@ export interface LanDiscoveryOptions {
   /** Current shareable addresses. */
   addrs: () => string[];
   intervalMs: number;
+  /** The announce timer runs on it (default: the system clock; unref'd there). */
+  clock?: Clock;
   onPeer: (peerId: string, addrs: string[]) => void;
   /** Every other datagram heard on this listener, so services can share the node's one HBBP socket. */
   onOther?: (msg: { key: string; payload: Uint8Array; from: string }) => void;
@@ -27,13 +30,15 @@ export interface LanDiscoveryOptions {
 export class LanDiscovery {
   readonly #o: LanDiscoveryOptions;
   readonly #log: Logger;
+  readonly #clock: Clock;
   #listener: HbbpListener | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
   #abort = new AbortController();
 
   constructor(options: LanDiscoveryOptions) {
     this.#o = options;
     this.#log = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
   }
 
   async start(): Promise<void> {
@@ -53,12 +58,11 @@ export class LanDiscovery {
     if (this.#o.port !== undefined) listenOpts.port = this.#o.port;
     this.#listener = await listen(listenOpts);
     this.announce();
-    this.#timer = setInterval(() => this.announce(), this.#o.intervalMs);
-    this.#timer.unref();
+    this.#timer = this.#clock.setInterval(() => this.announce(), this.#o.intervalMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#clock.clearInterval(this.#timer);
     this.#abort.abort();
     const l = this.#listener as { close?: () => unknown } | undefined;
     await Promise.resolve(l?.close?.()).catch(() => {});

@@ -2,6 +2,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../bytes/index.ts';
+import type { Clock } from '../clock/index.ts';
 import { isMurmurError, MurmurError } from '../errors/index.ts';
 import {
   HANDSHAKE_PROTOCOL,
@@ -22,6 +23,8 @@ const PURGATORY_REASONS: ReadonlySet<RefusalReason> = new Set(['network', 'overl
 
 export interface LinksOptions {
   host: Host;
+  /** Dial and handshake deadlines run on it. */
+  clock: Clock;
   book: PeerBook;
   metrics: NodeMetrics;
   logger: Logger;
@@ -116,7 +119,7 @@ export class Links {
     }
     this.#pending.add(peerId);
     try {
-      const signals = [AbortSignal.timeout(this.#o.dialTimeoutMs)];
+      const signals = [this.#o.clock.timeout(this.#o.dialTimeoutMs)];
       if (options.signal !== undefined) signals.push(options.signal);
       let connection: Connection;
       try {
@@ -137,7 +140,7 @@ export class Links {
   }
 
   #fallbackInfo(peerId: string): PeerInfo {
-    return { peerId, state: 'active', addresses: [], lastSeen: Date.now(), strikes: 0 };
+    return { peerId, state: 'active', addresses: [], lastSeen: this.#o.clock.now(), strikes: 0 };
   }
 
   #local(connection: Connection): HandshakeLocal {
@@ -167,12 +170,11 @@ export class Links {
       return;
     }
     // Inbound: the dialler must handshake within the deadline, or the connection is dropped.
-    const timer = setTimeout(() => {
+    this.#o.clock.setTimeout(() => {
       if (this.#active.get(peerId) !== connection.id && !this.#handshakes.has(connection.id)) {
         connection.close().catch(() => {});
       }
     }, this.#o.handshakeTimeoutMs * 2);
-    timer.unref();
   }
 
   #initiate(connection: Connection): Promise<PeerInfo> {
@@ -180,7 +182,7 @@ export class Links {
     const run = (async () => {
       if (!this.#active.has(peerId)) this.#o.book.dialStarted(peerId);
       const stream = await connection.newStream(HANDSHAKE_PROTOCOL, {
-        signal: AbortSignal.timeout(this.#o.handshakeTimeoutMs),
+        signal: this.#o.clock.timeout(this.#o.handshakeTimeoutMs),
       });
       const hello = await initiateHandshake(stream, this.#local(connection), connection.remotePeer, {
         timeoutMs: this.#o.handshakeTimeoutMs,

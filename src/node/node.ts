@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { toHex } from '../bytes/index.ts';
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { Hive } from '../discovery/hive.ts';
 import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
@@ -42,6 +43,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   readonly #identity: Identity;
   readonly #overlayBytes: Uint8Array;
   readonly #log: Logger;
+  readonly #clock: Clock;
   readonly #events = new EventEmitter();
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #startedAt = 0;
@@ -55,7 +57,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   #lan: LanDiscovery | undefined;
   #services: ServiceHost | undefined;
   readonly #serviceList: NodeService[];
-  #dialTimer: NodeJS.Timeout | undefined;
+  #dialTimer: TimerHandle | undefined;
 
   constructor(options: NodeOptions<S>, identity: Identity, overlay: Uint8Array, networkId: string) {
     this.#o = options;
@@ -66,6 +68,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     this.networkId = networkId;
     this.metrics = this.#nodeMetrics.registry;
     this.#log = (options.logger ?? silentLogger).child({ node: this.peerId.slice(-8) });
+    this.#clock = options.clock ?? systemClock;
     const given = options.services ?? [];
     this.#serviceList = Array.isArray(given) ? [...given] : Object.values(given);
     if (!Array.isArray(given)) {
@@ -110,7 +113,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       throw err;
     }
     this.#state = 'started';
-    this.#startedAt = Date.now();
+    this.#startedAt = this.#clock.now();
     this.#log.info({ peerId: this.peerId, addresses: this.status().addresses }, 'node started');
     this.#emit('started', undefined);
   }
@@ -127,6 +130,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     this.#kad = kad;
     const book = new PeerBook({
       selfId: this.peerId,
+      clock: this.#clock,
       config: Object.fromEntries(Object.entries(o.peerBook ?? {}).filter(([, v]) => v !== undefined)),
       store: this.#store.sublevel('peers'),
       logger: this.#log,
@@ -151,6 +155,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     const protocols = [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL];
     this.#links = new Links({
       host: this.#host,
+      clock: this.#clock,
       book,
       metrics: this.#nodeMetrics,
       logger: this.#log,
@@ -168,6 +173,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     await this.#links.start();
     this.#hive = new Hive({
       host: this.#host,
+      clock: this.#clock,
       networkId: this.networkId,
       metrics: this.#nodeMetrics,
       logger: this.#log,
@@ -202,6 +208,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       peerId: this.peerId,
       overlay: this.#overlayBytes,
       networkId: this.networkId,
+      clock: this.#clock,
       logger: this.#log,
       metrics: this.#nodeMetrics,
       store: this.#store,
@@ -221,8 +228,8 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     }
     for (const peer of book.dueForDial()) this.#dialQuietly(peer.peerId, peer.addresses);
     if (o.iface !== undefined && o.iface !== '') await this.#startLan(o.iface, timeouts.announceMs);
-    this.#dialTimer = setInterval(() => this.#dialSuggested(), timeouts.dialCheckMs ?? DEFAULT_DIAL_CHECK_MS);
-    this.#dialTimer.unref();
+    const dialEvery = timeouts.dialCheckMs ?? DEFAULT_DIAL_CHECK_MS;
+    this.#dialTimer = this.#clock.setInterval(() => this.#dialSuggested(), dialEvery);
   }
 
   async #startLan(iface: string, announceMs: number | undefined): Promise<void> {
@@ -232,6 +239,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       peerId: this.peerId,
       addrs: () => (this.#links?.addrs() ?? []).filter((a) => isShareable(a)),
       intervalMs: announceMs ?? DEFAULT_ANNOUNCE_MS,
+      clock: this.#clock,
       logger: this.#log,
       onPeer: (peerId, addrs) => {
         if (this.#links?.isActive(peerId) === true || this.#links?.pending.has(peerId) === true) return;
@@ -267,7 +275,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
    * when it fires; the store is still closed and the data-folder lock released.
    */
   async #teardown(signal?: AbortSignal): Promise<void> {
-    clearInterval(this.#dialTimer);
+    this.#clock.clearInterval(this.#dialTimer);
     await waitOrAbort(this.#services?.stop(signal), signal);
     this.#services = undefined;
     this.#links?.stop();
@@ -294,7 +302,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       depth: kad?.depth ?? 0,
       bins: kad?.bins() ?? new Array(32).fill(0),
       peers: book?.counts() ?? { connecting: 0, active: 0, lifesupport: 0, purgatory: 0 },
-      uptimeMs: this.#state === 'started' ? Date.now() - this.#startedAt : 0,
+      uptimeMs: this.#state === 'started' ? this.#clock.now() - this.#startedAt : 0,
       counters: this.#nodeMetrics.counters(),
     };
   }
@@ -328,6 +336,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     this.#kad?.connected(peer);
     this.#services?.emit('peer:active', this.#services.servicePeer(peerId, hello.overlay));
     this.#sendHive(peerId, hello.overlay);
+    // next event-loop turn (the dial that led here has settled): not a time, so on no clock
     setImmediate(() => this.#dialSuggested());
   }
 
@@ -363,7 +372,8 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       return;
     const room = MAX_PENDING_DIALS - links.pending.size;
     if (room <= 0) return;
-    const due = (id: string): boolean => (book.get(id)?.nextAttemptAt ?? 0) <= Date.now();
+    const now = this.#clock.now();
+    const due = (id: string): boolean => (book.get(id)?.nextAttemptAt ?? 0) <= now;
     const picks = this.#kad.suggestDial({
       limit: room,
       pending: links.pending,
@@ -391,7 +401,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     book.pingSent(peerId);
     const timeout = book.config.pongTimeoutMs;
     host.services.ping
-      .ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(timeout) })
+      .ping(peerIdFromString(peerId), { signal: this.#clock.timeout(timeout) })
       .then(() => book.pongReceived(peerId))
       .catch(() => {
         book.pongMissed(peerId);

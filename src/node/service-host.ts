@@ -61,6 +61,7 @@ export interface ServiceHostOptions {
  */
 export class ServiceHost {
   readonly #o: ServiceHostOptions;
+  readonly #clock: Clock;
   readonly #events = new EventEmitter();
   readonly #lanSubs = new Set<{ prefix: string; fn: (m: LanMessage) => void }>();
   readonly #started: NodeService[] = [];
@@ -69,6 +70,7 @@ export class ServiceHost {
 
   constructor(options: ServiceHostOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
     this.#events.setMaxListeners(0);
   }
 
@@ -145,6 +147,7 @@ export class ServiceHost {
   #channel(stream: Stream, protocol: string, peerId: string, options: ProtocolOptions): StreamChannel {
     const { metrics, links, logger } = this.#o;
     return new StreamChannel(stream, {
+      clock: this.#clock,
       maxBytes: options.maxMessageBytes ?? SERVICE_MAX_MESSAGE_BYTES,
       idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
       onBytes: metrics.onBytes(protocol),
@@ -200,7 +203,7 @@ export class ServiceHost {
       peerId: o.peerId,
       overlay: o.overlay,
       networkId: o.networkId,
-      clock: o.clock ?? systemClock,
+      clock: this.#clock,
       logger: log,
       metrics: o.metrics.registry,
       store,
@@ -238,7 +241,7 @@ export class ServiceHost {
         let stream: Stream;
         try {
           stream = await conn.newStream(protocol, {
-            signal: options.signal ?? AbortSignal.timeout(SERVICE_IDLE_TIMEOUT_MS),
+            signal: options.signal ?? this.#clock.timeout(SERVICE_IDLE_TIMEOUT_MS),
             maxOutboundStreams: SERVICE_MAX_STREAMS,
           });
         } catch (err) {

@@ -1,9 +1,12 @@
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { isMurmurError, MurmurError } from '../errors/index.ts';
 import { FrameDecoder, frameSize, writeFrame } from '../p2p/framing.ts';
 import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 
 export interface StreamChannelOptions {
+  /** The idle timeouts run on it (default: the system clock). */
+  clock?: Clock;
   /** Per-message byte cap (checked before a body is buffered). */
   maxBytes: number;
   /** Idle time allowed while waiting for the next message or for a write to drain. */
@@ -45,11 +48,14 @@ type Chunk = Uint8Array | { subarray(): Uint8Array };
  *
  * Hot path: frames sent in the same event-loop turn are coalesced into one stream write (flushed at
  * COALESCE_BYTES, on setImmediate, or before close); all frames decoded from one incoming chunk are
- * yielded without further waiting, so timers are armed per transport read, not per message.
+ * yielded without further waiting, so timers are armed per transport read, not per message. The
+ * idle timeouts run on the given clock; the coalescing flush is an event-loop turn (setImmediate),
+ * not a time, so it runs at once whatever the clock.
  */
 export class StreamChannel implements FrameChannel {
   readonly #stream: MessageStreamLike;
   readonly #o: StreamChannelOptions;
+  readonly #clock: Clock;
   readonly #decoder: FrameDecoder;
   readonly #iter: AsyncIterator<Chunk>;
   readonly #inbox: Uint8Array[] = [];
@@ -70,6 +76,7 @@ export class StreamChannel implements FrameChannel {
   constructor(stream: MessageStreamLike, options: StreamChannelOptions) {
     this.#stream = stream;
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
     this.#decoder = new FrameDecoder(options.maxBytes);
     this.#iter = stream[Symbol.asyncIterator]();
     this.#closedSignal = new Promise<null>((resolve) => {
@@ -233,12 +240,13 @@ export class StreamChannel implements FrameChannel {
 
   async #waitDrain(signal: AbortSignal | undefined): Promise<void> {
     const ms = this.#o.idleTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+      timer = this.#clock.setTimeout(
         () => reject(new MurmurError('MURMUR_TIMEOUT', `write not drained in ${ms} ms`)),
         ms,
+        { ref: true },
       );
       onAbort = () => reject(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -249,7 +257,7 @@ export class StreamChannel implements FrameChannel {
       this.#abort(err as Error);
       throw err;
     } finally {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -283,14 +291,18 @@ export class StreamChannel implements FrameChannel {
   /** The next transport chunk (null when closed locally meanwhile), bounded by the idle timeout. */
   async #nextChunk(): Promise<IteratorResult<Chunk> | null> {
     const ms = this.#o.idleTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`)), ms);
+      timer = this.#clock.setTimeout(
+        () => reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`)),
+        ms,
+        { ref: true },
+      );
     });
     try {
       return await Promise.race([this.#iter.next(), this.#closedSignal, timeout]);
     } finally {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { Registry } from 'prom-client';
+import type { Clock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { PeerInfo, PeerState } from '../peers/types.ts';
 import type { NodeService } from '../service/context.ts';
@@ -39,6 +40,13 @@ export interface NodeOptions<S extends ServiceMap = ServiceMap> {
   /** Connection encryption. Default 'noise'. */
   encryption?: 'noise' | 'tls';
   logger?: Logger;
+  /**
+   * Time and timers of everything the node runs: the peer book, links (dial and handshake deadlines),
+   * overlay dial checks, discovery, service streams' idle timeouts and every service's `ctx.clock`.
+   * Default `systemClock` (wall time, Node timers, background ones unref'd); a test may pass a
+   * `VirtualClock`, whose timers fire only when it is advanced (network I/O stays real).
+   */
+  clock?: Clock;
   /** Peer book durations (ms) and thresholds; defaults as the original journal (see src/peers). */
   peerBook?: {
     backoffMs?: number[];

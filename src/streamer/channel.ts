@@ -1,4 +1,5 @@
 import './codes.ts';
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 
 /**
@@ -42,6 +43,8 @@ export interface MemoryEndOptions {
   maxBytes?: number;
   /** Longest wait for the next frame; then the channel is aborted and iteration throws MURMUR_TIMEOUT. */
   idleTimeoutMs?: number;
+  /** The idle timeout and this end's `delayMs` fault run on it (default: the system clock). */
+  clock?: Clock;
   /** The remote sent a frame over `maxBytes` (the channel is already aborted). */
   onViolation?: (kind: 'oversized', err: MurmurError) => void;
 }
@@ -50,6 +53,7 @@ class MemoryEnd implements FrameChannel {
   peer!: MemoryEnd;
   readonly #faults: Faults;
   readonly #o: MemoryEndOptions;
+  readonly #clock: Clock;
   #inbox: Uint8Array[] = [];
   #waiter: (() => void) | undefined;
   #closed = false;
@@ -62,6 +66,7 @@ class MemoryEnd implements FrameChannel {
   constructor(faults: Faults, options: MemoryEndOptions) {
     this.#faults = faults;
     this.#o = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   async send(frame: Uint8Array): Promise<void> {
@@ -86,7 +91,7 @@ class MemoryEnd implements FrameChannel {
       const ms = f.delayMs;
       const prev = this.#lastDelivery;
       this.#lastDelivery = prev
-        .then(() => new Promise<void>((r) => setTimeout(r, ms)))
+        .then(() => this.#clock.sleep(ms))
         .then(() => {
           this.peer.#push(data);
         });
@@ -166,18 +171,22 @@ class MemoryEnd implements FrameChannel {
   /** Waits for the next wake-up, bounded by the idle timeout (which aborts the channel). */
   async #wait(): Promise<void> {
     const ms = this.#o.idleTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     await new Promise<void>((r) => {
       this.#waiter = r;
       if (ms !== undefined) {
-        timer = setTimeout(() => {
-          const err = new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`);
-          this.#failure ??= err;
-          this.#abort(err);
-        }, ms);
+        timer = this.#clock.setTimeout(
+          () => {
+            const err = new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`);
+            this.#failure ??= err;
+            this.#abort(err);
+          },
+          ms,
+          { ref: true },
+        );
       }
     });
-    clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
   }
 }
 
@@ -189,7 +198,8 @@ function tooLarge(size: number, max: number): MurmurError {
 
 /**
  * Two connected in-memory channel ends; `faults.ab` applies to frames a→b, `faults.ba` to b→a;
- * `options.a` / `options.b` give an end a frame cap and an idle timeout (none by default).
+ * `options.a` / `options.b` give an end a frame cap, an idle timeout (none by default) and the clock
+ * its timers run on.
  */
 export function memoryPair(
   faults: { ab?: Faults; ba?: Faults } = {},
@@ -205,23 +215,26 @@ export function memoryPair(
 /**
  * Reads frames one at a time with an AbortSignal and an optional timeout; on abort or timeout the
  * channel is closed (the only way to stop a pending read, and it ends the channel's iteration) and
- * the error thrown, by this call and every later one.
+ * the error thrown, by this call and every later one. Timeouts run on `options.clock` (default: the
+ * system clock; pass the service's `ctx.clock`).
  *
- * Hot path: one timer per reader, re-armed (`refresh`) per call and unreferenced between calls,
- * and no race between promises, so a call costs no timer, listener or promise of its own beyond
- * the abort listener when a signal is given.
+ * Hot path: a call with a timeout arms one timer on the clock and clears it when it returns (so no
+ * timer is left between calls), and there is no race between promises: a call costs no listener or
+ * promise of its own beyond the abort listener when a signal is given.
  */
 export class FrameReader {
   readonly #it: AsyncIterator<Uint8Array>;
   readonly #channel: FrameChannel;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #timerMs = 0;
   /** A call with a timeout is waiting (a firing timer only counts then). */
   #armed = false;
   #failure: MurmurError | undefined;
 
-  constructor(channel: FrameChannel) {
+  constructor(channel: FrameChannel, options: { clock?: Clock } = {}) {
     this.#channel = channel;
+    this.#clock = options.clock ?? systemClock;
     this.#it = channel[Symbol.asyncIterator]();
   }
 
@@ -232,12 +245,9 @@ export class FrameReader {
     if (signal?.aborted)
       throw new MurmurError('MURMUR_ABORTED', 'operation aborted', { cause: signal.reason });
     if (timeoutMs !== undefined) {
-      if (this.#timer !== undefined && this.#timerMs === timeoutMs) this.#timer.refresh().ref();
-      else {
-        clearTimeout(this.#timer);
-        this.#timerMs = timeoutMs;
-        this.#timer = setTimeout(this.#onTimeout, timeoutMs);
-      }
+      this.#clock.clearTimeout(this.#timer);
+      this.#timerMs = timeoutMs;
+      this.#timer = this.#clock.setTimeout(this.#onTimeout, timeoutMs, { ref: true });
       this.#armed = true;
     }
     let onAbort: (() => void) | undefined;
@@ -254,7 +264,8 @@ export class FrameReader {
     } finally {
       if (this.#armed) {
         this.#armed = false;
-        this.#timer?.unref(); // kept for the next call; never holds the process open meanwhile
+        this.#clock.clearTimeout(this.#timer);
+        this.#timer = undefined;
       }
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
@@ -272,13 +283,14 @@ export class FrameReader {
   }
 
   readonly #onTimeout = (): void => {
-    if (!this.#armed) return; // fired between calls: the next call re-arms it
+    if (!this.#armed) return; // the call it was armed for has returned
     this.#fail(new MurmurError('MURMUR_TIMEOUT', `no message within ${this.#timerMs} ms`));
   };
 
   #fail(err: MurmurError): void {
     this.#failure ??= err;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#channel.close();
   }
 }
