@@ -66,6 +66,8 @@ export class ServiceHost {
   readonly #lanSubs = new Set<{ prefix: string; fn: (m: LanMessage) => void }>();
   readonly #started: NodeService[] = [];
   readonly #protocols = new Set<string>();
+  /** Inbound streams waiting for their connection's handshake: woken per peer id (see #activePeer). */
+  readonly #waiting = new Map<string, Set<() => void>>();
   #stopping = false;
 
   constructor(options: ServiceHostOptions) {
@@ -76,6 +78,7 @@ export class ServiceHost {
 
   /** Fan-out of node happenings to services. */
   emit<E extends keyof ServiceEvents>(event: E, detail: ServiceEvents[E]): void {
+    if (event === 'peer:active') this.#wake((detail as ServicePeer).peerId);
     for (const l of this.#events.listeners(event)) {
       try {
         (l as (d: ServiceEvents[E]) => void)(detail);
@@ -109,6 +112,7 @@ export class ServiceHost {
       }
       names.add(s.name);
     }
+    this.#o.host.addEventListener('connection:close', this.#onClose);
     for (const s of services) {
       await s.start(this.#context(s.name), signal === undefined ? {} : { signal });
       this.#started.push(s);
@@ -121,6 +125,8 @@ export class ServiceHost {
    */
   async stop(signal?: AbortSignal): Promise<void> {
     this.#stopping = true;
+    this.#o.host.removeEventListener('connection:close', this.#onClose);
+    for (const peerId of [...this.#waiting.keys()]) this.#wake(peerId);
     while (this.#started.length > 0) {
       const s = this.#started.pop()!;
       const stopping = Promise.resolve()
@@ -159,20 +165,69 @@ export class ServiceHost {
     });
   }
 
-  /** Waits (briefly) for the handshake running on `connection` so a fast dialler is served. */
-  async #activePeer(connection: Connection): Promise<ServicePeer | undefined> {
+  /** The peer on `connection` if that connection is its active (handshaken) one. */
+  #activeOn(connection: Connection): ServicePeer | undefined {
     const peerId = connection.remotePeer.toString();
-    const deadline = Date.now() + SERVICE_ACTIVE_WAIT_MS;
-    for (;;) {
-      const active = this.#o.links.activeConnection(peerId);
-      if (active !== undefined && active.id === connection.id) {
-        const overlay = this.#o.kad.connectedPeers().find((p) => p.peerId === peerId)?.overlay;
-        if (overlay !== undefined) return this.servicePeer(peerId, overlay);
+    if (this.#o.links.activeConnection(peerId)?.id !== connection.id) return undefined;
+    const overlay = this.#o.kad.connectedPeers().find((p) => p.peerId === peerId)?.overlay;
+    return overlay === undefined ? undefined : this.servicePeer(peerId, overlay);
+  }
+
+  /**
+   * Waits (briefly) for the handshake running on `connection` so a fast dialler is served: woken when
+   * a peer turns active (`emit('peer:active')`), a connection of that peer closes, the host stops, or
+   * SERVICE_ACTIVE_WAIT_MS pass on the clock.
+   */
+  async #activePeer(connection: Connection): Promise<ServicePeer | undefined> {
+    const now = this.#activeOn(connection);
+    if (now !== undefined) return now;
+    const peerId = connection.remotePeer.toString();
+    let expired = false;
+    let wake: (() => void) | undefined;
+    const timer = this.#clock.setTimeout(
+      () => {
+        expired = true;
+        wake?.();
+      },
+      SERVICE_ACTIVE_WAIT_MS,
+      { ref: true },
+    );
+    try {
+      for (;;) {
+        if (expired || connection.status !== 'open' || this.#stopping) return undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.#waitersOf(peerId).add(resolve);
+        });
+        const peer = this.#activeOn(connection);
+        if (peer !== undefined) return peer;
       }
-      if (Date.now() > deadline || connection.status !== 'open' || this.#stopping) return undefined;
-      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      this.#clock.clearTimeout(timer);
+      if (wake !== undefined) this.#waiting.get(peerId)?.delete(wake);
     }
   }
+
+  #waitersOf(peerId: string): Set<() => void> {
+    let set = this.#waiting.get(peerId);
+    if (set === undefined) {
+      set = new Set();
+      this.#waiting.set(peerId, set);
+    }
+    return set;
+  }
+
+  /** Wakes the streams waiting on `peerId`; each checks its own connection again. */
+  #wake(peerId: string): void {
+    const set = this.#waiting.get(peerId);
+    if (set === undefined) return;
+    this.#waiting.delete(peerId);
+    for (const fn of set) fn();
+  }
+
+  readonly #onClose = (evt: CustomEvent<Connection>): void => {
+    this.#wake(evt.detail.remotePeer.toString());
+  };
 
   #context(name: string): ServiceContext {
     const o = this.#o;
