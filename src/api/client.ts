@@ -53,6 +53,16 @@ export class ApiClient implements ApiRequester {
     return r.peers;
   }
 
+  /** Lifts the peer's purgatory and clears its strikes (POST /v1/peers/:id/forgive). */
+  async forgive(peerId: string, options: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
+    const r = await this.request<{ peer: PeerInfo }>(
+      'POST',
+      `/v1/peers/${encodeURIComponent(peerId)}/forgive`,
+      options,
+    );
+    return r.peer;
+  }
+
   async connect(addr: string, options: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
     const r = await this.request<{ peer: PeerInfo }>('POST', '/v1/connect', { ...options, body: { addr } });
     return r.peer;

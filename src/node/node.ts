@@ -311,6 +311,20 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     return (this.#book?.list() ?? []).map((p) => this.#withPo(p));
   }
 
+  forgive(peerId: string): PeerInfo {
+    const book = this.#book;
+    if (this.#state !== 'started' || book === undefined) {
+      throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'the node is not started');
+    }
+    const info = book.forgive(peerId);
+    if (info === undefined) {
+      throw new MurmurError('MURMUR_PEERS_UNKNOWN', `no peer ${peerId} in the peer book`, {
+        details: { peerId },
+      });
+    }
+    return this.#withPo(info);
+  }
+
   async connect(addr: string, options: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
     const { peerId, addr: ma } = parseDialAddr(addr);
     const links = this.#links;

@@ -55,6 +55,7 @@ export interface NodeOptions<S extends ServiceMap = ServiceMap> {
     pongTimeoutMs?: number;
     purgatoryMs?: number;
     strikeThreshold?: number;
+    strikeDecayMs?: number;
   };
   /** Node timers (ms): HBBP announce period, overlay dial check, handshake and dial deadlines. */
   timers?: { announceMs?: number; dialCheckMs?: number; handshakeTimeoutMs?: number; dialTimeoutMs?: number };
@@ -97,6 +98,11 @@ export interface MurmurNode<S extends ServiceMap = ServiceMap> {
   stop(options?: { signal?: AbortSignal }): Promise<void>;
   status(): NodeStatus;
   peers(): PeerInfo[];
+  /**
+   * Lifts a peer's purgatory (it is dialled again at once) and clears its strikes; the peer's info
+   * after. Throws MURMUR_PEERS_UNKNOWN for a peer the book does not hold.
+   */
+  forgive(peerId: string): PeerInfo;
   /** Dial a multiaddr (must include /p2p/<id>) and complete the murmur handshake. */
   connect(addr: string, options?: { signal?: AbortSignal }): Promise<PeerInfo>;
   /**

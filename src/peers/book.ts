@@ -201,7 +201,7 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
   /** Counts a misbehaviour; at strikeThreshold the peer goes to purgatory. Returns the strike count. */
   misbehaved(peerId: string, kind: MisbehaviourKind): number {
     const entry = this.#entries.get(peerId) ?? this.#s.create(peerId, 'inbound');
-    entry.strikes++;
+    this.#s.strike(entry);
     this.#log.debug({ peerId, kind, strikes: entry.strikes }, 'peer misbehaved');
     if (entry.strikes >= this.config.strikeThreshold && entry.state !== 'purgatory') {
       this.#s.purgatory(entry, `misbehaviour: ${kind}`);
@@ -218,6 +218,29 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
     const entry = this.#entries.get(peerId) ?? this.#s.create(peerId, 'inbound');
     if (entry.state === 'purgatory') return;
     this.#s.purgatory(entry, reason);
+  }
+
+  /**
+   * An operator forgives the peer: its strikes are cleared and, if it is in purgatory, it leaves it for
+   * lifesupport (reason `forgiven`) and is dialled at once. Returns undefined for a peer the book does
+   * not hold.
+   */
+  forgive(peerId: string): PeerInfo | undefined {
+    const entry = this.#entries.get(peerId);
+    if (entry === undefined) return undefined;
+    this.#s.clearStrikes(entry);
+    this.#log.info({ peerId, state: entry.state }, 'peer forgiven');
+    if (entry.state === 'purgatory') {
+      entry.attempts = 0;
+      entry.reason = 'forgiven';
+      entry.nextAttemptAt = this.#clock.now();
+      this.#s.set(entry, 'lifesupport');
+      this.#s.dialNow(entry);
+    } else {
+      this.#s.dirty(entry);
+      if (entry.state !== 'known') this.emit('state', this.#s.info(entry));
+    }
+    return this.#s.info(entry);
   }
 
   /** Forgets a peer now. */

@@ -6,6 +6,10 @@ export const PEERS_CODES = defineCodes({
     message: 'A persisted peer record is corrupt, too large or of an unknown format version.',
     http: 400,
   },
+  MURMUR_PEERS_UNKNOWN: {
+    message: 'The peer book holds no peer with this id.',
+    http: 404,
+  },
 });
 
 type PeersCodes = typeof PEERS_CODES;

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_KNOWN,
   DEFAULT_PONG_TIMEOUT_MS,
   DEFAULT_PURGATORY_MS,
+  DEFAULT_STRIKE_DECAY_MS,
   DEFAULT_STRIKE_THRESHOLD,
 } from './constants.ts';
 import type { PeerBookConfig } from './types.ts';
@@ -21,6 +22,7 @@ export function peerBookConfig(config: Partial<PeerBookConfig> = {}): PeerBookCo
     dialTimeoutMs: config.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     purgatoryMs: config.purgatoryMs ?? DEFAULT_PURGATORY_MS,
     strikeThreshold: config.strikeThreshold ?? DEFAULT_STRIKE_THRESHOLD,
+    strikeDecayMs: config.strikeDecayMs ?? DEFAULT_STRIKE_DECAY_MS,
     maxKnown: config.maxKnown ?? DEFAULT_MAX_KNOWN,
     flushMs: config.flushMs ?? DEFAULT_FLUSH_MS,
   };

@@ -12,6 +12,8 @@ export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
 export const DEFAULT_DIAL_TIMEOUT_MS = 30_000;
 /** How long a peer stays in purgatory (refused) before it is forgotten. */
 export const DEFAULT_PURGATORY_MS = 30 * 60_000;
+/** One strike is forgiven per this much time (the first one this long after the strike). */
+export const DEFAULT_STRIKE_DECAY_MS = 10 * 60_000;
 /** Misbehaviour strikes that send a peer to purgatory. */
 export const DEFAULT_STRIKE_THRESHOLD = 5;
 /** Known peers kept at most; the least recently seen candidates are dropped beyond it. */

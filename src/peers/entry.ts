@@ -12,6 +12,8 @@ export interface Entry {
   /** Failed attempts since the peer was last active (index into the backoff schedule). */
   attempts: number;
   strikes: number;
+  /** When the next strike is forgiven (set while strikes > 0 and strikes decay). */
+  strikesDecayAt?: number | undefined;
   reason?: string | undefined;
   /** lifesupport: next reconnect; purgatory: when it is forgotten. */
   nextAttemptAt?: number | undefined;
@@ -70,6 +72,7 @@ export function toInfo(entry: Entry, proximity?: (overlayHex: string) => number)
     lastSeen: entry.lastSeen,
     strikes: entry.strikes,
   };
+  if (entry.strikes > 0 && entry.strikesDecayAt !== undefined) info.strikesDecayAt = entry.strikesDecayAt;
   if (entry.overlay !== undefined) {
     info.overlay = entry.overlay;
     if (proximity !== undefined) info.po = proximity(entry.overlay);
@@ -108,6 +111,7 @@ export function toRecord(entry: Entry): PeerRecord {
   if (entry.overlay !== undefined) record.overlay = entry.overlay;
   if (entry.reason !== undefined) record.reason = entry.reason.slice(0, 256);
   if (entry.nextAttemptAt !== undefined) record.nextAttemptAt = entry.nextAttemptAt;
+  if (entry.strikesDecayAt !== undefined) record.strikesDecayAt = entry.strikesDecayAt;
   return record;
 }
 
@@ -125,5 +129,6 @@ export function fromRecord(record: PeerRecord): Entry {
   if (record.overlay !== undefined) entry.overlay = record.overlay;
   if (record.reason !== undefined) entry.reason = record.reason;
   if (record.nextAttemptAt !== undefined) entry.nextAttemptAt = record.nextAttemptAt;
+  if (record.strikesDecayAt !== undefined) entry.strikesDecayAt = record.strikesDecayAt;
   return entry;
 }

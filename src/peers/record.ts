@@ -55,6 +55,7 @@ export function decodeRecord(bytes: Uint8Array): PeerRecord {
   if (r.reason !== undefined && (typeof r.reason !== 'string' || r.reason.length > 256))
     throw invalid('bad reason');
   if (r.nextAttemptAt !== undefined && !isTime(r.nextAttemptAt)) throw invalid('bad nextAttemptAt');
+  if (r.strikesDecayAt !== undefined && !isTime(r.strikesDecayAt)) throw invalid('bad strikesDecayAt');
   const record: PeerRecord = {
     v: RECORD_VERSION,
     peerId: r.peerId,
@@ -68,6 +69,7 @@ export function decodeRecord(bytes: Uint8Array): PeerRecord {
   if (r.overlay !== undefined) record.overlay = r.overlay as string;
   if (r.reason !== undefined) record.reason = r.reason as string;
   if (r.nextAttemptAt !== undefined) record.nextAttemptAt = r.nextAttemptAt;
+  if (r.strikesDecayAt !== undefined) record.strikesDecayAt = r.strikesDecayAt;
   return record;
 }
 

@@ -60,7 +60,34 @@ export class PeerStates {
   }
 
   info(entry: Entry): PeerInfo {
+    this.decay(entry);
     return toInfo(entry, this.#o.proximity);
+  }
+
+  /** Forgives the strikes due by now: one per `strikeDecayMs` (computed when read, no timer). */
+  decay(entry: Entry): void {
+    const step = this.#o.config.strikeDecayMs;
+    if (entry.strikes === 0 || entry.strikesDecayAt === undefined || !decays(step)) return;
+    const now = this.#o.clock.now();
+    if (now < entry.strikesDecayAt) return;
+    const forgiven = 1 + Math.floor((now - entry.strikesDecayAt) / step);
+    entry.strikes = Math.max(0, entry.strikes - forgiven);
+    entry.strikesDecayAt = entry.strikes === 0 ? undefined : entry.strikesDecayAt + forgiven * step;
+    this.dirty(entry);
+  }
+
+  /** One more strike (after the due ones are forgiven); the decay period starts at the first. */
+  strike(entry: Entry): void {
+    this.decay(entry);
+    entry.strikes++;
+    const step = this.#o.config.strikeDecayMs;
+    if (entry.strikesDecayAt === undefined && decays(step)) entry.strikesDecayAt = this.#o.clock.now() + step;
+  }
+
+  /** Clears the strikes. */
+  clearStrikes(entry: Entry): void {
+    entry.strikes = 0;
+    entry.strikesDecayAt = undefined;
   }
 
   set(entry: Entry, state: Entry['state']): void {
@@ -186,4 +213,8 @@ export class PeerStates {
       this.#o.emit('ping', this.info(entry));
     }
   }
+}
+
+function decays(step: number): boolean {
+  return step > 0 && Number.isSafeInteger(step);
 }

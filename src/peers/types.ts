@@ -19,8 +19,10 @@ export interface PeerInfo {
   po?: number;
   /** Why the peer is in lifesupport or purgatory, if it is. */
   reason?: string;
-  /** Misbehaviour counter. */
+  /** Misbehaviour counter; one strike is forgiven every `strikeDecayMs`. */
   strikes: number;
+  /** Unix ms when the next strike is forgiven (while strikes > 0). */
+  strikesDecayAt?: number;
   /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
   nextAttemptAt?: number;
 }
@@ -46,6 +48,8 @@ export interface PeerBookConfig {
   purgatoryMs: number;
   /** Strikes (misbehaviour count) that send a peer to purgatory. */
   strikeThreshold: number;
+  /** One strike is forgiven per this period (0 or Infinity: strikes never decay). */
+  strikeDecayMs: number;
   /** Known peers kept at most. */
   maxKnown: number;
   /** Debounce of writes to the store. */
@@ -112,6 +116,8 @@ export interface PeerRecord {
   source: DiscoverySource;
   attempts: number;
   strikes: number;
+  /** When the next strike is forgiven (optional; absent in records written before strikes decayed). */
+  strikesDecayAt?: number;
   reason?: string;
   nextAttemptAt?: number;
 }

@@ -1,3 +1,4 @@
+import '../../src/peers/codes.ts'; // the real node loads the peer book's error codes (their HTTP statuses)
 import { Counter, Registry } from 'prom-client';
 import { MurmurError } from '../../src/errors/index.ts';
 import type { MurmurNode, NodeEvents, NodeStatus, PeerInfo, PeerState } from '../../src/node/types.ts';
@@ -82,6 +83,19 @@ export class FakeNode implements MurmurNode {
     this.#connects.inc();
     this.#emit('peer:state', peer);
     return peer;
+  }
+
+  forgive(peerId: string): PeerInfo {
+    const peer = this.#peers.get(peerId);
+    if (peer === undefined)
+      throw new MurmurError('MURMUR_PEERS_UNKNOWN', `no peer ${peerId} in the peer book`);
+    const forgiven: PeerInfo = { ...peer, strikes: 0 };
+    if (peer.state === 'purgatory') {
+      forgiven.state = 'lifesupport';
+      forgiven.reason = 'forgiven';
+    }
+    this.setPeer(forgiven);
+    return forgiven;
   }
 
   /** Test helper: set a peer's state and emit the event. */

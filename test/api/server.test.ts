@@ -67,6 +67,23 @@ describe('local API over a fake node', () => {
     assert.equal(status.bins.length, 32);
   });
 
+  test('POST /v1/peers/:id/forgive lifts purgatory; an unknown peer is a 404 MURMUR_PEERS_UNKNOWN', async () => {
+    node.setPeer({ peerId: '12D3KooWBad', state: 'purgatory', addresses: [], lastSeen: 0, strikes: 5 });
+    const peer = await client.forgive('12D3KooWBad');
+    assert.equal(peer.state, 'lifesupport');
+    assert.equal(peer.reason, 'forgiven');
+    assert.equal(peer.strikes, 0);
+    await assert.rejects(client.forgive('12D3KooWNobody'), (e: unknown) =>
+      isMurmurError(e, 'MURMUR_PEERS_UNKNOWN'),
+    );
+    const r = await raw(url, {
+      method: 'POST',
+      path: '/v1/peers/12D3KooWNobody/forgive',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(r.status, 404, r.body);
+  });
+
   test('connect refuses bad addresses with MURMUR_BAD_ADDRESS and passes node errors on', async () => {
     for (const addr of ['not an address', '/ip4/127.0.0.1/tcp/4002', '']) {
       await assert.rejects(client.connect(addr), (e: unknown) => isMurmurError(e, 'MURMUR_BAD_ADDRESS'));

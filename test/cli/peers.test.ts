@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { daemonScope, murmur, startDaemon } from './helpers.ts';
+import { daemonScope, murmur, poll, startDaemon } from './helpers.ts';
 
 const { daemons, tmp } = daemonScope('murmur-cli-peers-');
 
@@ -27,4 +27,76 @@ test('connect to an unreachable address prints the real cause', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^murmur: MURMUR_DIAL_FAILED: cannot dial 12D3KooW\w+: .*ECONNREFUSED/m);
   assert.doesNotMatch(r.stderr, /undefined/);
+});
+
+test('peers shows why and until when a peer is refused; forgive lifts it on both sides', async () => {
+  const a = await startDaemon(await tmp());
+  daemons.push(a);
+  const bDir = await tmp();
+  // B first runs in another network: A refuses it at introduction (purgatory), and B refuses A.
+  let b = await startDaemon(bDir, ['--network', 'other']);
+  daemons.push(b);
+  const aId = JSON.parse((await murmur(['id', '--json', '--data', a.dir])).stdout);
+  const bId = JSON.parse((await murmur(['id', '--json', '--data', b.dir])).stdout);
+  const refused = await murmur(['connect', '--data', b.dir, aId.addresses[0]]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /MURMUR_HANDSHAKE_REFUSED: .*network/);
+  let listed = '';
+  await poll(
+    async () => {
+      listed = (await murmur(['peers', '--data', a.dir])).stdout;
+      return listed.includes(bId.peerId);
+    },
+    60_000,
+    'B in the list of A',
+  );
+  const row = listed.split('\n').find((l) => l.includes(bId.peerId)) ?? '';
+  assert.match(listed, /^PEER +STATE +PO +LAST SEEN +STRIKES +REASON +UNTIL +ADDRESS/);
+  assert.match(
+    row,
+    /purgatory +- +never +0 +refused: network +lifts \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in 30m\)/,
+  );
+  const [json] = JSON.parse(
+    (await murmur(['peers', '--json', '--state', 'purgatory', '--data', a.dir])).stdout,
+  );
+  assert.equal(json.peerId, bId.peerId);
+  assert.equal(json.reason, 'refused: network');
+  assert.ok(json.nextAttemptAt > Date.now() + 25 * 60_000);
+
+  // B comes back in A's network; A still drops it, and connect says why.
+  b.child.kill('SIGTERM');
+  assert.equal(await b.exited, 0);
+  b = await startDaemon(bDir);
+  daemons.push(b);
+  const own = await murmur(['peers', 'forgive', aId.peerId, '--data', b.dir]);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(
+    own.stdout,
+    new RegExp(`^forgave ${aId.peerId}: (lifesupport \\(forgiven\\)|connecting), strikes 0`),
+  );
+  const dropped = await murmur(['connect', '--data', b.dir, aId.addresses[0]]);
+  assert.equal(dropped.code, 1);
+  assert.match(dropped.stderr, /MURMUR_DIAL_FAILED: .*(remote closed the connection|purgatory)/);
+  assert.doesNotMatch(dropped.stderr, /undefined/);
+
+  // The operator of A forgives B: B connects.
+  const forgiven = await murmur(['peers', '--data', a.dir, 'forgive', bId.peerId, '--json']);
+  assert.equal(forgiven.code, 0, forgiven.stderr);
+  const info = JSON.parse(forgiven.stdout);
+  assert.equal(info.strikes, 0);
+  assert.notEqual(info.state, 'purgatory');
+  const unknown = await murmur([
+    'peers',
+    'forgive',
+    '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf',
+    '--data',
+    a.dir,
+  ]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /MURMUR_PEERS_UNKNOWN/);
+  await poll(
+    async () => (await murmur(['connect', '--data', b.dir, aId.addresses[0]])).code === 0,
+    60_000,
+    'B connects to A once forgiven',
+  );
 });

@@ -268,6 +268,82 @@ describe('PeerBook state machine (virtual clock)', () => {
     await book.stop();
   });
 
+  it('strikes decay: one forgiven per strikeDecayMs, counted from the first strike', async () => {
+    const { book, clock, states } = await setup({ strikeThreshold: 3, strikeDecayMs: 600_000, idleMs: 1e9 });
+    connect(book, 'p');
+    const t0 = clock.now();
+    assert.equal(book.misbehaved('p', 'undecodable'), 1);
+    assert.equal(book.get('p')?.strikesDecayAt, t0 + 600_000);
+    clock.advance(300_000);
+    assert.equal(book.misbehaved('p', 'undecodable'), 2, 'a second strike within the period adds up');
+    assert.equal(book.get('p')?.strikesDecayAt, t0 + 600_000, 'a new strike does not restart the period');
+    clock.advance(299_999);
+    assert.equal(book.get('p')?.strikes, 2);
+    clock.advance(1);
+    assert.equal(book.get('p')?.strikes, 1, 'one forgiven after the period');
+    assert.equal(book.get('p')?.strikesDecayAt, t0 + 1_200_000);
+    // Two strikes more reach only 3 after the decay: purgatory; decay never lifts purgatory itself.
+    assert.equal(book.misbehaved('p', 'protocol'), 2);
+    assert.equal(book.misbehaved('p', 'protocol'), 3);
+    assert.equal(book.get('p')?.state, 'purgatory');
+    // A peer that strikes once per period never gets there.
+    connect(book, 'q');
+    for (let i = 0; i < 10; i++) {
+      assert.equal(book.misbehaved('q', 'timeout'), 1);
+      clock.advance(600_000);
+      assert.equal(book.get('q')?.strikes, 0);
+      assert.equal(book.get('q')?.strikesDecayAt, undefined);
+    }
+    assert.equal(book.get('q')?.state, 'active');
+    // Many periods at once forgive many strikes, never below zero.
+    book.misbehaved('q', 'timeout');
+    book.misbehaved('q', 'timeout');
+    clock.advance(10 * 600_000);
+    assert.equal(book.get('q')?.strikes, 0);
+    assert.ok(states.length > 0);
+    await book.stop();
+  });
+
+  it('strikeDecayMs 0 keeps strikes', async () => {
+    const { book, clock } = await setup({ strikeThreshold: 9, strikeDecayMs: 0, idleMs: 1e9 });
+    connect(book, 'p');
+    book.misbehaved('p', 'undecodable');
+    clock.advance(10 * 3_600_000);
+    assert.equal(book.get('p')?.strikes, 1);
+    assert.equal(book.get('p')?.strikesDecayAt, undefined);
+    await book.stop();
+  });
+
+  it('forgive: lifts purgatory, clears strikes, and dials the peer at once', async () => {
+    const { book, clock, dials } = await setup({ strikeThreshold: 2, purgatoryMs: 1_800_000, idleMs: 1e9 });
+    connect(book, 'p');
+    book.misbehaved('p', 'undecodable');
+    book.misbehaved('p', 'undecodable');
+    book.disconnected('p');
+    assert.equal(book.get('p')?.state, 'purgatory');
+    dials.length = 0;
+    const info = book.forgive('p');
+    assert.equal(info?.peerId, 'p');
+    const now = book.get('p');
+    assert.equal(now?.state, 'lifesupport');
+    assert.equal(now?.reason, 'forgiven');
+    assert.equal(now?.strikes, 0);
+    assert.equal(book.isRefused('p'), false);
+    assert.deepEqual(dials, ['p'], 'dialled at once');
+    assert.equal(book.dialStarted('p'), true);
+    assert.equal(book.handshakeDone('p'), true);
+    // The old purgatory deadline is gone with it.
+    clock.advance(1_800_000);
+    assert.equal(book.get('p')?.state, 'active');
+    // Forgiving an active peer clears its strikes only; an unknown peer is undefined.
+    book.misbehaved('p', 'protocol');
+    assert.equal(book.forgive('p')?.peerId, 'p');
+    assert.equal(book.get('p')?.strikes, 0);
+    assert.equal(book.get('p')?.state, 'active');
+    assert.equal(book.forgive('nobody'), undefined);
+    await book.stop();
+  });
+
   it('refusal at introduction goes straight to purgatory', async () => {
     const { book } = await setup();
     book.refused('q', 'wrong network');

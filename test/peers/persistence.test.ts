@@ -24,6 +24,9 @@ describe('PeerBook persistence', () => {
     book.dialFailed('failing', 'refused'); // attempts 2, next in 10 s
     const failingNext = book.get('failing')?.nextAttemptAt;
     book.refused('bad', 'wrong network');
+    book.misbehaved('active', 'undecodable');
+    const decayAt = book.get('active')?.strikesDecayAt;
+    assert.ok(decayAt !== undefined);
     book.discovered('candidate', ['/ip4/10.0.0.4/tcp/4001'], 'hive', OVERLAY);
     await book.stop();
 
@@ -43,6 +46,8 @@ describe('PeerBook persistence', () => {
     assert.equal(active?.overlay, OVERLAY);
     assert.deepEqual(active?.addresses, ['/ip4/10.0.0.1/tcp/4001']);
     assert.ok((active?.lastSeen ?? 0) > 0);
+    assert.equal(active?.strikes, 1, 'strikes persisted');
+    assert.equal(active?.strikesDecayAt, decayAt, 'and when the next is forgiven');
     assert.deepEqual(
       restarted.dueForDial().map((p) => p.peerId),
       ['active'],
@@ -101,6 +106,7 @@ const recordArb: fc.Arbitrary<PeerRecord> = fc.record(
     strikes: fc.nat(10),
     reason: fc.string({ maxLength: 30 }),
     nextAttemptAt: fc.nat(),
+    strikesDecayAt: fc.nat(),
   },
   { requiredKeys: ['v', 'peerId', 'addresses', 'lastSeen', 'state', 'source', 'attempts', 'strikes'] },
 ) as fc.Arbitrary<PeerRecord>;

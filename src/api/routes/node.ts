@@ -41,6 +41,8 @@ export function registerNodeRoutes(api: ApiServer, node: MurmurNode): void {
     return { peers: state === null ? peers : peers.filter((p) => p.state === state) };
   });
 
+  api.route('POST', '/v1/peers/:id/forgive', ({ params }) => ({ peer: node.forgive(params.id ?? '') }));
+
   api.route('POST', '/v1/connect', async (ctx) => {
     const body = expectObject(await ctx.json());
     const addr = parseMultiaddr(stringField(body, 'addr'), { needPeerId: true });

@@ -69,19 +69,35 @@ export function formatPeers(peers: PeerInfo[], now = Date.now()): string {
     (a, b) => order[a.state] - order[b.state] || a.peerId.localeCompare(b.peerId),
   );
   return table(
-    ['PEER', 'STATE', 'PO', 'LAST SEEN', 'STRIKES', 'NOTE', 'ADDRESS'],
+    ['PEER', 'STATE', 'PO', 'LAST SEEN', 'STRIKES', 'REASON', 'UNTIL', 'ADDRESS'],
     sorted.map((p) => [
       p.peerId,
       p.state,
       p.po === undefined ? '-' : String(p.po),
       ago(p.lastSeen, now),
-      String(p.strikes),
-      [p.reason, p.nextAttemptAt ? `next ${inFuture(p.nextAttemptAt, now)}` : undefined]
-        .filter(Boolean)
-        .join(', ') || '-',
+      p.strikes > 0 && p.strikesDecayAt
+        ? `${p.strikes} (-1 ${inFuture(p.strikesDecayAt, now)})`
+        : String(p.strikes),
+      p.reason ?? '-',
+      until(p, now),
       p.addresses[0] ?? '-',
     ]),
   );
+}
+
+/** When the peer's lifesupport backoff ends (next dial) or its purgatory lifts: absolute and relative. */
+function until(p: PeerInfo, now: number): string {
+  if (p.nextAttemptAt === undefined || (p.state !== 'lifesupport' && p.state !== 'purgatory')) return '-';
+  const what = p.state === 'purgatory' ? 'lifts' : 'dial';
+  return `${what} ${utc(p.nextAttemptAt)} (${inFuture(p.nextAttemptAt, now)})`;
+}
+
+/** "2026-12-02 14:33:00Z". */
+export function utc(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function inFuture(at: number, now: number): string {

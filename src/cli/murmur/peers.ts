@@ -3,14 +3,34 @@ import { action, type ClientFlags, clientFor, clientOptions, printJson } from '.
 import { formatPeers } from './format.ts';
 
 export function registerPeers(program: Command): void {
-  clientOptions(program.command('peers').description('list known peers and their states'))
+  const peers = clientOptions(
+    program
+      .command('peers')
+      .description('list known peers: state, reason, strikes, when backoff or purgatory ends'),
+  )
     .option('--state <state>', 'only peers in this state (connecting, active, lifesupport, purgatory)')
     .action(
       action(async (flags: ClientFlags & { state?: string }) => {
         const client = await clientFor(flags);
-        const peers = await client.peers(flags.state === undefined ? {} : { state: flags.state });
-        if (flags.json) return printJson(peers);
-        process.stdout.write(`${formatPeers(peers)}\n`);
+        const list = await client.peers(flags.state === undefined ? {} : { state: flags.state });
+        if (flags.json) return printJson(list);
+        process.stdout.write(`${formatPeers(list)}\n`);
       }),
     );
+  clientOptions(
+    peers
+      .command('forgive')
+      .argument('<peer>', 'peer id')
+      .description('lift the peer’s purgatory (it is dialled again) and clear its strikes'),
+  ).action(
+    action(async (peerId: string, own: ClientFlags, cmd: Command) => {
+      // --data / --json may be given before or after `forgive` (the parent command takes them too)
+      const flags = { ...own, ...cmd.optsWithGlobals<ClientFlags>() };
+      const peer = await (await clientFor(flags)).forgive(peerId);
+      if (flags.json) return printJson(peer);
+      process.stdout.write(
+        `forgave ${peer.peerId}: ${peer.state}${peer.reason === undefined ? '' : ` (${peer.reason})`}, strikes ${peer.strikes}\n`,
+      );
+    }),
+  );
 }
