@@ -1,6 +1,7 @@
 import { constants, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByteReader, varintSize, writeVarint } from '../bytes/index.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { readExact, syncDir, writeAll } from '../store/segments.ts';
 import type { JournalId } from './id.ts';
@@ -59,10 +60,13 @@ export class FileChunkLog implements ChunkLog {
   readonly #files = new Map<JournalId, LogFile>();
   readonly #reclaimMin: number;
   readonly #maxOpen: number;
+  readonly #clock: Clock;
   #made = false;
 
-  constructor(dir: string, options: { reclaimMinBytes?: number; maxOpen?: number } = {}) {
+  /** `clock`: the timer that closes a rewritten file's old handle (default `systemClock`). */
+  constructor(dir: string, options: { reclaimMinBytes?: number; maxOpen?: number; clock?: Clock } = {}) {
     this.#dir = dir;
+    this.#clock = options.clock ?? systemClock;
     this.#reclaimMin = options.reclaimMinBytes ?? RECLAIM_MIN_BYTES;
     this.#maxOpen = options.maxOpen ?? MAX_OPEN_LOGS;
   }
@@ -206,7 +210,7 @@ export class FileChunkLog implements ChunkLog {
     const old = f.fh;
     f.fh = out;
     f.base = cut;
-    setTimeout(() => void old.close().catch(() => {}), OLD_HANDLE_MS).unref();
+    this.#clock.setTimeout(() => void old.close().catch(() => {}), OLD_HANDLE_MS);
   }
 
   async close(): Promise<void> {

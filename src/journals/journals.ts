@@ -1,4 +1,5 @@
 import { bytesEqual } from '../bytes/index.ts';
+import type { Clock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { Level } from '../store/index.ts';
@@ -45,7 +46,8 @@ export interface JournalsOptions {
   autoSnapshot?: SnapshotPolicy;
   /** How often the time rule is checked (ms, default 1000; 0 = only through autoSnapshots.tick()). */
   tickMs?: number;
-  now?: () => number;
+  /** Time (event and snapshot times, the time rule) and timers: the service's `ctx.clock`; default `systemClock`. */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -70,7 +72,7 @@ export class Journals {
   constructor(options: JournalsOptions) {
     this.store = new JournalStore(options.db, {
       dir: options.dir,
-      ...(options.now ? { now: options.now } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     this.writer = options.writer;
     this.#tickMs = options.tickMs ?? 1000;
@@ -81,7 +83,7 @@ export class Journals {
         writer: options.writer,
         policy: options.autoSnapshot,
         logger: this.#log,
-        ...(options.now ? { now: options.now } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
       });
     }
   }

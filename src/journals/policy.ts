@@ -1,4 +1,5 @@
 import { fromHex } from '../bytes/index.ts';
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { JournalId } from './id.ts';
 import { bytesEqual, type Writer } from './keys.ts';
@@ -30,26 +31,27 @@ export class AutoSnapshots {
   readonly #store: JournalStore;
   readonly #writer: Writer;
   readonly #policy: SnapshotPolicy;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #running = new Map<JournalId, Promise<void>>();
   /** Head and time of the last failed attempt per journal: the rules count again from there. */
   readonly #failed = new Map<JournalId, { head: number; time: number }>();
   readonly #stop = new AbortController();
   #unlisten: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerHandle | undefined;
 
   constructor(options: {
     store: JournalStore;
     writer: Writer;
     policy: SnapshotPolicy;
-    now?: () => number;
+    /** Time of the time rule and of snapshots, and the tick timer (default `systemClock`). */
+    clock?: Clock;
     logger?: Logger;
   }) {
     this.#store = options.store;
     this.#writer = options.writer;
     this.#policy = options.policy;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
   }
 
@@ -57,14 +59,14 @@ export class AutoSnapshots {
   start(tickMs: number): void {
     this.#unlisten = this.#store.waiters.listen((id) => this.check(id));
     if (tickMs > 0 && this.#policy.everyMs !== undefined) {
-      this.#timer = setInterval(() => this.tick(), tickMs);
-      this.#timer.unref();
+      this.#timer = this.#clock.setInterval(() => this.tick(), tickMs);
     }
   }
 
   async stop(): Promise<void> {
     this.#unlisten?.();
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearInterval(this.#timer);
+    this.#timer = undefined;
     this.#stop.abort();
     await this.settled();
   }
@@ -92,7 +94,7 @@ export class AutoSnapshots {
       time: Math.max(j.lastSnapshotTime, failed?.time ?? 0),
     };
     const byCount = everyEvents !== undefined && j.head - base.head >= everyEvents;
-    const byTime = everyMs !== undefined && this.#now() - base.time >= everyMs;
+    const byTime = everyMs !== undefined && this.#clock.now() - base.time >= everyMs;
     if (!byCount && !byTime) return;
     const run = this.#take(id, j.head).finally(() => {
       this.#running.delete(id);
@@ -104,14 +106,14 @@ export class AutoSnapshots {
   async #take(id: JournalId, upTo: number): Promise<void> {
     try {
       const state = await this.#policy.state(id, upTo, { signal: this.#stop.signal, store: this.#store });
-      await this.#store.snapshot(id, this.#writer, { upTo, state, time: this.#now() });
+      await this.#store.snapshot(id, this.#writer, { upTo, state, time: this.#clock.now() });
       if (this.#policy.compact !== false) await this.#store.compact(id, upTo);
       this.#failed.delete(id);
       this.stats.snapshots++;
       this.#log.debug({ id, upTo, bytes: state.length }, 'journals: automatic snapshot');
     } catch (err) {
       if (this.#stop.signal.aborted) return;
-      this.#failed.set(id, { head: upTo, time: this.#now() });
+      this.#failed.set(id, { head: upTo, time: this.#clock.now() });
       this.stats.failures++;
       const code = (err as { code?: unknown }).code;
       this.#log.warn(

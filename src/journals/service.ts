@@ -112,12 +112,14 @@ export class JournalsService implements NodeService {
       ...(o.dataDir === undefined ? {} : { dir: join(o.dataDir, 'journals') }),
       ...(writer ? { writer } : {}),
       ...(o.autoSnapshot ? { autoSnapshot: o.autoSnapshot } : {}),
+      clock: ctx.clock,
       logger: this.#log,
     });
     await journals.start();
     this.#journals = journals;
     const sync = new JournalSync({
       journals,
+      clock: ctx.clock,
       ...(o.follow ? { policy: o.follow } : {}),
       ...(o.catalogueIntervalMs === undefined ? {} : { catalogueIntervalMs: o.catalogueIntervalMs }),
       ...(o.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: o.stallTimeoutMs }),

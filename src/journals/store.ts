@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { Level } from '../store/index.ts';
 import { FileChunkLog, LevelChunkLog, type Op } from './chunk-log.ts';
@@ -42,23 +43,26 @@ export class JournalStore {
   readonly #metas = new Map<JournalId, Meta>();
   readonly #locks = new Map<JournalId, Promise<unknown>>();
   readonly waiters = new Waiters();
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #events: EventLog;
   #closed = false;
 
   /**
    * `dir`: folder of the per-journal log files holding the event records (the index stays in `db`);
-   * without it the records are LevelDB values too (memory-level, tests).
+   * without it the records are LevelDB values too (memory-level, tests). `clock`: creation and event
+   * times, and the log files' timers (default `systemClock`).
    */
-  constructor(db: Level, options: { now?: () => number; dir?: string | undefined } = {}) {
+  constructor(db: Level, options: { clock?: Clock; dir?: string | undefined } = {}) {
     this.#db = db.sublevel<string, Uint8Array>('journals', {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
     }) as Sub;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#events = new EventLog(
       this.#db,
-      options.dir !== undefined ? new FileChunkLog(options.dir) : new LevelChunkLog(this.#db),
+      options.dir !== undefined
+        ? new FileChunkLog(options.dir, { clock: this.#clock })
+        : new LevelChunkLog(this.#db),
     );
   }
 
@@ -139,7 +143,7 @@ export class JournalStore {
     const parsed = parseJournalId(id);
     return this.#locked(id, async () => {
       if (!this.#metas.has(id)) {
-        const now = this.#now();
+        const now = this.#clock.now();
         const m: Meta = {
           id,
           parsed,
@@ -183,7 +187,7 @@ export class JournalStore {
       if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
         throw new MurmurError('MURMUR_JOURNAL_NOT_WRITER', `not the writer of ${id}`);
       }
-      const records = chainAndSign(m.parsed, m.head, m.headHash, events, writer, this.#now());
+      const records = chainAndSign(m.parsed, m.head, m.headHash, events, writer, this.#clock.now());
       const chunks: Chunk[] = [];
       let recs: Uint8Array[] = [];
       for (const r of records) {
@@ -332,7 +336,7 @@ export class JournalStore {
       }
       const hash = await this.#hashAt(m, s.upTo);
       if (!hash) throw new MurmurError('MURMUR_JOURNAL_COMPACTED', `event ${s.upTo} was compacted`);
-      const body = { upTo: s.upTo, hash, time: s.time ?? this.#now(), state: s.state };
+      const body = { upTo: s.upTo, hash, time: s.time ?? this.#clock.now(), state: s.state };
       const snap: Snapshot = { ...body, sig: writer.sign(snapshotMessage(m.parsed, body)) };
       await this.#storeSnapshot(m, snap);
       return snap;

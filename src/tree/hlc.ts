@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { DEFAULT_MAX_DRIFT_MS, HLC_LOGICAL_BITS, HLC_LOGICAL_MAX } from './constants.ts';
 
@@ -28,7 +29,12 @@ export function isValidHlc(ts: unknown): ts is Hlc {
 }
 
 export interface HlcClockOptions {
-  /** Wall clock in ms (Date.now by default); injectable for tests and skew simulation. */
+  /**
+   * Where physical time comes from (`now()`, ms since the epoch): the service's `ctx.clock` in a
+   * node, `systemClock` by default.
+   */
+  clock?: Pick<Clock, 'now'>;
+  /** A bare wall-time function instead of `clock` (skew simulation in tests); wins over `clock`. */
   now?: () => number;
   /** Timestamps further than this ahead of our wall clock are refused. Default 60 s. */
   maxDriftMs?: number;
@@ -41,7 +47,8 @@ export class HlcClock {
   #last: Hlc = 0;
 
   constructor(options: HlcClockOptions = {}) {
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = options.now ?? (() => clock.now());
     this.maxDriftMs = options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS;
   }
 

@@ -1,4 +1,5 @@
 import './codes.ts';
+import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
@@ -45,7 +46,7 @@ export interface TreeServiceOptions {
   pushFanout?: number;
   /** Time limit of one sync session (ms). */
   syncTimeoutMs?: number;
-  /** Clock of every tree (tests inject a skewed one). */
+  /** HLC of every tree (tests inject a skewed one); default one on the service's `ctx.clock`. */
   clock?: HlcClock;
   /** Interest cull delay of subscriptions (ms). */
   cullDelayMs?: number;
@@ -67,6 +68,8 @@ export class TreeService implements NodeService {
   readonly stats = { syncs: 0, syncFailures: 0, syncBytes: 0, received: 0, refused: 0, strikes: 0 };
   readonly #o: TreeServiceOptions;
   readonly clock: HlcClock;
+  /** The node's clock (`ctx.clock` from start on): the HLC's physical time, timers and deadlines. */
+  #time: Clock = systemClock;
   #ctx: ServiceContext | undefined;
   #store: TreeStore | undefined;
   #signer: Signer | undefined;
@@ -81,7 +84,7 @@ export class TreeService implements NodeService {
 
   constructor(options: TreeServiceOptions = {}) {
     this.#o = options;
-    this.clock = options.clock ?? new HlcClock();
+    this.clock = options.clock ?? new HlcClock({ clock: { now: () => this.#time.now() } });
   }
 
   get store(): TreeStore {
@@ -104,6 +107,7 @@ export class TreeService implements NodeService {
 
   async start(ctx: ServiceContext, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#ctx = ctx;
+    this.#time = ctx.clock;
     this.#log = ctx.logger;
     const store = new TreeStore(ctx.store, {
       logger: ctx.logger,
@@ -208,7 +212,7 @@ export class TreeService implements NodeService {
   /** A client of a held tree signing with another key (close it after use). */
   async treeWith(rootHex: string, signer: Signer, options: { signal?: AbortSignal } = {}): Promise<Tree> {
     this.tree(rootHex);
-    return Tree.open(this.store, rootHex, { signer, clock: this.clock, ...options });
+    return Tree.open(this.store, rootHex, { signer, clock: this.clock, timers: this.#time, ...options });
   }
 
   /** Starts holding a tree and syncs it with connected peers. */
@@ -268,7 +272,7 @@ export class TreeService implements NodeService {
   async #syncOnce(peerId: string, rootHex: string, signal?: AbortSignal): Promise<SyncResult | null> {
     const tree = this.#trees.get(rootHex);
     if (tree === undefined || this.#ctx === undefined) return null;
-    const timeout = AbortSignal.timeout(this.#o.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+    const timeout = this.#ctx.clock.timeout(this.#o.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     const sig = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     let ch: FrameChannel | undefined;
     try {
@@ -410,6 +414,7 @@ export class TreeService implements NodeService {
     const t = await Tree.open(this.store, rootHex, {
       signer: this.#signer!,
       clock: this.clock,
+      timers: this.#time,
       ...(this.#o.cullDelayMs === undefined ? {} : { cullDelayMs: this.#o.cullDelayMs }),
       ...(signal === undefined ? {} : { signal }),
     });

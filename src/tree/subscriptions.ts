@@ -1,3 +1,4 @@
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { DEFAULT_CULL_DELAY_MS } from './constants.ts';
 
 /** What a subscriber sees of one key. */
@@ -14,7 +15,7 @@ interface Interest {
   key: string;
   state: KeyState;
   subscribers: Set<Subscription>;
-  cull: ReturnType<typeof setTimeout> | null;
+  cull: TimerHandle | null;
 }
 
 export interface SubscriptionsOptions {
@@ -24,6 +25,8 @@ export interface SubscriptionsOptions {
   cullDelayMs?: number;
   /** Told when an interest starts (true) or is culled (false), e.g. to ask peers for the key. */
   onInterest?: (key: string, active: boolean) => void;
+  /** Clock of the cull timers (the service's `ctx.clock`; default `systemClock`). */
+  clock?: Clock;
 }
 
 /** One subscriber's handle on a shared key interest. */
@@ -81,8 +84,10 @@ export class Subscriptions {
   readonly #read: ((key: string) => Uint8Array | null) | undefined;
   readonly #cullDelayMs: number;
   readonly #onInterest: ((key: string, active: boolean) => void) | undefined;
+  readonly #clock: Clock;
 
   constructor(options: SubscriptionsOptions) {
+    this.#clock = options.clock ?? systemClock;
     this.#read = options.read;
     this.#cullDelayMs = options.cullDelayMs ?? DEFAULT_CULL_DELAY_MS;
     this.#onInterest = options.onInterest;
@@ -103,7 +108,7 @@ export class Subscriptions {
       this.#onInterest?.(key, true);
     }
     if (interest.cull !== null) {
-      clearTimeout(interest.cull);
+      this.#clock.clearTimeout(interest.cull);
       interest.cull = null;
     }
     const sub = new Subscription(this, interest);
@@ -148,7 +153,7 @@ export class Subscriptions {
 
   /** Drops every interest now (on close). */
   clear(): void {
-    for (const i of this.#interests.values()) if (i.cull !== null) clearTimeout(i.cull);
+    for (const i of this.#interests.values()) if (i.cull !== null) this.#clock.clearTimeout(i.cull);
     this.#interests.clear();
   }
 
@@ -156,12 +161,11 @@ export class Subscriptions {
   release(interest: Interest, sub: Subscription): void {
     interest.subscribers.delete(sub);
     if (interest.subscribers.size > 0 || interest.cull !== null) return;
-    interest.cull = setTimeout(() => {
+    interest.cull = this.#clock.setTimeout(() => {
       interest.cull = null;
       if (interest.subscribers.size > 0 || this.#interests.get(interest.key) !== interest) return;
       this.#interests.delete(interest.key);
       this.#onInterest?.(interest.key, false);
     }, this.#cullDelayMs);
-    interest.cull.unref?.();
   }
 }

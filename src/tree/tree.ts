@@ -1,3 +1,4 @@
+import type { Clock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { chainProblem } from './authorize.ts';
 import { type Bundle, grantId, revocationId } from './codec.ts';
@@ -15,9 +16,12 @@ import type { Entry, Grant, Revocation } from './types.ts';
 export interface TreeOptions {
   /** Key that signs this client's writes, grants and revocations. */
   signer?: Signer;
+  /** Timestamps of this client's writes (default: an HLC on `timers`, else on the system clock). */
   clock?: HlcClock;
   /** Delay before an unsubscribed key's interest is dropped. */
   cullDelayMs?: number;
+  /** Clock of the subscriptions' timers (the service's `ctx.clock`; default `systemClock`). */
+  timers?: Clock;
 }
 
 export type WatchEvent = { type: 'entry'; key: string; entry: Entry | null } | { type: 'tail' };
@@ -48,9 +52,12 @@ export class Tree {
   private constructor(store: TreeStore, rootHex: string, options: TreeOptions) {
     this.store = store;
     this.rootHex = rootHex;
-    this.clock = options.clock ?? new HlcClock();
+    this.clock = options.clock ?? new HlcClock(options.timers === undefined ? {} : { clock: options.timers });
     this.#signer = options.signer;
-    this.subscriptions = new Subscriptions({ cullDelayMs: options.cullDelayMs });
+    this.subscriptions = new Subscriptions({
+      cullDelayMs: options.cullDelayMs,
+      ...(options.timers === undefined ? {} : { clock: options.timers }),
+    });
     this.#onChange = (d) => {
       if (d.tree === this.rootHex) this.subscriptions.notifyValue(d.key, d.entry?.value ?? null);
     };

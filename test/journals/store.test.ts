@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClassicLevel } from 'classic-level';
+import { VirtualClock } from '../../src/clock/index.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { eventHash } from '../../src/journals/event.ts';
 import { genesisHash, parseJournalId } from '../../src/journals/id.ts';
@@ -148,10 +149,10 @@ test('snapshot and compaction: a reader from before upTo gets the snapshot, then
 });
 
 test('automatic snapshots after N events and after T ms (fake clock)', async () => {
-  let now = 1_000_000;
+  const clock = new VirtualClock(1_000_000);
   const built: number[] = [];
   const j = await openJournals({
-    now: () => now,
+    clock,
     tickMs: 0,
     autoSnapshot: {
       everyEvents: 50,
@@ -174,11 +175,11 @@ test('automatic snapshots after N events and after T ms (fake clock)', async () 
   j.autoSnapshots!.tick();
   await j.autoSnapshots!.settled();
   assert.equal(j.info(id).snapshot, 50, 'time rule not yet due');
-  now += 60_000;
+  clock.advance(60_000);
   j.autoSnapshots!.tick();
   await j.autoSnapshots!.settled();
   assert.equal(j.info(id).snapshot, 60);
-  now += 120_000;
+  clock.advance(120_000);
   j.autoSnapshots!.tick();
   await j.autoSnapshots!.settled();
   assert.equal(j.info(id).snapshot, 60, 'nothing new: no snapshot');

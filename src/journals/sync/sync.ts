@@ -1,3 +1,4 @@
+import { type Clock, systemClock, type TimerHandle } from '../../clock/index.ts';
 import { isMurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
@@ -27,7 +28,8 @@ export interface JournalSyncOptions {
   backoffMs?: number;
   /** A peer sent a forged / reordered / forked / oversized item (the node scores it down). */
   onPenalty?: (peer: string, code: string, journal: JournalId) => void;
-  now?: () => number;
+  /** Time of stalls and backoffs, and the catalogue and stall timers (default `systemClock`). */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -55,7 +57,7 @@ export class JournalSync {
   readonly #stallMs: number;
   readonly #backoffMs: number;
   readonly #onPenalty: JournalSyncOptions['onPenalty'];
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #peers = new Map<string, PeerHandle>();
   readonly #catalogues = new Map<string, Map<JournalId, CatalogueEntry>>();
@@ -63,7 +65,7 @@ export class JournalSync {
   readonly #backoff = new Map<string, number>();
   readonly #followed = new Set<JournalId>();
   readonly #stop = new AbortController();
-  #timers: NodeJS.Timeout[] = [];
+  #timers: TimerHandle[] = [];
   #evaluating: Promise<void> = Promise.resolve();
 
   constructor(options: JournalSyncOptions) {
@@ -73,7 +75,7 @@ export class JournalSync {
     this.#stallMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS;
     this.#backoffMs = options.backoffMs ?? PEER_BACKOFF_MS;
     this.#onPenalty = options.onPenalty;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     if (this.#policy.mode === 'list') for (const j of this.#policy.journals) this.#followed.add(j);
   }
@@ -98,9 +100,7 @@ export class JournalSync {
 
   start(): void {
     const every = (ms: number, fn: () => unknown): void => {
-      const t = setInterval(fn, ms);
-      t.unref();
-      this.#timers.push(t);
+      this.#timers.push(this.#clock.setInterval(fn, ms));
     };
     every(this.#catalogueMs, () => void this.refresh());
     every(Math.max(20, Math.floor(this.#stallMs / 4)), () => this.#checkStalls());
@@ -108,7 +108,7 @@ export class JournalSync {
 
   async stop(): Promise<void> {
     this.#stop.abort();
-    for (const t of this.#timers) clearInterval(t);
+    for (const t of this.#timers) this.#clock.clearInterval(t);
     this.#timers = [];
     for (const id of [...this.#subs.keys()]) this.#drop(id);
     await this.#evaluating.catch(() => {});
@@ -206,7 +206,7 @@ export class JournalSync {
   }
 
   #best(id: JournalId, head: number): string | undefined {
-    const now = this.#now();
+    const now = this.#clock.now();
     let best: { peer: string; to: number } | undefined;
     for (const [peer, cat] of this.#catalogues) {
       const e = cat.get(id);
@@ -230,13 +230,13 @@ export class JournalSync {
       peer,
       session: handle.session,
       consumer: undefined as never,
-      lastProgress: this.#now(),
+      lastProgress: this.#clock.now(),
     };
     sub.consumer = new JournalConsumer({
       store: this.#journals.store,
       id,
       onProgress: (n) => {
-        sub.lastProgress = this.#now();
+        sub.lastProgress = this.#clock.now();
         this.stats.accepted += n;
       },
       onFault: (err) => this.#fault(id, sub, err),
@@ -278,14 +278,14 @@ export class JournalSync {
         this.#catalogues.delete(sub.peer);
       }
     } else {
-      this.#backoff.set(`${sub.peer}|${id}`, this.#now() + this.#backoffMs);
+      this.#backoff.set(`${sub.peer}|${id}`, this.#clock.now() + this.#backoffMs);
     }
     this.#log.debug({ id, peer: sub.peer, err }, 'journals: subscription ended by the streamer');
     if (!this.#stop.signal.aborted) void this.evaluate();
   }
 
   #routeAround(id: JournalId, sub: Sub): void {
-    this.#backoff.set(`${sub.peer}|${id}`, this.#now() + this.#backoffMs);
+    this.#backoff.set(`${sub.peer}|${id}`, this.#clock.now() + this.#backoffMs);
     if (this.#subs.get(id) === sub) this.#drop(id);
     void this.evaluate();
   }
@@ -299,7 +299,7 @@ export class JournalSync {
   }
 
   #checkStalls(): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     for (const [id, sub] of this.#subs) {
       const head = this.#journals.store.info(id)?.head ?? 0;
       if (now - sub.lastProgress > this.#stallMs && this.#advertised(id) > head) {
