@@ -4,6 +4,7 @@
  * + simServiceContext, the bus clock pumped in real time), and the one `until()` every test waits with.
  */
 import { MemoryLevel } from 'memory-level';
+import type { VirtualClock } from '../../src/clock/index.ts';
 import { createNode } from '../../src/node/index.ts';
 import type { MurmurNode, NodeOptions, PeerState } from '../../src/node/types.ts';
 import { toHex } from '../../src/overlay/address.ts';
@@ -90,6 +91,11 @@ export const SIM_FAST: SimOverlayNodeOptions = {
 
 export interface ClusterOptions {
   transport: 'libp2p' | 'sim';
+  /**
+   * A virtual clock the cluster runs on, driven by the test: libp2p, every node's NodeOptions.clock;
+   * sim, the bus clock, then not pumped (connect() only completes while the test advances it).
+   */
+  clock?: VirtualClock;
   /** The services of node i (fresh instances per node). */
   services?: (i: number) => NodeService[];
   /** libp2p: extra options of node i. */
@@ -203,20 +209,30 @@ export async function serviceCluster(n: number, options: ClusterOptions): Promis
   const members: ClusterMember[] = [];
   let network: SimNetwork | undefined;
   let pump: NodeJS.Timeout | undefined;
+  const { clock } = options;
   if (options.transport === 'sim') {
-    network = new SimNetwork({ seed: options.seed ?? 1, latencyMs: 1, jitterMs: 0, loss: 0 });
+    network = new SimNetwork({
+      seed: options.seed ?? 1,
+      latencyMs: 1,
+      jitterMs: 0,
+      loss: 0,
+      ...(clock === undefined ? {} : { clock }),
+    });
     const net = network;
-    // the bus runs on the virtual clock: pump it while the (real-time) services work
-    pump = setInterval(() => net.clock.advance(5), 1);
+    // the bus runs on the virtual clock: pump it while the (real-time) services work, unless the
+    // test drives a clock of its own
+    if (clock === undefined) pump = setInterval(() => net.clock.advance(5), 1);
   }
   const stop = async (): Promise<void> => {
     await Promise.all(members.map((m) => m.stop()));
     clearInterval(pump);
   };
+  const real: ClusterOptions =
+    clock === undefined ? options : { ...options, node: (i) => ({ clock, ...options.node?.(i) }) };
   try {
     for (let i = 0; i < n; i++) {
       members.push(
-        network === undefined ? await libp2pMember(i, options) : await simMember(network, i, options),
+        network === undefined ? await libp2pMember(i, real) : await simMember(network, i, options),
       );
     }
   } catch (err) {

@@ -5,12 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemClock, VirtualClock } from '../../src/clock/index.ts';
 import { type ErrorCode, isMurmurError } from '../../src/errors/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../../src/service/context.ts';
 import { FrameReader } from '../../src/streamer/channel.ts';
 import { type ServiceCluster, until } from '../helpers/cluster.ts';
 
-export type ClusterFactory = (n: number, services: (i: number) => NodeService[]) => Promise<ServiceCluster>;
+/**
+ * Builds n unconnected members running the given services; with `clock`, on that virtual clock (the
+ * nodes' NodeOptions.clock, or the simulator's bus clock, then driven by the test only).
+ */
+export type ClusterFactory = (
+  n: number,
+  services: (i: number) => NodeService[],
+  options?: { clock?: VirtualClock },
+) => Promise<ServiceCluster>;
 
 const ECHO = '/murmur/probe/echo/1';
 const THROWS = '/murmur/probe/throws/1';
@@ -69,6 +78,33 @@ class Probe implements NodeService {
   async stop(): Promise<void> {}
 }
 
+/** A service that arms timers on its context's clock and records when they run. */
+class Ticker implements NodeService {
+  readonly name = 'ticker';
+  ctx!: ServiceContext;
+  readonly fired: string[] = [];
+  #interval: unknown;
+
+  async start(ctx: ServiceContext): Promise<void> {
+    this.ctx = ctx;
+  }
+
+  /** A 0 ms and a 500 ms timeout, a 200 ms interval and a 300 ms sleep, all on ctx.clock. */
+  arm(): void {
+    const { clock } = this.ctx;
+    const at = clock.now();
+    const mark = (what: string) => () => this.fired.push(`${what}@${clock.now() - at}`);
+    clock.setTimeout(mark('zero'), 0);
+    clock.setTimeout(mark('timeout'), 500);
+    this.#interval = clock.setInterval(mark('tick'), 200);
+    void clock.sleep(300).then(mark('sleep'));
+  }
+
+  async stop(): Promise<void> {
+    this.ctx?.clock.clearInterval(this.#interval);
+  }
+}
+
 const code =
   (c: ErrorCode) =>
   (e: unknown): boolean => {
@@ -84,6 +120,34 @@ async function strikeCount(ctx: ServiceContext, kind: string): Promise<number> {
 }
 
 export function serviceContextSuite(name: string, factory: ClusterFactory): void {
+  describe(`ServiceContext clock: ${name}`, () => {
+    test("ctx.clock timers of a service fire only when that context's clock advances", async () => {
+      const clock = new VirtualClock(1_700_000_000_000);
+      const cluster = await factory(1, () => [new Ticker()], { clock });
+      try {
+        const ticker = cluster.members[0]!.service<Ticker>('ticker');
+        assert.equal(ticker.ctx.clock.now(), clock.now());
+        ticker.arm();
+        // real time passes: a real timer armed after them has run (on the system clock the 0 ms
+        // one would have run before it), and another virtual clock moves: nothing of theirs runs
+        await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 1, { ref: true }));
+        new VirtualClock(clock.now()).advance(10_000);
+        assert.deepEqual(ticker.fired, []);
+        await clock.tickAsync(0);
+        assert.deepEqual(ticker.fired, ['zero@0']);
+        await clock.tickAsync(299);
+        assert.deepEqual(ticker.fired, ['zero@0', 'tick@200']);
+        await clock.tickAsync(1);
+        assert.deepEqual(ticker.fired, ['zero@0', 'tick@200', 'sleep@300']);
+        await clock.tickAsync(200);
+        assert.deepEqual(ticker.fired, ['zero@0', 'tick@200', 'sleep@300', 'tick@400', 'timeout@500']);
+        assert.equal(ticker.ctx.clock.now(), clock.now());
+      } finally {
+        await cluster.stop();
+      }
+    });
+  });
+
   describe(`ServiceContext compliance: ${name}`, () => {
     let cluster: ServiceCluster;
     const probe = (i: number): Probe => cluster.members[i]!.service<Probe>('probe');
