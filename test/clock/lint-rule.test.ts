@@ -25,6 +25,8 @@ const COVERED = [
   'src/streamer',
   'src/sim',
   'src/service',
+  'src/tree',
+  'src/journals',
   'examples/counter',
 ];
 
