@@ -157,10 +157,19 @@ export class ApiServer implements RouteTable {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // aborted when the client goes away or the server stops; the listener on the long-lived stop
+    // signal is removed with the response (no AbortSignal.any: its dependants stay reachable from
+    // the stop signal)
     const ac = new AbortController();
-    res.on('close', () => ac.abort());
     const stop = this.#stopping.signal;
-    const signal = AbortSignal.any([ac.signal, stop]);
+    const onStop = (): void => ac.abort(stop.reason);
+    if (stop.aborted) ac.abort(stop.reason);
+    else stop.addEventListener('abort', onStop, { once: true });
+    res.on('close', () => {
+      stop.removeEventListener('abort', onStop);
+      ac.abort();
+    });
+    const signal = ac.signal;
     let pattern = 'unmatched';
     if (this.#requests) {
       const counter = this.#requests;

@@ -34,6 +34,9 @@ export function openSse(
   const close = (): void => {
     if (ac.signal.aborted) return;
     clearInterval(timer);
+    // the server's stop signal outlives every stream: a listener left on it would keep each closed
+    // stream (response, socket, closure) alive until the server stops
+    options.signal?.removeEventListener('abort', close);
     ac.abort();
     if (!res.writableEnded) res.end();
   };
@@ -43,7 +46,8 @@ export function openSse(
     return true;
   };
   res.on('close', close);
-  options.signal?.addEventListener('abort', close, { once: true });
+  if (options.signal?.aborted === true) close();
+  else options.signal?.addEventListener('abort', close, { once: true });
   write(': connected\n\n');
   return {
     send(event, data, id) {
