@@ -26,3 +26,9 @@ export const SERVICE_IDLE_TIMEOUT_MS = 30_000;
 export const SERVICE_MAX_STREAMS = 256;
 /** How long an inbound service stream waits for its connection's handshake to finish. */
 export const SERVICE_ACTIVE_WAIT_MS = 3_000;
+/** Protocol id of the goodbye a node sends its active peers when it stops cleanly. */
+export const GOODBYE_PROTOCOL = '/murmur/node/goodbye/1.0.0';
+/** Cap on the goodbye's one frame (a short UTF-8 reason, e.g. "shutdown"). */
+export const GOODBYE_MAX_BYTES = 64;
+/** How long a stopping node spends saying goodbye (all peers at once) before it stops anyway. */
+export const GOODBYE_TIMEOUT_MS = 1_000;

@@ -16,6 +16,8 @@ import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
 import { describeCause, type Host, isShareable, withoutPeer, withPeer } from '../p2p/index.ts';
 import type { PeerBook } from '../peers/index.ts';
+import { GOODBYE_PROTOCOL, GOODBYE_TIMEOUT_MS } from './constants.ts';
+import { readGoodbye, sendGoodbye } from './goodbye.ts';
 import type { PeerInfo } from './types.ts';
 
 /** Refusals that send the remote to purgatory ("rejected at introduction"). */
@@ -76,12 +78,57 @@ export class Links {
     await host.handle(HANDSHAKE_PROTOCOL, (stream, connection) => this.#respond(stream, connection), {
       maxInboundStreams: 4,
     });
+    await host.handle(GOODBYE_PROTOCOL, (stream, connection) => this.#farewell(stream, connection), {
+      maxInboundStreams: 2,
+    });
     host.addEventListener('connection:open', (evt) => this.#opened(evt.detail));
     host.addEventListener('connection:close', (evt) => this.#closed(evt.detail));
   }
 
   stop(): void {
     this.#stopping = true;
+  }
+
+  /**
+   * A clean stop begins: says goodbye on every active link (all at once, within GOODBYE_TIMEOUT_MS),
+   * then stops recording closes and refuses new handshakes ('busy'), so the book keeps these peers
+   * active and the next start redials them at once.
+   */
+  async goodbye(reason = 'shutdown'): Promise<void> {
+    this.#stopping = true;
+    const links = [...this.#active.keys()].flatMap((peerId) => {
+      const c = this.activeConnection(peerId);
+      return c !== undefined && c.status === 'open' ? [c] : [];
+    });
+    const timeoutMs = Math.min(GOODBYE_TIMEOUT_MS, this.#o.handshakeTimeoutMs);
+    await Promise.allSettled(
+      links.map((c) =>
+        sendGoodbye(c, reason, timeoutMs).catch((err: unknown) =>
+          this.#o.logger.debug(
+            { peerId: c.remotePeer.toString(), err: describeCause(err) },
+            'goodbye not sent',
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** A peer says goodbye: it is inactive at once and goes to lifesupport (reason `goodbye`). */
+  async #farewell(stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString();
+    try {
+      await readGoodbye(stream, this.#o.handshakeTimeoutMs, (reason) => {
+        this.#o.logger.info({ peerId, reason: reason.slice(0, 64) }, 'peer said goodbye');
+        if (this.#active.get(peerId) === connection.id) {
+          this.#active.delete(peerId);
+          this.#o.onInactive(peerId);
+        }
+        if (!this.#stopping) this.#o.book.goodbye(peerId);
+      });
+    } catch (err) {
+      if (isMurmurError(err, 'MURMUR_FRAME_TOO_LARGE')) this.strike(peerId, 'oversized');
+      stream.abort(err instanceof Error ? err : new Error(describeCause(err)));
+    }
   }
 
   /** Shareable listen addresses (loopback included: peers on the same machine use them). */
@@ -150,6 +197,7 @@ export class Links {
       protocols: this.#o.protocols,
       addrs: () => this.addrs(),
       admit: (remote: PeerId) => {
+        if (this.#stopping) return 'busy';
         const current = this.activeConnection(remote.toString());
         if (current !== undefined && current.id !== connection.id && current.status === 'open')
           return 'duplicate';

@@ -276,6 +276,8 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
    */
   async #teardown(signal?: AbortSignal): Promise<void> {
     this.#clock.clearInterval(this.#dialTimer);
+    // Peers hear of a clean stop first, before services close their streams (docs/PEERS.md).
+    if (this.#state === 'stopping') await waitOrAbort(this.#links?.goodbye(), signal);
     await waitOrAbort(this.#services?.stop(signal), signal);
     this.#services = undefined;
     this.#links?.stop();

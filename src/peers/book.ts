@@ -165,6 +165,17 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
     this.#s.fail(entry, reason);
   }
 
+  /**
+   * The peer said goodbye (it stops cleanly): lifesupport at once with reason `goodbye`, its backoff
+   * restarted from the first step, so it is redialled soon and for the whole schedule.
+   */
+  goodbye(peerId: string): void {
+    const entry = this.#entries.get(peerId);
+    if (entry === undefined || entry.state === 'purgatory' || entry.state === 'known') return;
+    entry.attempts = 0;
+    this.#s.fail(entry, 'goodbye');
+  }
+
   /** Any message (or a pong) from the peer: it is alive; resets the idle timer. */
   activity(peerId: string): void {
     const entry = this.#entries.get(peerId);

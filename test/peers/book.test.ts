@@ -344,6 +344,30 @@ describe('PeerBook state machine (virtual clock)', () => {
     await book.stop();
   });
 
+  it('goodbye: lifesupport at once (reason goodbye), backoff from the first step; purgatory stays', async () => {
+    const { book, clock, dials } = await setup({ idleMs: 1e9 });
+    book.dialStarted('p', ['/ip4/1.2.3.4/tcp/1']);
+    book.dialFailed('p');
+    book.dialStarted('p');
+    book.dialFailed('p');
+    book.dialStarted('p'); // connecting, after two failures: the next backoff would be 30 s
+    book.goodbye('p');
+    const info = book.get('p');
+    assert.equal(info?.state, 'lifesupport');
+    assert.equal(info?.reason, 'goodbye');
+    assert.equal(info?.strikes, 0);
+    assert.equal(info?.nextAttemptAt, clock.now() + SCHEDULE[0]!);
+    dials.length = 0;
+    clock.advance(SCHEDULE[0]!);
+    assert.deepEqual(dials, ['p'], 'redialled after the first backoff step');
+    book.refused('q', 'refused: network');
+    book.goodbye('q');
+    assert.equal(book.get('q')?.state, 'purgatory');
+    book.goodbye('nobody');
+    assert.equal(book.stateOf('nobody'), undefined);
+    await book.stop();
+  });
+
   it('refusal at introduction goes straight to purgatory', async () => {
     const { book } = await setup();
     book.refused('q', 'wrong network');

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { MemoryLevel } from 'memory-level';
+import { createNode } from '../../src/node/index.ts';
+import type { MurmurNode, PeerInfo } from '../../src/node/types.ts';
+import { PeerBook } from '../../src/peers/index.ts';
+import { addrOf, FAST, startNode, stateOf, until } from '../helpers/cluster.ts';
+
+const nodes: MurmurNode[] = [];
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function memory() {
+  return new MemoryLevel({ valueEncoding: 'view' });
+}
+
+test('a clean stop says goodbye: lifesupport at once, no strike, redialled when it is back', async () => {
+  const a = await startNode({
+    peerBook: { ...FAST.peerBook, backoffMs: [200, 400, 800, 1600, 3200, 6400, 12_800] },
+  });
+  nodes.push(a);
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-goodbye-'));
+  dirs.push(dir);
+  const listen = [`/ip4/127.0.0.1/tcp/${await freePort()}`];
+  const storeB = memory();
+  const b = await createNode({ ...FAST, dataDir: dir, store: storeB as never, listen });
+  await b.start();
+  await a.connect(addrOf(b));
+  await until(() => stateOf(b, a.peerId) === 'active', { what: 'B sees A active' });
+
+  const seen: PeerInfo[] = [];
+  a.on('peer:state', (p) => {
+    if (p.peerId === b.peerId) seen.push(p);
+  });
+  await b.stop();
+  await until(() => stateOf(a, b.peerId) === 'lifesupport', {
+    timeoutMs: 5_000,
+    what: 'A moves B to lifesupport',
+  });
+  const first = seen[0];
+  assert.equal(first?.state, 'lifesupport', 'the first change A records is lifesupport');
+  assert.equal(first?.reason, 'goodbye', 'because B said goodbye (not a broken stream, nor a missed pong)');
+  assert.equal(first?.strikes, 0);
+  assert.ok(
+    seen.every((p) => p.state !== 'purgatory' && p.strikes === 0),
+    'a clean stop is never struck',
+  );
+
+  // B left A active in its saved book: its next start redials A at once (reason 'restart').
+  const saved = new PeerBook({ store: storeB.sublevel('peers', { valueEncoding: 'view' }) as never });
+  await saved.start();
+  assert.equal(saved.get(a.peerId)?.reason, 'restart');
+  await saved.stop();
+
+  // B comes back on the same identity and address, with an empty book: A redials it by itself.
+  const back = await createNode({ ...FAST, dataDir: dir, store: memory() as never, listen });
+  await back.start();
+  nodes.push(back);
+  assert.equal(back.peerId, b.peerId);
+  await until(() => stateOf(a, b.peerId) === 'active', {
+    timeoutMs: 30_000,
+    what: 'A reconnects to B without an operator',
+  });
+  assert.ok(seen.every((p) => p.state !== 'purgatory'));
+});
