@@ -1,4 +1,5 @@
 import type { Connection, Stream } from '@libp2p/interface';
+import type { Clock } from '../clock/index.ts';
 import { FramedStream } from '../p2p/index.ts';
 import { GOODBYE_MAX_BYTES, GOODBYE_PROTOCOL } from './constants.ts';
 
@@ -14,8 +15,13 @@ const ACK = encoder.encode('ok');
  * broken streams or a missed pong. A peer that does not serve the protocol (an older version) simply
  * refuses the stream. See docs/PEERS.md.
  */
-export async function sendGoodbye(connection: Connection, reason: string, timeoutMs: number): Promise<void> {
-  const stream = await connection.newStream(GOODBYE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) });
+export async function sendGoodbye(
+  connection: Connection,
+  reason: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<void> {
+  const stream = await connection.newStream(GOODBYE_PROTOCOL, { signal: clock.timeout(timeoutMs) });
   const framed = new FramedStream(stream, { maxBytes: GOODBYE_MAX_BYTES });
   try {
     await framed.write(encoder.encode(reason).subarray(0, GOODBYE_MAX_BYTES), { timeoutMs });

@@ -103,7 +103,7 @@ export class Links {
     const timeoutMs = Math.min(GOODBYE_TIMEOUT_MS, this.#o.handshakeTimeoutMs);
     await Promise.allSettled(
       links.map((c) =>
-        sendGoodbye(c, reason, timeoutMs).catch((err: unknown) =>
+        sendGoodbye(c, reason, timeoutMs, this.#o.clock).catch((err: unknown) =>
           this.#o.logger.debug(
             { peerId: c.remotePeer.toString(), err: describeCause(err) },
             'goodbye not sent',
