@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { MurmurError } from '../errors/index.ts';
-import { MAX_JSON_BODY_BYTES } from './constants.ts';
+import { MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH } from './constants.ts';
 
 /**
  * Reads a request body fully, refusing more than `maxBytes` (checked on the declared length first,
@@ -34,6 +34,13 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   } catch {
     throw new MurmurError('MURMUR_API_BAD_REQUEST', 'request body is not valid UTF-8');
   }
+  const depth = jsonDepth(text, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new MurmurError(
+      'MURMUR_API_BAD_REQUEST',
+      `request body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (cause) {
@@ -42,6 +49,33 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
       `request body is not valid JSON: ${(cause as Error).message}`,
     );
   }
+}
+
+/**
+ * Nesting depth of arrays and objects in JSON text (brackets inside strings ignored), scanning no
+ * further than the first point past `limit`: a body nested thousands deep is refused before
+ * JSON.parse builds it and before anything recursive (JSON.stringify, a fold) walks it.
+ */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }
 
 /** Reads and parses a JSON body. A content type other than JSON is refused. */

@@ -23,7 +23,20 @@ const dec = new TextDecoder('utf-8', { fatal: true });
 export function jsonPayload(event: JsonEvent): Uint8Array {
   if (typeof event?.e !== 'string')
     throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'a JSON event is {e: string, p}');
-  return enc.encode(JSON.stringify({ e: event.e, p: event.p }));
+  let text: string;
+  try {
+    text = JSON.stringify({ e: event.e, p: event.p });
+  } catch (cause) {
+    // nested too deep (RangeError), a cycle or a BigInt (TypeError): the caller's value, not ours
+    throw new MurmurError(
+      'MURMUR_INVALID_ARGUMENT',
+      `a JSON event's p cannot be encoded: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  return enc.encode(text);
 }
 
 /** The `{e, p}` of a payload written with jsonPayload, or undefined for other bytes. */

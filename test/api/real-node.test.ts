@@ -3,10 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiClient } from '../../src/api/index.ts';
+import { ApiClient, readApiToken } from '../../src/api/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { Daemon } from '../../src/daemon/index.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
+import { journalsKind } from '../../src/journals/kind.ts';
+import { silentLogger } from '../../src/log/index.ts';
 
 describe('local API over real nodes (loopback TCP)', () => {
   let root: string;
@@ -21,7 +23,19 @@ describe('local API over real nodes (loopback TCP)', () => {
         flags: { data: join(root, name), listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' },
         env: {},
       });
-      const d = new Daemon({ config, sseHeartbeatMs: 100 });
+      // node a runs the journals kind (its routes answer the JSON-depth case)
+      const services =
+        name === 'a'
+          ? [
+              await journalsKind.create({
+                dataDir: config.dataDir,
+                config: journalsKind.configure({}),
+                env: {},
+                logger: silentLogger,
+              }),
+            ]
+          : [];
+      const d = new Daemon({ config, sseHeartbeatMs: 100, services });
       await d.start();
       daemons.push(d);
     }
@@ -65,6 +79,25 @@ describe('local API over real nodes (loopback TCP)', () => {
   test('/metrics holds the node metrics in Prometheus text', async () => {
     const text = await a.metrics();
     assert.match(text, /^# TYPE murmur_\w+ /m);
+  });
+
+  test('a JSON body nested thousands deep is refused with 400 and a code, and the node keeps serving', async () => {
+    const journal = await a.request<{ id: string }>('POST', '/v1/journals', { body: { name: 'deep' } });
+    const token = await readApiToken(join(root, 'a'));
+    const deep = `{"e":"x","p":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const res = await fetch(`${a.url}/v1/journals/${journal.id}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: deep,
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'MURMUR_API_BAD_REQUEST');
+    assert.match(body.error.message, /deeper than 64/);
+    const ok = await a.request<{ seq: number }>('POST', `/v1/journals/${journal.id}/events`, {
+      body: { e: 'x', p: [[1]] },
+    });
+    assert.equal(ok.seq, 1);
   });
 
   test('connecting to a refusing address is an error with a code, not a crash', async () => {
