@@ -100,3 +100,42 @@ test('peers shows why and until when a peer is refused; forgive lifts it on both
     'B connects to A once forgiven',
   );
 });
+
+test('SIGTERM says goodbye: the peer shows it in lifesupport (goodbye) and reconnects when it is back', async () => {
+  const a = await startDaemon(await tmp());
+  daemons.push(a);
+  const bDir = await tmp();
+  const listen = ['--listen', `/ip4/127.0.0.1/tcp/${await closedPort()}`];
+  let b = await startDaemon(bDir, listen);
+  daemons.push(b);
+  const bId = JSON.parse((await murmur(['id', '--json', '--data', b.dir])).stdout);
+  const fixed = bId.addresses.find((x: string) => x.startsWith(`${listen[1]}/p2p/`));
+  assert.ok(fixed, `B listens on ${listen[1]}`);
+  const c = await murmur(['connect', '--data', a.dir, fixed]);
+  assert.equal(c.code, 0, c.stderr);
+  b.child.kill('SIGTERM');
+  assert.equal(await b.exited, 0);
+  const peers = JSON.parse((await murmur(['peers', '--json', '--data', a.dir])).stdout);
+  const seen = peers.find((p: { peerId: string }) => p.peerId === bId.peerId);
+  assert.equal(seen?.state, 'lifesupport', 'in lifesupport as soon as B has exited');
+  assert.equal(seen?.reason, 'goodbye');
+  assert.equal(seen?.strikes, 0);
+  const table = (await murmur(['peers', '--data', a.dir])).stdout;
+  assert.match(
+    table,
+    /lifesupport +\d+ +\S+ ago +0 +goodbye +dial \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(in \d+s\)/,
+  );
+  // B restarts on the same identity and address: the link is back without anyone typing connect.
+  b = await startDaemon(bDir, listen);
+  daemons.push(b);
+  await poll(
+    async () => {
+      const list = JSON.parse((await murmur(['peers', '--json', '--data', a.dir])).stdout);
+      return list.some(
+        (p: { peerId: string; state: string }) => p.peerId === bId.peerId && p.state === 'active',
+      );
+    },
+    60_000,
+    'A active with B again',
+  );
+});

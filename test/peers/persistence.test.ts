@@ -64,6 +64,17 @@ describe('PeerBook persistence', () => {
     assert.equal(restarted.known()[0]?.peerId, 'candidate');
     assert.equal(restarted.known()[0]?.overlay, OVERLAY);
     await restarted.stop();
+
+    // A restart after the purgatory's deadline ends it at start (it does not begin again).
+    const clock3 = new VirtualClock(clock.now() + 100_000);
+    const later = new PeerBook({ clock: clock3, store, selfId: 'self', config: { purgatoryMs: 100_000 } });
+    const gone: string[] = [];
+    later.on('forgotten', (f) => gone.push(`${f.peerId}:${f.reason}`));
+    await later.start();
+    clock3.advance(0);
+    assert.deepEqual(gone, ['bad:purgatory-expired']);
+    assert.equal(later.isRefused('bad'), false);
+    await later.stop();
     await db.close();
   });
 
