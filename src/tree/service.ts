@@ -5,8 +5,6 @@ import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import { waitOrAbort } from '../service/wait.ts';
-import type { FrameChannel } from '../streamer/channel.ts';
-import { decodeBundle } from './codec.ts';
 import { HlcClock } from './hlc.ts';
 import { loadOrCreateKeyFile } from './keyfile.ts';
 import { fromHex, generateKeyPair, type KeyPair, type Signer, signerFromKeyPair, toHex } from './keys.ts';
@@ -22,10 +20,11 @@ import {
   SYNC_IDLE_MS,
   SYNC_PROTOCOL,
 } from './net/constants.ts';
+import { Exchange } from './net/exchange.ts';
 import { Pusher } from './net/push.ts';
 import { strikeRefusals } from './net/strikes.ts';
-import { initiateSync, respondSync, type SyncResult } from './net/sync.ts';
-import { decodePush, decodeSync, MAX_PUSH_FRAME_BYTES, MAX_SYNC_FRAME_BYTES } from './net/wire.ts';
+import type { SyncResult } from './net/sync.ts';
+import { MAX_PUSH_FRAME_BYTES, MAX_SYNC_FRAME_BYTES } from './net/wire.ts';
 import type { PendingLimits } from './pending.ts';
 import { registerTreeRoutes } from './routes.ts';
 import { registerTreeMetrics } from './service-metrics.ts';
@@ -77,10 +76,9 @@ export class TreeService implements NodeService {
   readonly #trees = new Map<string, Tree>();
   #pusher: Pusher | undefined;
   #announcer: Announcer | undefined;
+  #exchange: Exchange | undefined;
   #log: Logger = silentLogger;
-  readonly #syncs = new Map<string, { again: boolean; done: Promise<SyncResult | null> }>();
   readonly #cleanup: (() => void)[] = [];
-  readonly #channels = new Set<FrameChannel>();
 
   constructor(options: TreeServiceOptions = {}) {
     this.#o = options;
@@ -121,8 +119,18 @@ export class TreeService implements NodeService {
     this.#default = (await this.#meta(META_DEFAULT)) ?? this.publicKey;
     await this.join(this.#default, options);
 
+    const exchange = new Exchange({
+      ctx,
+      tree: (root) => this.#trees.get(root),
+      stats: this.stats,
+      syncTimeoutMs: this.#o.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+      onRefused: (peer, refused) => this.#refused(peer, refused),
+      onError: (peer, err) => this.#misbehaved(peer, err),
+      logger: this.#log,
+    });
+    this.#exchange = exchange;
     this.#pusher = new Pusher({
-      dial: (peer) => this.#dial(peer, PUSH_PROTOCOL, PUSH_IDLE_MS, MAX_PUSH_FRAME_BYTES),
+      dial: (peer) => exchange.dial(peer, PUSH_PROTOCOL, PUSH_IDLE_MS, MAX_PUSH_FRAME_BYTES),
       peers: () => ctx.peers(),
       fanout: this.#o.pushFanout ?? DEFAULT_PUSH_FANOUT,
       tree: (root) => this.#trees.get(root),
@@ -140,18 +148,18 @@ export class TreeService implements NodeService {
     });
     await this.#announcer.start();
 
-    await ctx.handle(SYNC_PROTOCOL, (ch, peer) => this.#serveSync(ch, peer), {
+    await ctx.handle(SYNC_PROTOCOL, (ch, peer) => exchange.serveSync(ch, peer), {
       maxMessageBytes: MAX_SYNC_FRAME_BYTES,
       idleTimeoutMs: SYNC_IDLE_MS,
     });
-    await ctx.handle(PUSH_PROTOCOL, (ch, peer) => this.#servePush(ch, peer), {
+    await ctx.handle(PUSH_PROTOCOL, (ch, peer) => exchange.servePush(ch, peer), {
       maxMessageBytes: MAX_PUSH_FRAME_BYTES,
       idleTimeoutMs: PUSH_IDLE_MS,
     });
     const onRecords = (d: TreeStoreEvents['records']): void => {
       this.#pusher?.add(
         d.tree,
-        this.#sourceOf(d),
+        exchange.sourceOf(d),
         d.records.map((r) => toHex(recordId(r))),
       );
       this.#announcer?.changed(d.tree);
@@ -171,13 +179,14 @@ export class TreeService implements NodeService {
     for (const off of this.#cleanup.splice(0)) off();
     this.#announcer?.stop();
     this.#pusher?.stop();
-    for (const ch of this.#channels) ch.close(new Error('tree service stopping'));
-    this.#channels.clear();
-    await waitOrAbort(Promise.allSettled([...this.#syncs.values()].map((s) => s.done)), options.signal);
+    this.#exchange?.closeChannels(new Error('tree service stopping'));
+    await waitOrAbort(this.#exchange?.settled(), options.signal);
     for (const t of this.#trees.values()) t.close();
     this.#trees.clear();
     await this.#store?.close();
     this.#store = undefined;
+    this.#exchange?.end();
+    this.#exchange = undefined;
     this.#ctx = undefined;
   }
 
@@ -241,128 +250,12 @@ export class TreeService implements NodeService {
     rootHex: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<SyncResult | null> {
-    const k = `${peerId}|${rootHex}`;
-    const running = this.#syncs.get(k);
-    if (running !== undefined) {
-      running.again = true;
-      return running.done;
-    }
-    const entry = { again: false, done: Promise.resolve<SyncResult | null>(null) };
-    entry.done = (async () => {
-      let last: SyncResult | null = null;
-      try {
-        do {
-          entry.again = false;
-          last = await this.#syncOnce(peerId, rootHex, options.signal);
-        } while (entry.again && this.#ctx !== undefined);
-      } finally {
-        this.#syncs.delete(k);
-      }
-      return last;
-    })();
-    this.#syncs.set(k, entry);
-    return entry.done;
+    return (await this.#exchange?.sync(peerId, rootHex, options)) ?? null;
   }
 
   /** Announces every held tree to every connected peer now (what the anti-entropy timer does). */
   announceAll(): void {
     this.#announcer?.announceAll();
-  }
-
-  async #syncOnce(peerId: string, rootHex: string, signal?: AbortSignal): Promise<SyncResult | null> {
-    const tree = this.#trees.get(rootHex);
-    if (tree === undefined || this.#ctx === undefined) return null;
-    const timeout = this.#ctx.clock.timeout(this.#o.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
-    const sig = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
-    let ch: FrameChannel | undefined;
-    try {
-      ch = await this.#dial(peerId, SYNC_PROTOCOL, SYNC_IDLE_MS, MAX_SYNC_FRAME_BYTES, sig);
-      const res = await initiateSync(ch, tree, {
-        signal: sig,
-        peer: peerId,
-        onRefused: (r) => this.#refused(peerId, r),
-      });
-      ch.close();
-      this.stats.syncs++;
-      this.stats.syncBytes += res.bytesSent + res.bytesReceived;
-      this.#log.debug({ peer: peerId, tree: rootHex, ...res, refused: res.refused.length }, 'tree sync done');
-      return res;
-    } catch (err) {
-      this.stats.syncFailures++;
-      ch?.close(err as Error);
-      this.#misbehaved(peerId, err);
-      this.#log.debug({ peer: peerId, tree: rootHex, err }, 'tree sync failed');
-      return null;
-    } finally {
-      if (ch !== undefined) this.#channels.delete(ch);
-    }
-  }
-
-  async #serveSync(ch: FrameChannel, peer: ServicePeer): Promise<void> {
-    this.#channels.add(ch);
-    try {
-      const it = ch[Symbol.asyncIterator]();
-      const first = await it.next();
-      if (first.done === true) return;
-      const res = await respondSync(ch, decodeSync(first.value), (root) => this.#trees.get(toHex(root)), {
-        onRefused: (r) => this.#refused(peer.peerId, r),
-        peer: peer.peerId,
-      });
-      res.bytesReceived += first.value.length;
-      this.stats.syncBytes += res.bytesSent + res.bytesReceived;
-      ch.close();
-    } catch (err) {
-      this.#misbehaved(peer.peerId, err);
-      throw err;
-    } finally {
-      this.#channels.delete(ch);
-    }
-  }
-
-  async #servePush(ch: FrameChannel, peer: ServicePeer): Promise<void> {
-    this.#channels.add(ch);
-    try {
-      for await (const frame of ch) {
-        const { tree: root, bundle } = decodePush(frame);
-        const tree = this.#trees.get(toHex(root));
-        if (tree === undefined) continue;
-        const b = decodeBundle(bundle);
-        this.#sources.push({ peer: peer.peerId, bundle: b });
-        try {
-          const res = await tree.ingest(b, { source: peer.peerId });
-          this.stats.received += res.added.length;
-          this.#refused(peer.peerId, res.refused);
-        } finally {
-          this.#sources.splice(
-            this.#sources.findIndex((s) => s.bundle === b),
-            1,
-          );
-        }
-      }
-    } catch (err) {
-      this.#misbehaved(peer.peerId, err);
-      throw err;
-    } finally {
-      this.#channels.delete(ch);
-    }
-  }
-
-  /** Bundles being ingested from peers, so their records are not pushed back to the sender. */
-  readonly #sources: { peer: string; bundle: ReturnType<typeof decodeBundle> }[] = [];
-
-  #sourceOf(d: TreeStoreEvents['records']): string {
-    const first = d.records[0];
-    if (first === undefined) return '';
-    for (const s of this.#sources) {
-      const list: readonly unknown[] =
-        first.kind === 'entry'
-          ? s.bundle.entries
-          : first.kind === 'grant'
-            ? s.bundle.grants
-            : s.bundle.revocations;
-      if (list.includes(first.record)) return s.peer;
-    }
-    return '';
   }
 
   #onDiffer(peerId: string, rootHex: string): void {
@@ -390,24 +283,6 @@ export class TreeService implements NodeService {
       this.stats.strikes++;
       this.#ctx?.strike(peerId, 'undecodable');
     }
-  }
-
-  async #dial(
-    peerId: string,
-    protocol: string,
-    idleTimeoutMs: number,
-    maxMessageBytes: number,
-    signal?: AbortSignal,
-  ): Promise<FrameChannel> {
-    const ctx = this.#ctx;
-    if (ctx === undefined) throw new MurmurError('MURMUR_NODE_NOT_STARTED', 'tree service stopped');
-    const ch = await ctx.dial(peerId, protocol, {
-      idleTimeoutMs,
-      maxMessageBytes,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    this.#channels.add(ch);
-    return ch;
   }
 
   async #open(rootHex: string, signal?: AbortSignal): Promise<Tree> {
