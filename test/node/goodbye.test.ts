@@ -4,16 +4,22 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
 import { MemoryLevel } from 'memory-level';
-import { createNode } from '../../src/node/index.ts';
+import { silentLogger } from '../../src/log/index.ts';
+import { createNode, GOODBYE_PROTOCOL } from '../../src/node/index.ts';
 import type { MurmurNode, PeerInfo } from '../../src/node/types.ts';
+import { encodeFrame, type Host, startHost } from '../../src/p2p/index.ts';
 import { PeerBook } from '../../src/peers/index.ts';
 import { addrOf, FAST, startNode, stateOf, until } from '../helpers/cluster.ts';
 
 const nodes: MurmurNode[] = [];
 const dirs: string[] = [];
+const hosts: Host[] = [];
 after(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
+  await Promise.all(hosts.map((h) => h.stop()));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -77,4 +83,25 @@ test('a clean stop says goodbye: lifesupport at once, no strike, redialled when 
     what: 'A reconnects to B without an operator',
   });
   assert.ok(seen.every((p) => p.state !== 'purgatory'));
+});
+
+test('a goodbye from a peer that never handshook changes nothing; an oversized one is struck', async () => {
+  const node = await startNode();
+  nodes.push(node);
+  const rogue = await startHost({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    logger: silentLogger,
+  });
+  hosts.push(rogue);
+  const target = multiaddr(addrOf(node));
+  const polite = await rogue.dialProtocol(target, GOODBYE_PROTOCOL);
+  polite.send(encodeFrame(new TextEncoder().encode('shutdown'), 64));
+  for await (const _ of polite) break; // the node answers once it has acted
+  assert.equal(stateOf(node, rogue.peerId.toString()), undefined, 'no entry for a stranger');
+  const rude = await rogue.dialProtocol(target, GOODBYE_PROTOCOL);
+  rude.send(encodeFrame(new Uint8Array(1000), 1000));
+  await until(async () => /strikes_total\{kind="oversized"\} 1/.test(await node.metrics.metrics()), {
+    what: 'oversized goodbye struck',
+  });
 });
