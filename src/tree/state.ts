@@ -1,7 +1,7 @@
 import { MurmurError } from '../errors/index.ts';
 import { Authority, type AuthorityChanges } from './authority.ts';
 import { chainProblem, entryProblem, type GrantView } from './authorize.ts';
-import { entryId, grantId, revocationId } from './codec.ts';
+import { entryId } from './codec.ts';
 import { Fingerprint } from './fingerprint.ts';
 import { hlcWall } from './hlc.ts';
 import { IdSet } from './idset.ts';
@@ -10,57 +10,25 @@ import { PendingPool, type PendingRecord } from './pending.ts';
 import { KIND_ENTRY, KIND_GRANT, KIND_REVOCATION, RecordTable } from './record-table.ts';
 import { verifyGrant, verifyRevocation } from './records.ts';
 import { lowerBound } from './search.ts';
+import {
+  type ApplyResult,
+  type EntryRef,
+  emptyResult,
+  latin1,
+  recordId,
+  type TreeRecord,
+} from './state-types.ts';
 import type { Entry, Grant, Revocation } from './types.ts';
 
-export type TreeRecord =
-  | { kind: 'entry'; record: Entry }
-  | { kind: 'grant'; record: Grant }
-  | { kind: 'revocation'; record: Revocation };
-
-/**
- * What the index holds of a kept entry (no value, no signature): enough to order, authorise and
- * find it. The full entry is read from the store by id.
- */
-export interface EntryRef {
-  id: Uint8Array;
-  key: string;
-  timestamp: number;
-  tombstone: boolean;
-  signer: Uint8Array;
-  grants: readonly Uint8Array[];
-}
-
-/** A change of the visible value of a key (entry null = absent or deleted). */
-export interface KeyChange {
-  key: string;
-  entry: EntryRef | null;
-}
-
-export interface ApplyResult {
-  /** Records newly stored. */
-  added: TreeRecord[];
-  /** Ids of the entries dropped (superseded, or left without a valid chain by a revocation). */
-  removed: Uint8Array[];
-  changes: KeyChange[];
-  /** Grants and revocations no longer admitted (a revocation above them): to delete, now pending. */
-  demoted: TreeRecord[];
-  /** Records offered that went to the pending pool (verified, no authority yet). */
-  pending: number;
-  /** Pending records evicted from the pool meanwhile. */
-  evicted: number;
-  /** The source peer overflowed its share of the pending pool. */
-  overflow: boolean;
-}
-
-/** Total order of entries: HLC timestamp, then signer key bytes, then entry id. */
-export function compareEntries(a: Entry, b: Entry): number {
-  return (
-    a.timestamp - b.timestamp || compareBytes(a.signer, b.signer) || compareBytes(entryId(a), entryId(b))
-  );
-}
-
-const latin1 = (b: Uint8Array): string =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+export {
+  type ApplyResult,
+  compareEntries,
+  type EntryRef,
+  emptyResult,
+  type KeyChange,
+  recordId,
+  type TreeRecord,
+} from './state-types.ts';
 
 /**
  * The in-memory index of one tree: verified grants and revocations (objects, they are few), and
@@ -379,17 +347,6 @@ export class TreeState implements GrantView {
   }
 }
 
-export function recordId(r: TreeRecord): Uint8Array {
-  return r.kind === 'entry'
-    ? entryId(r.record)
-    : r.kind === 'grant'
-      ? grantId(r.record)
-      : revocationId(r.record);
-}
-
-export function emptyResult(): ApplyResult {
-  return { added: [], removed: [], changes: [], demoted: [], pending: 0, evicted: 0, overflow: false };
-}
 const empty = emptyResult;
 
 function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
