@@ -1,6 +1,6 @@
-import type { Connection, Stream } from '@libp2p/interface';
+import type { Connection } from '@libp2p/interface';
 import type { Clock } from '../clock/index.ts';
-import { FramedStream } from '../p2p/index.ts';
+import { FramedStream, type MessageStreamLike } from '../p2p/index.ts';
 import { GOODBYE_MAX_BYTES, GOODBYE_PROTOCOL } from './constants.ts';
 
 const encoder = new TextEncoder();
@@ -36,7 +36,7 @@ export async function sendGoodbye(
  * Throws MURMUR_FRAME_TOO_LARGE / MURMUR_FRAME_MALFORMED / MURMUR_TIMEOUT / MURMUR_STREAM_CLOSED.
  */
 export async function readGoodbye(
-  stream: Stream,
+  stream: MessageStreamLike,
   timeoutMs: number,
   onGoodbye: (reason: string) => void,
 ): Promise<void> {

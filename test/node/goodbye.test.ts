@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
+import fc from 'fast-check';
 import { MemoryLevel } from 'memory-level';
+import { isMurmurError } from '../../src/errors/index.ts';
 import { silentLogger } from '../../src/log/index.ts';
+import { readGoodbye } from '../../src/node/goodbye.ts';
 import { createNode, GOODBYE_PROTOCOL } from '../../src/node/index.ts';
 import type { MurmurNode, PeerInfo } from '../../src/node/types.ts';
-import { encodeFrame, type Host, startHost } from '../../src/p2p/index.ts';
+import { encodeFrame, type Host, type MessageStreamLike, startHost } from '../../src/p2p/index.ts';
 import { PeerBook } from '../../src/peers/index.ts';
 import { addrOf, FAST, startNode, stateOf, until } from '../helpers/cluster.ts';
 
@@ -104,4 +107,57 @@ test('a goodbye from a peer that never handshook changes nothing; an oversized o
   await until(async () => /strikes_total\{kind="oversized"\} 1/.test(await node.metrics.metrics()), {
     what: 'oversized goodbye struck',
   });
+});
+
+/** A stream that yields the given chunks, then ends; records what is written to it. */
+function scripted(chunks: Uint8Array[]): { stream: MessageStreamLike; writes: Uint8Array[] } {
+  const writes: Uint8Array[] = [];
+  const stream = {
+    send: (d: Uint8Array) => {
+      writes.push(d.slice());
+      return true;
+    },
+    onDrain: async () => {},
+    close: async () => {},
+    abort: () => {},
+    async *[Symbol.asyncIterator]() {
+      yield* chunks;
+    },
+  } as unknown as MessageStreamLike;
+  return { stream, writes };
+}
+
+test('readGoodbye on arbitrary bytes: a reason and an answer, or a framing error; nothing else', async () => {
+  const allowed = [
+    'MURMUR_FRAME_TOO_LARGE',
+    'MURMUR_FRAME_MALFORMED',
+    'MURMUR_STREAM_CLOSED',
+    'MURMUR_TIMEOUT',
+  ];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 4 }), async (chunks) => {
+      const { stream, writes } = scripted(chunks);
+      const reasons: string[] = [];
+      try {
+        await readGoodbye(stream, 1000, (r) => reasons.push(r));
+        assert.equal(reasons.length, 1);
+        assert.equal(writes.length, 1, 'answered once acted on');
+      } catch (err) {
+        assert.ok(isMurmurError(err) && allowed.includes(err.code), String(err));
+        assert.equal(reasons.length, 0);
+      }
+    }),
+    { numRuns: 500 },
+  );
+  // Every reason up to the cap is read back as sent.
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 16 }), async (reason) => {
+      const { stream } = scripted([encodeFrame(new TextEncoder().encode(reason), 64)]);
+      let got: string | undefined;
+      await readGoodbye(stream, 1000, (r) => {
+        got = r;
+      });
+      assert.equal(got, reason);
+    }),
+  );
 });
