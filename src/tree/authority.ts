@@ -4,6 +4,7 @@ import { grantId, revocationId } from './codec.ts';
 import { CHAIN_SEARCH_BUDGET, MAX_CHAIN_LENGTH, PENDING_RECORD_OVERHEAD } from './constants.ts';
 import { bytesEqual, toHex } from './keys.ts';
 import type { PendingPool, PendingRecord } from './pending.ts';
+import { latin1 } from './state-types.ts';
 import type { Grant, Revocation } from './types.ts';
 
 /** What offering one grant or revocation changed. */
@@ -332,4 +333,30 @@ function pull<V>(m: Map<string, V[]>, k: string, v: V): void {
   const i = cur.indexOf(v);
   if (i >= 0) cur.splice(i, 1);
   if (cur.length === 0) m.delete(k);
+}
+
+/** Grants of a bundle with each issuer's grant before the grants it issued (cycles: as given). */
+export function parentsFirst(grants: readonly Grant[]): readonly Grant[] {
+  if (grants.length < 2) return grants;
+  const byIssuer = new Map<string, Grant[]>();
+  const issuees = new Set<string>();
+  for (const g of grants) {
+    const k = latin1(g.issuer);
+    const cur = byIssuer.get(k);
+    if (cur === undefined) byIssuer.set(k, [g]);
+    else cur.push(g);
+    issuees.add(latin1(g.issuee));
+  }
+  const out: Grant[] = [];
+  const done = new Set<Grant>();
+  const queue = grants.filter((g) => !issuees.has(latin1(g.issuer)));
+  for (let i = 0; i < queue.length; i++) {
+    const g = queue[i]!;
+    if (done.has(g)) continue;
+    done.add(g);
+    out.push(g);
+    for (const c of byIssuer.get(latin1(g.issuee)) ?? []) if (!done.has(c)) queue.push(c);
+  }
+  for (const g of grants) if (!done.has(g)) out.push(g);
+  return out;
 }

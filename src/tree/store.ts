@@ -1,22 +1,18 @@
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { Level } from '../store/index.ts';
-import {
-  type Bundle,
-  decodeEntry,
-  decodeGrant,
-  decodeRevocation,
-  encodeEntry,
-  encodeGrant,
-  encodeRevocation,
-  entryId,
-} from './codec.ts';
+import { parentsFirst } from './authority.ts';
+import { type Bundle, decodeEntry, entryId } from './codec.ts';
 import { RECORD_CACHE_ENTRIES } from './constants.ts';
 import type { HlcClock } from './hlc.ts';
 import { fromHex, toHex } from './keys.ts';
 import { type PendingLimits, PendingPool, UNBOUNDED_PENDING_LIMITS } from './pending.ts';
 import { type ApplyResult, emptyResult, recordId, type TreeRecord, TreeState } from './state.ts';
-import type { Entry, Grant } from './types.ts';
+import { latin1 } from './state-types.ts';
+import { loadTree, recKey, recordValue, TREE_KEY_PREFIX, TREES_RANGE, treeKey } from './store-layout.ts';
+import type { Entry } from './types.ts';
+
+export { parentsFirst } from './authority.ts';
 
 export interface Refusal {
   kind: TreeRecord['kind'];
@@ -36,9 +32,6 @@ export interface TreeStoreEvents {
 }
 
 type Listener<E extends keyof TreeStoreEvents> = (detail: TreeStoreEvents[E]) => void;
-
-const KIND_TAG = { entry: 'e', grant: 'g', revocation: 'r' } as const;
-const SEP = '!';
 
 /**
  * Every tree held by a node, persisted in an abstract-level database (classic-level on disk,
@@ -86,9 +79,9 @@ export class TreeStore {
   async open(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#open) return;
     await this.db.open();
-    for await (const key of this.db.keys({ gte: `tree${SEP}`, lt: `tree${SEP}~`, keyEncoding: 'utf8' })) {
+    for await (const key of this.db.keys({ ...TREES_RANGE, keyEncoding: 'utf8' })) {
       throwIfAborted(options.signal);
-      await this.#load(String(key).slice(5), options.signal);
+      await this.#load(String(key).slice(TREE_KEY_PREFIX.length), options.signal);
     }
     this.#open = true;
   }
@@ -118,7 +111,7 @@ export class TreeStore {
     if (t === undefined) {
       t = new TreeState(fromHex(rootHex, 32), this.pool);
       this.#trees.set(rootHex, t);
-      await this.#commit([{ type: 'put', key: `tree${SEP}${rootHex}`, value: new Uint8Array(0) }]);
+      await this.#commit([{ type: 'put', key: treeKey(rootHex), value: new Uint8Array(0) }]);
     }
     return t;
   }
@@ -320,13 +313,11 @@ export class TreeStore {
         this.#pending.set(k, rec.record);
         pending.push([k, rec.record]);
       }
-      const value =
-        rec.kind === 'entry'
-          ? encodeEntry(rec.record)
-          : rec.kind === 'grant'
-            ? encodeGrant(rec.record)
-            : encodeRevocation(rec.record);
-      ops.push({ type: 'put', key: recKey(rootHex, rec.kind, toHex(recordId(rec))), value });
+      ops.push({
+        type: 'put',
+        key: recKey(rootHex, rec.kind, toHex(recordId(rec))),
+        value: recordValue(rec),
+      });
     }
     for (const id of res.removed) {
       ops.push({ type: 'del', key: recKey(rootHex, 'entry', toHex(id)) });
@@ -373,81 +364,10 @@ export class TreeStore {
     // leftovers — stored by an older version without authority — leave the disk for the real pool
     const t = new TreeState(fromHex(rootHex, 32), new PendingPool(UNBOUNDED_PENDING_LIMITS));
     this.#trees.set(rootHex, t);
-    const read = async <T>(tag: string, decode: (b: Uint8Array) => T, apply: (x: T) => void) => {
-      const prefix = `t${SEP}${rootHex}${SEP}${tag}${SEP}`;
-      for await (const [, value] of this.db.iterator({
-        gte: prefix,
-        lt: `${prefix}~`,
-        keyEncoding: 'utf8',
-        valueEncoding: 'view',
-      })) {
-        throwIfAborted(signal);
-        try {
-          apply(decode(value as Uint8Array));
-        } catch (err) {
-          if (!(err instanceof MurmurError)) throw err;
-          this.counters.corrupt++;
-          this.#log.warn({ tree: rootHex, code: err.code }, 'skipping unreadable tree record');
-        }
-      }
-    };
-    // Records on disk were verified when stored: signatures are not checked again. Entries are
-    // applied as they stream in (the retention rule does not depend on the order).
-    await read('g', decodeGrant, (g) => t.addGrant(g, false));
-    await read('r', decodeRevocation, (r) => t.addRevocation(r, false));
-    const leftovers = t.usePool(this.pool);
-    if (leftovers.length > 0) {
-      this.counters.unadmittedAtLoad += leftovers.length;
-      this.#log.warn(
-        { tree: rootHex, records: leftovers.length },
-        'unauthorised tree records moved off disk',
-      );
-      await this.db.batch(
-        leftovers.map((rec) => ({
-          type: 'del' as const,
-          key: recKey(rootHex, rec.kind, toHex(recordId(rec))),
-        })),
-        { keyEncoding: 'utf8' },
-      );
-    }
-    await read('e', decodeEntry, (e) => t.addEntry(e, false));
+    await loadTree(this.db, rootHex, t, this.pool, { counters: this.counters, log: this.#log, signal });
   }
 
   #assertOpen(): void {
     if (!this.#open) throw new MurmurError('MURMUR_TREE_CLOSED', 'tree store is not open');
   }
-}
-
-/** Grants of a bundle with each issuer's grant before the grants it issued (cycles: as given). */
-export function parentsFirst(grants: readonly Grant[]): readonly Grant[] {
-  if (grants.length < 2) return grants;
-  const byIssuer = new Map<string, Grant[]>();
-  const issuees = new Set<string>();
-  for (const g of grants) {
-    const k = latin1(g.issuer);
-    const cur = byIssuer.get(k);
-    if (cur === undefined) byIssuer.set(k, [g]);
-    else cur.push(g);
-    issuees.add(latin1(g.issuee));
-  }
-  const out: Grant[] = [];
-  const done = new Set<Grant>();
-  const queue = grants.filter((g) => !issuees.has(latin1(g.issuer)));
-  for (let i = 0; i < queue.length; i++) {
-    const g = queue[i]!;
-    if (done.has(g)) continue;
-    done.add(g);
-    out.push(g);
-    for (const c of byIssuer.get(latin1(g.issuee)) ?? []) if (!done.has(c)) queue.push(c);
-  }
-  for (const g of grants) if (!done.has(g)) out.push(g);
-  return out;
-}
-
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
-function recKey(rootHex: string, kind: TreeRecord['kind'], idHex: string): string {
-  return `t${SEP}${rootHex}${SEP}${KIND_TAG[kind]}${SEP}${idHex}`;
 }
