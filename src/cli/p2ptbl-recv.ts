@@ -92,9 +92,12 @@ async function main(): Promise<void> {
     ...(k === undefined ? {} : { hotSends: k, mergeHotSends: Math.max(0, k - 1) }),
   });
   const stats = await table.receive(payload, { maxDecompressedBytes: o.maxBytes });
-  if (o.verbose || stats.skipped > 0) {
+  if (o.verbose || stats.skipped + stats.oversized + stats.refused > 0) {
+    const extra =
+      (stats.oversized > 0 ? `, ${stats.oversized} over the row cap skipped` : '') +
+      (stats.refused > 0 ? `, ${stats.refused} refused (table full for received rows)` : '');
     process.stderr.write(
-      `p2ptbl-recv: ${path}: ${stats.received} rows received, ${stats.changed} changed, ${stats.skipped} malformed skipped\n`,
+      `p2ptbl-recv: ${path}: ${stats.received} rows received, ${stats.changed} changed, ${stats.skipped} malformed skipped${extra}\n`,
     );
   }
 }

@@ -12,6 +12,22 @@ export const MAX_VERSION_DIGITS = 200;
 /** A table file larger than this is refused instead of read into memory. */
 export const MAX_TABLE_FILE_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Largest row (`key \t version \t values \n`, in bytes): an update over it is refused, a received
+ * row over it skipped. A gossip datagram carries at most ~1.2 KB gzipped, so this only binds rows that
+ * compress extremely well (1 KB of gzip can inflate to a 1 MiB row).
+ */
+export const MAX_ROW_BYTES = 64 * 1024;
+
+/** Rows merged from one gossip payload at most (the rest are dropped and counted). */
+export const MAX_RECV_ROWS = 4096;
+
+/**
+ * Received rows may grow a table only up to this size (¾ of MAX_TABLE_FILE_BYTES): the last quarter
+ * is left to the node's own writes, so rows from the network can never make the table unusable.
+ */
+export const MAX_RECV_TABLE_BYTES = (MAX_TABLE_FILE_BYTES / 4) * 3;
+
 /** p2ptbl-recv refuses compressed input larger than this (an HBBP datagram is at most 1232 bytes). */
 export const MAX_RECV_COMPRESSED_BYTES = 64 * 1024;
 

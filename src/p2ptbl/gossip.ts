@@ -13,8 +13,10 @@ import {
   HBBP_MAX_DATAGRAM,
   MAX_RECV_COMPRESSED_BYTES,
   MAX_RECV_DECOMPRESSED_BYTES,
+  MAX_RECV_ROWS,
+  MAX_ROW_BYTES,
 } from './constants.ts';
-import { formatRow, type ParseResult, parseTable, type Row } from './rows.ts';
+import { formatRow, type ParseResult, parseTable, type Row, rowBytes } from './rows.ts';
 
 /** The HBBP key a table gossips under. */
 export function gossipKey(tablePath: string): string {
@@ -130,13 +132,25 @@ export function selectGossip(
 export interface DecodeOptions {
   maxCompressedBytes?: number;
   maxDecompressedBytes?: number;
+  /** Largest row kept (default MAX_ROW_BYTES). */
+  maxRowBytes?: number;
+  /** Rows kept per payload at most (default MAX_RECV_ROWS). */
+  maxRows?: number;
+}
+
+/** The rows of one gossip payload, with what was left out. */
+export interface GossipRows extends ParseResult {
+  /** Rows over the row size cap, skipped. */
+  readonly oversized: number;
+  /** Rows past the per-payload row cap, dropped. */
+  readonly dropped: number;
 }
 
 /**
  * Inflates and parses a gossip payload. Throws MURMUR_P2PTBL_TOO_LARGE (input or inflated output over
  * its cap: gzip bombs) or MURMUR_P2PTBL_BAD_GZIP; malformed rows are skipped and counted.
  */
-export function decodeGossip(payload: Uint8Array, opts: DecodeOptions = {}): ParseResult {
+export function decodeGossip(payload: Uint8Array, opts: DecodeOptions = {}): GossipRows {
   const maxIn = opts.maxCompressedBytes ?? MAX_RECV_COMPRESSED_BYTES;
   const maxOut = opts.maxDecompressedBytes ?? MAX_RECV_DECOMPRESSED_BYTES;
   if (payload.length > maxIn) {
@@ -144,7 +158,7 @@ export function decodeGossip(payload: Uint8Array, opts: DecodeOptions = {}): Par
       details: { size: payload.length, max: maxIn },
     });
   }
-  if (payload.length === 0) return { rows: [], skipped: 0 };
+  if (payload.length === 0) return { rows: [], skipped: 0, oversized: 0, dropped: 0 };
   let text: Buffer;
   try {
     text = gunzipSync(payload, { maxOutputLength: maxOut });
@@ -159,5 +173,16 @@ export function decodeGossip(payload: Uint8Array, opts: DecodeOptions = {}): Par
       cause: err,
     });
   }
-  return parseTable(text.toString('latin1'));
+  const parsed = parseTable(text.toString('latin1'));
+  const maxRow = opts.maxRowBytes ?? MAX_ROW_BYTES;
+  const maxRows = opts.maxRows ?? MAX_RECV_ROWS;
+  const rows: Row[] = [];
+  let oversized = 0;
+  let dropped = 0;
+  for (const row of parsed.rows) {
+    if (rowBytes(row) > maxRow) oversized++;
+    else if (rows.length >= maxRows) dropped++;
+    else rows.push(row);
+  }
+  return { rows, skipped: parsed.skipped, oversized, dropped };
 }

@@ -5,6 +5,7 @@ export * from './constants.ts';
 export {
   type DecodeOptions,
   decodeGossip,
+  type GossipRows,
   type GossipSelection,
   gossipKey,
   gzipRows,
@@ -42,6 +43,8 @@ export {
   pickRow,
   putRow,
   type Row,
+  rowBytes,
+  tableBytes,
   textToBinary,
 } from './rows.ts';
 export { readTableFile, writeTableFile } from './store.ts';

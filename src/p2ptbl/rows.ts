@@ -94,6 +94,19 @@ export function formatRow(row: Row): string {
   return row.value === null ? `${row.key}\t${row.version}\n` : `${row.key}\t${row.version}\t${row.value}\n`;
 }
 
+/** Size of a row as a file line, in bytes (rows are binary strings: one byte per character). */
+export function rowBytes(row: Row): number {
+  const version = String(row.version).length;
+  return row.key.length + version + (row.value === null ? 2 : row.value.length + 3);
+}
+
+/** Size of the file `formatTable(rows)` writes, in bytes. */
+export function tableBytes(rows: readonly Row[]): number {
+  let n = 0;
+  for (const row of rows) n += rowBytes(row);
+  return n;
+}
+
 /** The canonical file text of sorted unique rows: equal contents give byte-identical files. */
 export function formatTable(rows: readonly Row[]): string {
   let out = '';

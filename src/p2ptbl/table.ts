@@ -6,7 +6,13 @@
 import { spawn } from 'node:child_process';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
-import { DEFAULT_HOT_SENDS, DEFAULT_MERGE_HOT_SENDS } from './constants.ts';
+import {
+  DEFAULT_HOT_SENDS,
+  DEFAULT_MERGE_HOT_SENDS,
+  MAX_RECV_TABLE_BYTES,
+  MAX_ROW_BYTES,
+  MAX_TABLE_FILE_BYTES,
+} from './constants.ts';
 import {
   type DecodeOptions,
   decodeGossip,
@@ -23,8 +29,11 @@ import {
   mergeRows,
   type ParseResult,
   parseTable,
+  pickRow,
   putRow,
   type Row,
+  rowBytes,
+  tableBytes,
 } from './rows.ts';
 import { createTableFile, readBinaryFile, readTableFile, transact, withTableLock } from './store.ts';
 import { nextVersion } from './version.ts';
@@ -39,6 +48,12 @@ export interface TableOptions {
   mergeHotSends?: number;
   /** Gossip the original way (uniform random subset, hot rows ignored and never cooled). */
   uniform?: boolean;
+  /** Largest table the node's own writes may make (default MAX_TABLE_FILE_BYTES, what a read accepts). */
+  maxTableBytes?: number;
+  /** Largest table received rows may make (default MAX_RECV_TABLE_BYTES; the rest is the node's own). */
+  maxReceivedTableBytes?: number;
+  /** Largest row an update may write and a received payload may carry (default MAX_ROW_BYTES). */
+  maxRowBytes?: number;
 }
 
 export interface GossipOptions extends OpOptions {
@@ -61,6 +76,13 @@ export interface MergeStats {
   changed: number;
   /** Malformed rows skipped while parsing the input. */
   skipped: number;
+  /** Rows over the row size cap, skipped (received payloads). */
+  oversized: number;
+  /**
+   * Winning rows not merged: past the per-payload row cap, or because they would grow the table past
+   * the size received rows may take.
+   */
+  refused: number;
 }
 
 export interface FilterStats {
@@ -76,9 +98,15 @@ export class Table {
   readonly #hotSends: number;
   readonly #mergeHotSends: number;
   readonly #uniform: boolean;
+  readonly #maxTable: number;
+  readonly #maxReceived: number;
+  readonly #maxRow: number;
 
   constructor(path: string, opts: TableOptions = {}) {
     this.path = path;
+    this.#maxTable = opts.maxTableBytes ?? MAX_TABLE_FILE_BYTES;
+    this.#maxReceived = Math.min(opts.maxReceivedTableBytes ?? MAX_RECV_TABLE_BYTES, this.#maxTable);
+    this.#maxRow = opts.maxRowBytes ?? MAX_ROW_BYTES;
     this.#lockTimeoutMs = opts.lockTimeoutMs;
     this.#hotSends = opts.hotSends ?? DEFAULT_HOT_SENDS;
     this.#mergeHotSends = opts.mergeHotSends ?? DEFAULT_MERGE_HOT_SENDS;
@@ -118,6 +146,15 @@ export class Table {
     assertValue(value);
     return this.#write(opts, ({ rows }) => {
       const row: Row = { key, version: nextVersion(findRow(rows, key)?.version), value };
+      if (rowBytes(row) > this.#maxRow) {
+        throw new MurmurError(
+          'MURMUR_P2PTBL_TOO_LARGE',
+          `a row of ${rowBytes(row)} bytes exceeds the ${this.#maxRow}-byte row cap`,
+          {
+            details: { size: rowBytes(row), max: this.#maxRow },
+          },
+        );
+      }
       return { rows: putRow(rows, row), result: row };
     });
   }
@@ -136,16 +173,33 @@ export class Table {
     });
   }
 
-  /** Joins `incoming` (canonical rows, e.g. from parseTable) into the table. */
-  async mergeRows(incoming: ParseResult, opts: OpOptions & { create?: boolean } = {}): Promise<MergeStats> {
+  /**
+   * Joins `incoming` (canonical rows, e.g. from parseTable) into the table. `received` marks rows from
+   * the network: they may grow the table only up to `maxReceivedTableBytes`, so the node's own writes
+   * always have room.
+   */
+  async mergeRows(
+    incoming: ParseResult & { oversized?: number; dropped?: number },
+    opts: OpOptions & { create?: boolean; received?: boolean } = {},
+  ): Promise<MergeStats> {
+    const cap = opts.received === true ? this.#maxReceived : this.#maxTable;
     return this.#write(
       opts,
       ({ rows }) => {
-        const merged = mergeRows(rows, incoming.rows);
+        let merged = mergeRows(rows, incoming.rows);
+        let refused = incoming.dropped ?? 0;
+        if (tableBytes(merged) > cap)
+          ({ rows: merged, refused: refused } = mergeWithin(rows, incoming.rows, cap, refused));
         let changed = 0;
         for (const row of incoming.rows)
           if (findRow(merged, row.key) === row && findRow(rows, row.key) !== row) changed++;
-        const result = { received: incoming.rows.length, changed, skipped: incoming.skipped };
+        const result: MergeStats = {
+          received: incoming.rows.length,
+          changed,
+          skipped: incoming.skipped,
+          oversized: incoming.oversized ?? 0,
+          refused,
+        };
         return changed > 0 ? { rows: merged, result } : { result };
       },
       opts.create,
@@ -160,9 +214,15 @@ export class Table {
 
   /** Inflates a gossip payload (bounded) and merges it, creating the table if missing (`p2ptbl-recv`). */
   async receive(payload: Uint8Array, opts: OpOptions & DecodeOptions = {}): Promise<MergeStats> {
-    const incoming = decodeGossip(payload, opts);
-    const stats = await this.mergeRows(incoming, { ...opts, create: true });
-    if (stats.skipped > 0) this.#log.warn({ skipped: stats.skipped }, 'malformed gossip rows skipped');
+    const incoming = decodeGossip(payload, { maxRowBytes: this.#maxRow, ...opts });
+    const stats = await this.mergeRows(incoming, { ...opts, create: true, received: true });
+    if (stats.skipped + stats.oversized + stats.refused > 0) {
+      const { skipped, oversized, refused } = stats;
+      this.#log.warn(
+        { skipped, oversized, refused },
+        'gossip rows left out (malformed, oversized or over the table cap)',
+      );
+    }
     return stats;
   }
 
@@ -265,12 +325,49 @@ export class Table {
             if (!(await writeHot(this.path, state))) this.#log.warn('cannot write the hot-rows sidecar');
           }
         : undefined;
-    return transact(this.path, change, {
+    const maxTable = this.#maxTable;
+    const bounded = async (current: ParseResult): Promise<{ rows?: Row[]; result: T }> => {
+      const out = await change(current);
+      if (out.rows !== undefined && tableBytes(out.rows) > maxTable) {
+        throw new MurmurError('MURMUR_P2PTBL_TOO_LARGE', `the table would exceed its ${maxTable}-byte cap`, {
+          details: { max: maxTable },
+        });
+      }
+      return out;
+    };
+    return transact(this.path, bounded, {
       create,
       ...this.#lockOptions(opts),
       ...(afterWrite ? { afterWrite } : {}),
     });
   }
+}
+
+/**
+ * Merges `incoming` into `rows` one winning row at a time, refusing each row that would take the
+ * table past `cap` bytes (a new key, or a longer value), in key order. Only used when the plain merge
+ * is over the cap, so the per-row insert cost stays off the common path.
+ */
+function mergeWithin(
+  rows: readonly Row[],
+  incoming: readonly Row[],
+  cap: number,
+  refused: number,
+): { rows: Row[]; refused: number } {
+  let out = [...rows];
+  let size = tableBytes(out);
+  for (const row of incoming) {
+    const old = findRow(out, row.key);
+    if (old !== undefined && pickRow(old, row) !== row) continue;
+    const delta = rowBytes(row) - (old === undefined ? 0 : rowBytes(old));
+    if (size + delta > cap) {
+      refused++;
+      continue;
+    }
+    out = putRow(out, row);
+    size += delta;
+  }
+  return { rows: out, refused };
 }
 
 function runFilter(

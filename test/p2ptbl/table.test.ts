@@ -96,7 +96,7 @@ describe('p2ptbl Table', () => {
     const other = join(dir, 'other');
     await writeFile(other, 'a\t1\tlow\nb\t5\tnew\nnot a row\n');
     const stats = await t.mergeFile(other);
-    assert.deepEqual(stats, { received: 2, changed: 1, skipped: 1 });
+    assert.deepEqual(stats, { received: 2, changed: 1, skipped: 1, oversized: 0, refused: 0 });
     assert.equal((await t.get('b'))?.value, 'new');
     assert.equal((await t.get('a'))?.value, '1');
 
