@@ -1,10 +1,9 @@
 import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { Level } from '../store/index.ts';
+import { checkPayloads, checkSegment, checkSnapshotState, forkError } from './checks.ts';
 import { FileChunkLog, LevelChunkLog, type Op } from './chunk-log.ts';
-import { MAX_PAYLOAD_BYTES, MAX_SNAPSHOT_STATE_BYTES } from './constants.ts';
 import {
-  batchMessage,
   decodeSnapshot,
   type EventRecord,
   encodeEvent,
@@ -16,7 +15,7 @@ import {
 } from './event.ts';
 import { type Chunk, EventLog, type Sub } from './event-log.ts';
 import { genesisHash, type JournalId, type ParsedId, parseJournalId } from './id.ts';
-import { bytesEqual, verifySignature, type Writer } from './keys.ts';
+import { bytesEqual, type Writer } from './keys.ts';
 import { META_RANGE, metaKey, snapshotKey } from './keys-layout.ts';
 import { chainAndSign, decodeMeta, encodeMeta, type JournalInfo } from './meta.ts';
 import { Waiters } from './waiters.ts';
@@ -173,15 +172,7 @@ export class JournalStore {
     signal?: AbortSignal,
   ): Promise<JournalEvent[]> {
     throwIfAborted(signal);
-    for (const e of events) {
-      if (!(e.payload instanceof Uint8Array))
-        throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'payload must be bytes');
-      if (e.payload.length > MAX_PAYLOAD_BYTES) {
-        throw new MurmurError('MURMUR_JOURNAL_TOO_LARGE', `payload of ${e.payload.length} bytes`, {
-          details: { bytes: e.payload.length, max: MAX_PAYLOAD_BYTES },
-        });
-      }
-    }
+    checkPayloads(events);
     return this.#locked(id, async () => {
       const m = this.#meta(id);
       if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
@@ -232,7 +223,7 @@ export class JournalStore {
       let error: unknown;
       for (const events of segments) {
         try {
-          const fresh = await this.#check(m, head, headHash, events, pending);
+          const fresh = await checkSegment(m, head, headHash, events, pending, (seq) => this.#hashAt(m, seq));
           if (fresh.length === 0) continue;
           const last = fresh.at(-1)!;
           chunks.push({
@@ -261,52 +252,6 @@ export class JournalStore {
     });
   }
 
-  /** The events of a segment past `head`, once it is checked to be signed and to continue `headHash`. */
-  async #check(
-    m: Meta,
-    head: number,
-    headHash: Uint8Array,
-    events: EventRecord[],
-    pending: EventRecord[],
-  ): Promise<EventRecord[]> {
-    const id = m.id;
-    const last = events.at(-1);
-    const first = events[0];
-    if (!last?.sig || !first) throw new MurmurError('MURMUR_JOURNAL_FORGED', 'segment is not signed');
-    const msg = batchMessage(m.parsed, last.sigFirst ?? last.seq, last.seq, last.hash);
-    if (!verifySignature(m.parsed.writer, msg, last.sig)) {
-      throw new MurmurError('MURMUR_JOURNAL_FORGED', `bad writer signature on event ${last.seq}`, {
-        details: { id, seq: last.seq },
-      });
-    }
-    // authentic from here on: only the link to our head is left to check
-    if (first.seq > head + 1) {
-      throw new MurmurError('MURMUR_JOURNAL_GAP', `segment starts at ${first.seq}, head is ${head}`, {
-        details: { id, head, seq: first.seq },
-      });
-    }
-    const link = first.seq === head + 1 ? first.prev : events.find((e) => e.seq === head)?.hash;
-    if (link === undefined) {
-      // every event is at or below our head: a duplicate unless the writer signed another history
-      const mine =
-        last.seq > m.head
-          ? pending.find((e) => e.seq === last.seq)?.hash
-          : last.seq >= m.first
-            ? await this.#hashAt(m, last.seq)
-            : undefined;
-      if (mine && !bytesEqual(mine, last.hash)) throw this.#fork(id, last.seq);
-      return [];
-    }
-    if (!bytesEqual(link, headHash)) throw this.#fork(id, head + 1);
-    return events.filter((e) => e.seq > head);
-  }
-
-  #fork(id: JournalId, seq: number): MurmurError {
-    return new MurmurError('MURMUR_JOURNAL_FORK', `the writer signed two different events ${seq}`, {
-      details: { id, seq },
-    });
-  }
-
   async #hashAt(m: Meta, seq: number): Promise<Uint8Array | undefined> {
     if (seq === m.head) return m.headHash;
     if (seq === m.snapshot) return (await this.snapshotOf(m.id))?.hash;
@@ -319,11 +264,7 @@ export class JournalStore {
     writer: Writer,
     s: { upTo: number; state: Uint8Array; time?: number },
   ): Promise<Snapshot> {
-    if (!(s.state instanceof Uint8Array))
-      throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'state must be bytes');
-    if (s.state.length > MAX_SNAPSHOT_STATE_BYTES) {
-      throw new MurmurError('MURMUR_JOURNAL_TOO_LARGE', `snapshot state of ${s.state.length} bytes`);
-    }
+    checkSnapshotState(s.state);
     return this.#locked(id, async () => {
       const m = this.#meta(id);
       if (!bytesEqual(writer.publicKey, m.parsed.writer)) {
@@ -372,7 +313,7 @@ export class JournalStore {
       if (snap.upTo <= m.snapshot) return false;
       if (snap.upTo <= m.head) {
         const mine = await this.#hashAt(m, snap.upTo);
-        if (mine && !bytesEqual(mine, snap.hash)) throw this.#fork(id, snap.upTo);
+        if (mine && !bytesEqual(mine, snap.hash)) throw forkError(id, snap.upTo);
       }
       await this.#storeSnapshot(m, snap);
       if (snap.upTo <= m.head) await this.#compact(this.#meta(id), snap.upTo);
