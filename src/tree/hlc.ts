@@ -74,6 +74,19 @@ export class HlcClock {
     if (ts > this.#last) this.#last = ts;
   }
 
+  /**
+   * Throws MURMUR_TREE_CLOCK_SKEW if a record's wall time (a grant's `issuedAt`, a revocation's
+   * `revokedAt`, Unix ms) is further in the future than the allowed drift: the bound entries have.
+   */
+  checkWall(ms: number, what = 'timestamp'): void {
+    const now = this.#now();
+    if (ms > now + this.maxDriftMs) {
+      throw new MurmurError('MURMUR_TREE_CLOCK_SKEW', `${what} too far in the future`, {
+        details: { wall: ms, now, maxDriftMs: this.maxDriftMs },
+      });
+    }
+  }
+
   /** Throws MURMUR_TREE_CLOCK_SKEW if `ts` is further in the future than the allowed drift. */
   check(ts: Hlc): void {
     const limit = packHlc(this.#now() + this.maxDriftMs, HLC_LOGICAL_MAX);

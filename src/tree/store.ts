@@ -151,8 +151,17 @@ export class TreeStore {
         res.refused.push({ kind, code: err.code, message: err.message });
       }
     };
-    for (const g of parentsFirst(bundle.grants ?? [])) run('grant', () => t.addGrant(g, verify, source));
-    for (const r of bundle.revocations ?? []) run('revocation', () => t.addRevocation(r, verify, source));
+    // grants and revocations dated further ahead than the drift bound are refused as entries are
+    for (const g of parentsFirst(bundle.grants ?? []))
+      run('grant', () => {
+        options.clock?.checkWall(g.issuedAt, 'grant issuedAt');
+        return t.addGrant(g, verify, source);
+      });
+    for (const r of bundle.revocations ?? [])
+      run('revocation', () => {
+        options.clock?.checkWall(r.revokedAt, 'revocation revokedAt');
+        return t.addRevocation(r, verify, source);
+      });
     const entries = [...(bundle.entries ?? [])].sort((a, b) => a.timestamp - b.timestamp);
     for (const e of entries) {
       run('entry', () => {

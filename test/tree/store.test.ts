@@ -129,4 +129,27 @@ describe('TreeStore persistence', () => {
     await normal.put('/k', enc('normal'));
     assert.equal(dec((await normal.get('/k'))?.value), 'normal');
   });
+
+  it('refuses a root grant or revocation dated further ahead than the drift bound (a year-ahead grant is not admitted)', async () => {
+    const normal = await openTree(root, root);
+    const tree = root.publicKey;
+    const yearAhead = Date.now() + 365 * 24 * 3_600_000;
+    const g = makeGrant(root, { tree, pattern: '/x/**', issuee: alice.publicKey, issuedAt: yearAhead });
+    const res = await normal.ingest({ grants: [g] });
+    assert.deepEqual(
+      res.refused.map((r) => [r.kind, r.code]),
+      [['grant', 'MURMUR_TREE_CLOCK_SKEW']],
+    );
+    assert.equal(normal.grants().length, 0);
+    // within the bound it is admitted, and a revocation dated a year ahead is refused the same way
+    const ok = makeGrant(root, { tree, pattern: '/x/**', issuee: alice.publicKey, issuedAt: Date.now() });
+    assert.equal((await normal.ingest({ grants: [ok] })).refused.length, 0);
+    const r = makeRevocation(root, { tree, grantId: grantId(ok), revokedAt: yearAhead });
+    const res2 = await normal.ingest({ revocations: [r] });
+    assert.deepEqual(
+      res2.refused.map((x) => [x.kind, x.code]),
+      [['revocation', 'MURMUR_TREE_CLOCK_SKEW']],
+    );
+    assert.equal(normal.grants()[0]?.revoked, false);
+  });
 });
