@@ -1,4 +1,4 @@
-import { MurmurError } from '../errors/index.ts';
+import { isMurmurError, MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { ServicePeer } from '../service/context.ts';
 import { BIN_COUNT } from './constants.ts';
@@ -26,7 +26,11 @@ export interface PullerOptions {
   depth: () => number;
   logger?: Logger;
   backoffMs?: readonly number[];
-  /** A peer broke the protocol (non-retryable error): penalise it. */
+  /**
+   * A peer's sync stopped on a non-retryable error (misbehaviour by the error table: the callee
+   * strikes it once per incident). Not called for churn (retried) nor for a peer that does not serve
+   * pull-sync (listed by notServing()).
+   */
   onFatal?: (peerId: string, err: unknown) => void;
 }
 
@@ -46,6 +50,8 @@ export class Puller {
   readonly #o: PullerOptions;
   readonly #log: Logger;
   readonly #peers = new Map<string, PeerSync>();
+  /** Active peers that do not serve pull-sync (a library node without the chunks service). */
+  readonly #notServing = new Set<string>();
   #stopped = false;
 
   constructor(options: PullerOptions) {
@@ -58,6 +64,11 @@ export class Puller {
     const out: Record<string, number[]> = {};
     for (const [id, ps] of this.#peers) out[id] = [...ps.bins.keys()].sort((a, b) => a - b);
     return out;
+  }
+
+  /** Active peers that do not serve pull-sync (never struck for it; tried again on reconnect). */
+  notServing(): string[] {
+    return [...this.#notServing];
   }
 
   add(peer: ServicePeer): void {
@@ -73,6 +84,7 @@ export class Puller {
     if (ps === undefined) return;
     ps.abort.abort();
     this.#peers.delete(peerId);
+    this.#notServing.delete(peerId);
     for (const bin of ps.bins.keys()) this.#o.stats.lag.delete(`${peerId}|${bin}`);
   }
 
@@ -99,8 +111,14 @@ export class Puller {
         return;
       } catch (err) {
         if (ps.abort.signal.aborted) return;
+        if (isMurmurError(err, 'MURMUR_PROTOCOL_UNSUPPORTED')) {
+          // not a fault: the peer runs without the chunks service
+          this.#log.debug({ peer: ps.peer.peerId }, 'puller: peer does not serve pull-sync');
+          this.#notServing.add(ps.peer.peerId);
+          return;
+        }
         if (!isRetryable(err)) {
-          this.#log.warn({ peer: ps.peer.peerId, err }, 'puller: cursors refused');
+          this.#log.debug({ peer: ps.peer.peerId, err }, 'puller: cursors refused');
           this.#o.onFatal?.(ps.peer.peerId, err);
           return;
         }
@@ -154,7 +172,10 @@ export class Puller {
       cursor,
       signal,
       logger: this.#log,
-      onFatal: (err) => this.#o.onFatal?.(peerId, err),
+      onFatal: (err) => {
+        if (isMurmurError(err, 'MURMUR_PROTOCOL_UNSUPPORTED')) this.#notServing.add(peerId);
+        else this.#o.onFatal?.(peerId, err);
+      },
       onProgress: ({ topmost, live }) => {
         if (signal.aborted) return;
         const lag = live ? 0n : cursor > topmost ? cursor - topmost : 0n;

@@ -4,6 +4,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext } from '../service/context.ts';
+import { strikeFor, WarnLimiter } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { type JoinOptions, join } from './file/joiner.ts';
 import { type SplitResult, split } from './file/splitter.ts';
@@ -97,10 +98,19 @@ export class ChunksService implements NodeService {
     this.#store = store;
     registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
     registerServiceMetrics(ctx.metrics, this);
+    // every strike goes through the error table (strikeFor); the warning a peer can trigger at will
+    // is rate-limited per peer
+    const warnings = new WarnLimiter(this.#log, { clock: ctx.clock });
+    const misbehaved = (what: string) => (peerId: string, err: unknown) => {
+      const kind = strikeFor(ctx, peerId, err);
+      if (kind === undefined) this.#log.debug({ peer: peerId, err }, what);
+      else warnings.warn(peerId, { peer: peerId, kind, err }, what);
+    };
     this.#server = new PullSyncServer({
       store,
       stats: this.stats,
       logger: this.#log,
+      onMisbehaviour: misbehaved('pullsync: bad request from peer'),
       ...(o.pageLimit === undefined ? {} : { pageLimit: o.pageLimit }),
       ...(o.pageWaitMs === undefined ? {} : { pageWaitMs: o.pageWaitMs }),
     });
@@ -117,7 +127,8 @@ export class ChunksService implements NodeService {
       inflight: new InFlight(),
       stats: this.stats,
       logger: this.#log,
-      onInvalidChunk: (peer) => ctx.strike(peer, 'invalid-chunk'),
+      onInvalidChunk: (peer) =>
+        misbehaved('pullsync: invalid chunk skipped')(peer, 'MURMUR_CHUNKS_BAD_CHUNK'),
     });
     const r = o.retrieval ?? {};
     this.#retrieval = new Retrieval({
@@ -137,7 +148,7 @@ export class ChunksService implements NodeService {
       depth: () => ctx.depth(),
       logger: this.#log,
       ...(o.backoffMs === undefined ? {} : { backoffMs: o.backoffMs }),
-      onFatal: (peerId) => ctx.strike(peerId, 'pullsync-protocol'),
+      onFatal: misbehaved('pullsync: stopped syncing from peer'),
     });
     this.#puller = puller;
     const onActive = (p: Parameters<typeof puller.add>[0]): void => puller.add(p);
@@ -247,6 +258,7 @@ export class ChunksService implements NodeService {
       depth: this.#ctx?.depth() ?? 0,
       storage: this.storage() ?? {},
       subscriptions: this.#puller?.subscriptions() ?? {},
+      notServing: this.#puller?.notServing() ?? [],
       lag: Object.fromEntries([...this.stats.lag].map(([k, v]) => [k, v.toString()])),
       pullsync: {
         offered: this.stats.offered,

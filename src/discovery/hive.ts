@@ -1,7 +1,7 @@
 import type { Connection, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Clock, systemClock } from '../clock/index.ts';
-import { isMurmurError } from '../errors/index.ts';
+import { MurmurError, strikeKindOf } from '../errors/index.ts';
 import { overlayAddressOf } from '../identity/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
@@ -68,8 +68,10 @@ export class Hive {
   async #receive(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
     if (!this.#o.isActive(from)) {
-      this.#o.onStrike(from, 'protocol');
-      stream.abort(new Error('hive before handshake'));
+      const err = new MurmurError('MURMUR_OVERLAY_HIVE_UNEXPECTED', 'hive before the handshake');
+      const kind = strikeKindOf(err);
+      if (kind !== undefined) this.#o.onStrike(from, kind);
+      stream.abort(err);
       return;
     }
     const framed = new FramedStream(stream, {
@@ -81,12 +83,9 @@ export class Hive {
     try {
       peers = decodeHive(await framed.readOne());
     } catch (err) {
-      const code = isMurmurError(err) ? err.code : '';
-      if (code === 'MURMUR_FRAME_TOO_LARGE' || code === 'MURMUR_OVERLAY_HIVE_TOO_LARGE') {
-        this.#o.onStrike(from, 'oversized');
-      } else if (code === 'MURMUR_FRAME_MALFORMED' || code === 'MURMUR_OVERLAY_HIVE_INVALID') {
-        this.#o.onStrike(from, 'undecodable');
-      }
+      // the error table decides: oversized / undecodable strike, a closed stream or a timeout not
+      const kind = strikeKindOf(err);
+      if (kind !== undefined) this.#o.onStrike(from, kind);
       this.#o.logger.debug({ from, err }, 'hive message dropped');
       stream.abort(err as Error);
       return;

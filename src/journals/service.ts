@@ -5,6 +5,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
+import { strikeFor } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
 import {
@@ -48,8 +49,11 @@ interface Outbound {
   session: StreamerSession;
 }
 
-/** Penalty kinds reported to the peer book, by rejection code. */
-const STRIKE_KIND: Record<string, string> = {
+/**
+ * The `reason` label of murmur_journals_events_rejected_total, by rejection code. (Whether a rejection
+ * strikes the peer, and with which kind, is the error table's: strikeFor.)
+ */
+const REJECTION_REASON: Record<string, string> = {
   MURMUR_JOURNAL_FORGED: 'forged',
   MURMUR_JOURNAL_GAP: 'gap',
   MURMUR_JOURNAL_FORK: 'fork',
@@ -125,10 +129,11 @@ export class JournalsService implements NodeService {
       ...(o.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: o.stallTimeoutMs }),
       ...(o.backoffMs === undefined ? {} : { backoffMs: o.backoffMs }),
       onPenalty: (peer, code) => {
-        const reason = STRIKE_KIND[code] ?? 'invalid';
+        const reason = REJECTION_REASON[code] ?? 'invalid';
         this.counters.rejected.set(reason, (this.counters.rejected.get(reason) ?? 0) + 1);
-        ctx.strike(peer, `journal-${reason}`);
+        strikeFor(ctx, peer, code);
       },
+      onMisbehaviour: (peer, err) => strikeFor(ctx, peer, err),
       logger: this.#log,
     });
     this.#sync = sync;
@@ -146,6 +151,7 @@ export class JournalsService implements NodeService {
           channel,
           providers: sync.providers(),
           logger: this.#log,
+          onBadMessage: (err) => strikeFor(ctx, peer.peerId, err),
           onClose: (s) => this.#inbound.delete(s),
         });
         this.#inbound.add(session);
@@ -153,10 +159,14 @@ export class JournalsService implements NodeService {
       },
       sessionOpts,
     );
-    await ctx.handle(CATALOGUE_PROTOCOL, (channel) => sync.serveCatalogue(channel), {
-      maxMessageBytes: MAX_CATALOGUE_BYTES + 64,
-      idleTimeoutMs: 10_000,
-    });
+    await ctx.handle(
+      CATALOGUE_PROTOCOL,
+      (channel, peer) => sync.serveCatalogue(channel, { peer: peer.peerId }),
+      {
+        maxMessageBytes: MAX_CATALOGUE_BYTES + 64,
+        idleTimeoutMs: 10_000,
+      },
+    );
     const onActive = (p: ServicePeer): void => void this.#open(p.peerId);
     const onInactive = ({ peerId }: { peerId: string }): void => void this.#close(peerId);
     this.#listeners.push(ctx.on('peer:active', onActive), ctx.on('peer:inactive', onInactive));
@@ -185,6 +195,7 @@ export class JournalsService implements NodeService {
         channel,
         providers: sync.providers(),
         logger: this.#log,
+        onBadMessage: (err) => strikeFor(ctx, peerId, err),
         onClose: () => this.#closed(peerId, entry),
       });
       entry.session = session;

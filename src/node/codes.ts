@@ -14,22 +14,15 @@ export const NODE_CODES = defineCodes({
     message: 'The node is not started (or is stopping), so the operation cannot run.',
     http: 503,
   },
-  MURMUR_FRAME_TOO_LARGE: {
-    message: 'A peer sent a length-prefixed message over the size cap of its protocol.',
-    http: 400,
-    strike: 'oversized',
-  },
-  MURMUR_FRAME_MALFORMED: {
-    message: 'A peer sent bytes that are not a valid length-prefixed frame or message.',
-    http: 400,
-    strike: 'undecodable',
-  },
-  MURMUR_STREAM_CLOSED: { message: 'The stream ended before a complete message arrived.', http: 400 },
   MURMUR_HANDSHAKE_REFUSED: {
     message: 'The murmur handshake was refused (self, duplicate, wrong network, bad overlay, version).',
     http: 400,
   },
   MURMUR_DIAL_FAILED: { message: 'The peer could not be dialled.', http: 400 },
+  MURMUR_PROTOCOL_UNSUPPORTED: {
+    message: 'The peer does not serve this protocol (it runs without the service); never a strike.',
+    http: 502,
+  },
   MURMUR_PEER_NOT_ACTIVE: {
     message: 'A service addressed a peer that is not connected and handshaken (active).',
     http: 400,

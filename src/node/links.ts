@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../bytes/index.ts';
 import type { Clock } from '../clock/index.ts';
-import { isMurmurError, MurmurError } from '../errors/index.ts';
+import { isMurmurError, MurmurError, strikeKindOf } from '../errors/index.ts';
 import {
   HANDSHAKE_PROTOCOL,
   type HandshakeLocal,
@@ -16,6 +16,7 @@ import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
 import { describeCause, type Host, isShareable, withoutPeer, withPeer } from '../p2p/index.ts';
 import type { PeerBook } from '../peers/index.ts';
+import { StrikeGate } from '../service/strikes.ts';
 import { GOODBYE_PROTOCOL, GOODBYE_TIMEOUT_MS } from './constants.ts';
 import { readGoodbye, sendGoodbye } from './goodbye.ts';
 import type { PeerInfo } from './types.ts';
@@ -53,10 +54,13 @@ export class Links {
   /** connection id → handshake in progress. */
   readonly #handshakes = new Map<string, Promise<PeerInfo>>();
   readonly #pending = new Set<string>();
+  /** One strike per incident (peer, kind) from the services and the hive. */
+  readonly #gate: StrikeGate;
   #stopping = false;
 
   constructor(options: LinksOptions) {
     this.#o = options;
+    this.#gate = new StrikeGate({ clock: options.clock });
   }
 
   get pending(): ReadonlySet<string> {
@@ -126,7 +130,8 @@ export class Links {
         if (!this.#stopping) this.#o.book.goodbye(peerId);
       });
     } catch (err) {
-      if (isMurmurError(err, 'MURMUR_FRAME_TOO_LARGE')) this.strike(peerId, 'oversized');
+      const kind = strikeKindOf(err); // by the error table: an oversized goodbye strikes
+      if (kind !== undefined) this.strike(peerId, kind);
       stream.abort(err instanceof Error ? err : new Error(describeCause(err)));
     }
   }
@@ -316,8 +321,9 @@ export class Links {
       metrics.refused(reason, by);
       if (PURGATORY_REASONS.has(reason)) book.refused(peerId, `refused: ${reason}`);
       else if (reason !== 'duplicate' && reason !== 'self') book.dialFailed(peerId, `refused: ${reason}`);
-    } else if (e.code === 'MURMUR_FRAME_MALFORMED' || e.code === 'MURMUR_FRAME_TOO_LARGE') {
-      const kind = e.code === 'MURMUR_FRAME_TOO_LARGE' ? 'oversized' : 'undecodable';
+    } else if (strikeKindOf(e) !== undefined) {
+      // garbage on the handshake (the table's kind): one strike per connection
+      const kind = strikeKindOf(e)!;
       metrics.strike(kind);
       book.misbehaved(peerId, kind);
       if (!this.#active.has(peerId)) book.dialFailed(peerId, `handshake: ${kind}`);
@@ -337,8 +343,12 @@ export class Links {
     if (!this.#stopping) this.#o.book.disconnected(peerId, 'disconnected');
   }
 
-  /** Strike against a peer for misbehaviour on another protocol; closes it when it lands in purgatory. */
+  /**
+   * Strike against a peer for misbehaviour on another protocol (a repeat of the same kind within
+   * STRIKE_INCIDENT_MS is the same incident and is dropped); closes it when it lands in purgatory.
+   */
   strike(peerId: string, kind: string): void {
+    if (!this.#gate.admit(peerId, kind)) return;
     this.#o.metrics.strike(kind);
     this.#o.book.misbehaved(peerId, kind);
     if (this.#o.book.isRefused(peerId)) {

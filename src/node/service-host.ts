@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, Stream } from '@libp2p/interface';
 import { type Clock, systemClock } from '../clock/index.ts';
-import { MurmurError } from '../errors/index.ts';
+import { claimStrike, MurmurError } from '../errors/index.ts';
 import { send as hbbpSend } from '../hbbp/socket.ts';
 import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
@@ -15,6 +15,7 @@ import type {
   ServiceEvents,
   ServicePeer,
 } from '../service/context.ts';
+import { briefError } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import type { MurmurStore } from '../store/index.ts';
 import { SUBLEVELS } from '../store/index.ts';
@@ -158,9 +159,12 @@ export class ServiceHost {
       idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
       onBytes: metrics.onBytes(protocol),
       onMessage: metrics.onMessage(protocol),
-      onViolation: (kind, err) => {
+      onViolation: (_kind, err) => {
+        // the table's kind (oversized / undecodable), claimed so the service seeing the same error
+        // thrown from its channel does not strike it again
+        const kind = claimStrike(err);
         logger.debug({ peerId, protocol, kind, err: err.message }, 'service frame violation');
-        if (!this.#stopping) links.strike(peerId, kind);
+        if (kind !== undefined && !this.#stopping) links.strike(peerId, kind);
       },
     });
   }
@@ -279,7 +283,14 @@ export class ServiceHost {
             try {
               await handler(channel, peer);
             } catch (err) {
-              log.debug({ err, protocol, peerId: peer.peerId }, 'service handler failed');
+              // misbehaviour by the table (a code with a strike kind, not struck yet) strikes the
+              // peer; any other exception (a bug, churn) strikes nobody
+              const kind = claimStrike(err);
+              log.debug(
+                { err: briefError(err), protocol, peerId: peer.peerId, kind },
+                'service handler failed',
+              );
+              if (kind !== undefined) ctx.strike(peer.peerId, kind);
               channel.close(err as Error);
             }
           },
@@ -302,6 +313,12 @@ export class ServiceHost {
         } catch (err) {
           if (options.signal?.aborted === true) {
             throw new MurmurError('MURMUR_ABORTED', 'dial aborted', { cause: err });
+          }
+          if ((err as Error | undefined)?.name === 'UnsupportedProtocolError') {
+            throw new MurmurError('MURMUR_PROTOCOL_UNSUPPORTED', `${peerId} does not serve ${protocol}`, {
+              cause: err,
+              details: { peerId, protocol },
+            });
           }
           throw new MurmurError('MURMUR_DIAL_FAILED', `cannot open ${protocol} to ${peerId}`, {
             cause: err,

@@ -16,6 +16,11 @@ export const OVERLAY_CODES = defineCodes({
     http: 400,
     strike: 'undecodable',
   },
+  MURMUR_OVERLAY_HIVE_UNEXPECTED: {
+    message: 'A hive (peer exchange) message came from a peer that has not completed the handshake.',
+    http: 400,
+    strike: 'protocol',
+  },
 });
 
 type OverlayCodes = typeof OVERLAY_CODES;

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ByteReader, VARINT_TOO_LONG, varintSize, writeVarint } from '../bytes/index.ts';
 import { MurmurError } from '../errors/index.ts';

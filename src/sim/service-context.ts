@@ -1,11 +1,13 @@
+import '../p2p/codes.ts';
 import { EventEmitter } from 'node:events';
 import type { AbstractLevel } from 'abstract-level';
 import { Counter, Registry } from 'prom-client';
-import { MurmurError } from '../errors/index.ts';
+import { claimStrike, MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import { fromHex } from '../overlay/address.ts';
 import type { Clock, TimerHandle } from '../peers/types.ts';
 import type { ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
+import { StrikeGate } from '../service/strikes.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
 import type { SimOverlayNode } from './overlay-node.ts';
@@ -204,7 +206,10 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       }
     }
   };
+  // one incident, one strike, as in the node's links (on the network's virtual clock)
+  const gate = new StrikeGate({ clock: network.clock });
   const record = (peerId: string, kind: string): void => {
+    if (!gate.admit(peerId, kind)) return;
     strikes.push(`${peerId}:${kind}`);
     strikeCount.inc({ kind });
     node.book.misbehaved(peerId, kind);
@@ -248,11 +253,9 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_MS,
       clock: network.clock,
       onViolation: (err) => {
-        logger.debug(
-          { peerId: peer, protocol, kind: 'oversized', err: err.message },
-          'service frame violation',
-        );
-        record(peer, 'oversized');
+        const kind = claimStrike(err);
+        logger.debug({ peerId: peer, protocol, kind, err: err.message }, 'service frame violation');
+        if (kind !== undefined) record(peer, kind);
       },
     });
     streams.set(key, ch);
@@ -347,8 +350,11 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     Promise.resolve()
       .then(() => h.handler(ch, peer))
       .catch((err: unknown) => {
-        // as in the node: logged, the channel aborted (a reset for the dialler), nobody struck
-        logger.debug({ err, protocol, peerId: from }, 'service handler failed');
+        // as in the node: logged, the channel aborted (a reset for the dialler); struck only when
+        // the table gives the error a strike kind (and nobody struck it yet)
+        const kind = claimStrike(err);
+        logger.debug({ err, protocol, peerId: from, kind }, 'service handler failed');
+        if (kind !== undefined) ctx.strike(from, kind);
         ch.close(err instanceof Error ? err : new Error(String(err)));
       });
   }

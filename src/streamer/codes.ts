@@ -6,10 +6,12 @@ export const STREAMER_CODES = defineCodes({
   MURMUR_STREAMER_BAD_MESSAGE: {
     message: 'A streamer message from a peer is malformed or violates the protocol.',
     http: 400,
+    strike: 'undecodable',
   },
   MURMUR_STREAMER_MESSAGE_TOO_LARGE: {
     message: 'A message exceeds its hard size cap; it was not decoded.',
     http: 400,
+    strike: 'oversized',
   },
   MURMUR_STREAMER_CLOSED: {
     message: 'The message channel to the peer closed before the exchange finished.',

@@ -4,6 +4,7 @@ import { MurmurError } from '../errors/index.ts';
 import type { RouteTable } from '../http/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
+import { strikeFor } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { HlcClock } from './hlc.ts';
 import { loadOrCreateKeyFile } from './keyfile.ts';
@@ -272,17 +273,9 @@ export class TreeService implements NodeService {
     this.stats.strikes += strikeRefusals(refused as never, (kind) => this.#ctx?.strike(peerId, kind));
   }
 
-  /** Undecodable frames and reconciliation violations are strikes; transport errors are not. */
+  /** Strikes by the error table (undecodable frames, reconciliation violations); churn does not. */
   #misbehaved(peerId: string, err: unknown): void {
-    const code = (err as { code?: string }).code;
-    if (
-      code === 'MURMUR_TREE_MALFORMED' ||
-      code === 'MURMUR_TREE_TOO_LARGE' ||
-      code === 'MURMUR_TREE_RECONCILE_MALFORMED'
-    ) {
-      this.stats.strikes++;
-      this.#ctx?.strike(peerId, 'undecodable');
-    }
+    if (this.#ctx !== undefined && strikeFor(this.#ctx, peerId, err) !== undefined) this.stats.strikes++;
   }
 
   async #open(rootHex: string, signal?: AbortSignal): Promise<Tree> {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { isMurmurError, MurmurError } from '../../errors/index.ts';
+import { isMurmurError, MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { type Dialer, FrameReader } from '../../streamer/channel.ts';
 import { type Chunk, hex, isValidChunk } from '../chunk.ts';
@@ -43,17 +43,18 @@ export function randomRuid(): number {
 }
 
 /**
- * True for errors worth retrying the same range for: connection loss, timeouts, storage failures and
- * an in-flight chunk that another peer failed to deliver. Protocol violations are not retried.
+ * True for errors worth retrying the same range for (with backoff): connection loss, a stream reset,
+ * timeouts, a failed dial, the peer shutting down, our own storage failures and an in-flight chunk
+ * that another peer failed to deliver — everything that is not misbehaviour by the error table.
+ * Not retried: misbehaviour (a code with a strike kind: a protocol violation, an unsolicited chunk,
+ * an undecodable or oversized message) and a peer that does not serve pull-sync at all.
  */
 export function isRetryable(err: unknown): boolean {
   if (!isMurmurError(err)) return true; // transport errors from the stream layer
   return (
-    err.code === 'MURMUR_STREAMER_CLOSED' ||
-    err.code === 'MURMUR_TIMEOUT' ||
-    err.code === 'MURMUR_IO' ||
-    err.code === 'MURMUR_CHUNKS_STORAGE' ||
-    err.code === 'MURMUR_CHUNKS_IN_FLIGHT_FAILED'
+    strikeKindOf(err) === undefined &&
+    err.code !== 'MURMUR_PROTOCOL_UNSUPPORTED' &&
+    err.code !== 'MURMUR_INVALID_ARGUMENT'
   );
 }
 
@@ -246,7 +247,7 @@ export class PullSyncClient {
         windows[windowOf.get(key)!]!.left--;
         if (!isValidChunk(d.address, d.data)) {
           this.stats.invalid++;
-          this.#log.warn({ peer, address: key }, 'pullsync: invalid chunk skipped');
+          this.#log.debug({ peer, address: key }, 'pullsync: invalid chunk skipped');
           this.#onInvalid?.(peer, d.address);
           claimed.delete(key);
           this.inflight.release(d.address, false, key);

@@ -1,5 +1,6 @@
-import { isMurmurError, MurmurError } from '../../errors/index.ts';
+import { MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
+import { briefError } from '../../service/strikes.ts';
 import { type FrameChannel, FrameReader } from '../../streamer/channel.ts';
 import { equalBytes } from '../chunk.ts';
 import { ADDRESS_SIZE } from '../constants.ts';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   wantTimeoutMs?: number;
   logger?: Logger;
   stats?: PullSyncStats;
+  /** A request broken by the peer's misbehaviour (an error with a strike kind in the error table). */
+  onMisbehaviour?: (peer: string, err: unknown) => void;
 }
 
 /**
@@ -112,9 +115,11 @@ export class PullSyncServer {
   readonly #handlers = new Set<Promise<void>>();
   readonly #closing = new AbortController();
   readonly #scratch = new ScratchPool(READ_SCRATCH_BYTES, READ_SCRATCH_KEEP);
+  readonly #onMisbehaviour: ServerOptions['onMisbehaviour'];
 
   constructor(options: ServerOptions) {
     this.#store = options.store;
+    this.#onMisbehaviour = options.onMisbehaviour;
     this.#log = options.logger ?? silentLogger;
     this.#limit = Math.min(options.pageLimit ?? PAGE_LIMIT, MAX_OFFER_HASHES);
     this.#waitMs = options.pageWaitMs ?? PAGE_WAIT_MS;
@@ -158,8 +163,13 @@ export class PullSyncServer {
           throw new MurmurError('MURMUR_CHUNKS_BAD_MESSAGE', `unexpected first message ${first.case}`);
       }
     } catch (err) {
-      const expected = isMurmurError(err, 'MURMUR_ABORTED') || isMurmurError(err, 'MURMUR_STREAMER_CLOSED');
-      this.#log[expected ? 'debug' : 'warn']({ peer, err }, 'pullsync: request ended');
+      // misbehaviour by the error table goes to onMisbehaviour (struck, logged rate-limited);
+      // churn (a closed stream, an abort, a timeout) only to debug
+      if (strikeKindOf(err) !== undefined) {
+        this.stats.badRequests++;
+        this.#onMisbehaviour?.(peer, err);
+      }
+      this.#log.debug({ peer, err: briefError(err) }, 'pullsync: request ended');
     } finally {
       channel.close();
     }

@@ -12,6 +12,8 @@ export class PullSyncStats {
   duplicateRuids = 0;
   cancelled = 0;
   dbOps = 0;
+  /** Requests served here that a peer broke with misbehaviour (the table's strike kinds). */
+  badRequests = 0;
   /** Sync lag per `peer|bin`: upstream cursor minus the highest bin ID synced. */
   readonly lag = new Map<string, bigint>();
 }

@@ -17,7 +17,10 @@ export interface BinSyncOptions {
   signal?: AbortSignal;
   logger?: Logger;
   backoffMs?: readonly number[];
-  /** A non-retryable error stopped this bin's sync with the peer (protocol violation). */
+  /**
+   * A non-retryable error stopped this bin's sync with the peer: misbehaviour by the error table (the
+   * caller strikes it) or a peer that does not serve pull-sync. Churn is retried, never reported here.
+   */
   onFatal?: (err: unknown) => void;
   /** Called after each recorded page (progress and lag). */
   onProgress?: (p: { bin: number; from: bigint; topmost: bigint; live: boolean }) => void;
@@ -79,7 +82,8 @@ export async function syncBin(options: BinSyncOptions): Promise<void> {
       } catch (err) {
         if (signal?.aborted) return;
         if (!isRetryable(err)) {
-          log.warn({ peer, bin, err }, 'pullsync: stopped syncing bin from peer');
+          // logged (rate-limited) by whoever strikes: one bad peer must not flood the log
+          log.debug({ peer, bin, err }, 'pullsync: stopped syncing bin from peer');
           options.onFatal?.(err);
           return;
         }

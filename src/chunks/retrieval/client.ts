@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import type { ServicePeer } from '../../service/context.ts';
+import { strikeFor } from '../../service/strikes.ts';
 import { FrameReader } from '../../streamer/channel.ts';
 import { equalBytes, hex, isValidChunk } from '../chunk.ts';
 import {
@@ -112,15 +113,18 @@ export class RetrievalClient {
       const reply = decodeRetrieval(await new FrameReader(ch).next({ signal: sig }));
       if (reply.type === 'not-found') return undefined;
       if (reply.type !== 'delivery') {
-        this.#o.ctx.strike(peer.peerId, 'retrieval-protocol');
+        strikeFor(this.#o.ctx, peer.peerId, 'MURMUR_CHUNKS_BAD_MESSAGE'); // out of protocol order
         return undefined;
       }
       if (!isValidChunk(address, reply.data)) {
         this.#stats.invalid++;
-        this.#o.ctx.strike(peer.peerId, 'invalid-chunk');
+        strikeFor(this.#o.ctx, peer.peerId, 'MURMUR_CHUNKS_BAD_CHUNK');
         return undefined;
       }
       return reply.data;
+    } catch (err) {
+      strikeFor(this.#o.ctx, peer.peerId, err); // an undecodable reply; churn is not struck
+      throw err;
     } finally {
       ch.close();
     }

@@ -1,6 +1,6 @@
-import type { MurmurError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ServicePeer } from '../../service/context.ts';
+import { strikeFor } from '../../service/strikes.ts';
 import { type FrameChannel, FrameReader } from '../../streamer/channel.ts';
 import { RETRIEVAL_TIMEOUT_MS } from './constants.ts';
 import { decodeRetrieval, encodeRetrieval } from './messages.ts';
@@ -23,7 +23,7 @@ export async function serveRetrieval(ch: FrameChannel, peer: ServicePeer, deps: 
   try {
     const msg = decodeRetrieval(await new FrameReader(ch).next({ timeoutMs: RETRIEVAL_TIMEOUT_MS }));
     if (msg.type !== 'request') {
-      ctx.strike(peer.peerId, 'retrieval-protocol');
+      strikeFor(ctx, peer.peerId, 'MURMUR_CHUNKS_BAD_MESSAGE'); // out of protocol order
       return;
     }
     deps.stats.requests++;
@@ -43,9 +43,8 @@ export async function serveRetrieval(ch: FrameChannel, peer: ServicePeer, deps: 
       await ch.send(encodeRetrieval({ type: 'delivery', data }));
     }
   } catch (err) {
-    if ((err as MurmurError).code === 'MURMUR_CHUNKS_BAD_MESSAGE') {
-      ctx.strike(peer.peerId, 'retrieval-undecodable');
-    }
+    // undecodable or oversized (the table's kind) strikes; a timeout or a closed stream does not
+    strikeFor(ctx, peer.peerId, err);
     deps.log.debug({ peer: peer.peerId, err }, 'retrieval: request failed');
   } finally {
     ch.close();

@@ -88,15 +88,6 @@ interface QueuedItem {
   size: number;
 }
 
-/** Error codes that mean the sending peer misbehaved (it is penalised and routed around). */
-export const PEER_FAULTS = new Set([
-  'MURMUR_JOURNAL_FORGED',
-  'MURMUR_JOURNAL_GAP',
-  'MURMUR_JOURNAL_FORK',
-  'MURMUR_JOURNAL_TOO_LARGE',
-  'MURMUR_JOURNAL_BAD_MESSAGE',
-]);
-
 /**
  * Downstream side: decodes each delivered item, has the store verify and append it (signature, chain,
  * continuity with the verified head), reports progress. The first invalid item kills the consumer:

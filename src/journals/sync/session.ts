@@ -79,6 +79,7 @@ export class StreamerSession {
   >();
   readonly #stop = new AbortController();
   readonly #onClose: ((session: StreamerSession) => void) | undefined;
+  readonly #onBadMessage: ((err: unknown) => void) | undefined;
   #loops: Promise<unknown>[] = [];
 
   constructor(options: {
@@ -90,6 +91,8 @@ export class StreamerSession {
     logger?: Logger;
     /** Called once when the session stops (either side closed, the channel failed, or stop()). */
     onClose?: (session: StreamerSession) => void;
+    /** A message from the peer that does not decode (dropped; the caller strikes by the error table). */
+    onBadMessage?: (err: unknown) => void;
   }) {
     this.peer = options.peer;
     this.#channel = options.channel;
@@ -98,6 +101,7 @@ export class StreamerSession {
     this.#queue = new PriorityQueue({ capacity: options.queueCapacity ?? QUEUE_CAPACITY });
     this.#log = options.logger ?? silentLogger;
     this.#onClose = options.onClose;
+    this.#onBadMessage = options.onBadMessage;
   }
 
   /** True once the session stopped; subscribe() then throws MURMUR_STREAMER_CLOSED. */
@@ -192,6 +196,7 @@ export class StreamerSession {
         } catch (err) {
           this.stats.badMessages++;
           this.#log.debug({ peer: this.peer, err }, 'streamer: bad message dropped');
+          this.#onBadMessage?.(err);
           continue;
         }
         await this.#dispatch(body);

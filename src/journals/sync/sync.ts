@@ -1,12 +1,12 @@
 import { type Clock, systemClock, type TimerHandle } from '../../clock/index.ts';
-import { isMurmurError } from '../../errors/index.ts';
+import { isMurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
 import { CATALOGUE_INTERVAL_MS, PEER_BACKOFF_MS, STALL_TIMEOUT_MS, STREAM_NAME } from '../constants.ts';
 import { isJournalId, type JournalId } from '../id.ts';
 import type { Journals } from '../journals.ts';
 import { type CatalogueEntry, requestCatalogue, serveCatalogue } from './catalogue.ts';
-import { JournalConsumer, JournalProvider, PEER_FAULTS } from './provider.ts';
+import { JournalConsumer, JournalProvider } from './provider.ts';
 import type { ProviderFactory, Stream, StreamerSession } from './session.ts';
 
 /** Which journals a node follows: every one its peers hold, a fixed list, or only those asked for. */
@@ -30,6 +30,8 @@ export interface JournalSyncOptions {
   onPenalty?: (peer: string, code: string, journal: JournalId) => void;
   /** Time of stalls and backoffs, and the catalogue and stall timers (default `systemClock`). */
   clock?: Clock;
+  /** A catalogue exchange with a peer failed (the caller strikes misbehaviour by the error table). */
+  onMisbehaviour?: (peer: string, err: unknown) => void;
   logger?: Logger;
 }
 
@@ -58,6 +60,7 @@ export class JournalSync {
   readonly #backoffMs: number;
   readonly #onPenalty: JournalSyncOptions['onPenalty'];
   readonly #clock: Clock;
+  readonly #onMisbehaviour: JournalSyncOptions['onMisbehaviour'];
   readonly #log: Logger;
   readonly #peers = new Map<string, PeerHandle>();
   readonly #catalogues = new Map<string, Map<JournalId, CatalogueEntry>>();
@@ -76,6 +79,7 @@ export class JournalSync {
     this.#backoffMs = options.backoffMs ?? PEER_BACKOFF_MS;
     this.#onPenalty = options.onPenalty;
     this.#clock = options.clock ?? systemClock;
+    this.#onMisbehaviour = options.onMisbehaviour;
     this.#log = options.logger ?? silentLogger;
     if (this.#policy.mode === 'list') for (const j of this.#policy.journals) this.#followed.add(j);
   }
@@ -90,11 +94,16 @@ export class JournalSync {
   }
 
   /** Answers one catalogue request on a channel opened by a peer. */
-  async serveCatalogue(channel: FrameChannel, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async serveCatalogue(
+    channel: FrameChannel,
+    options: { signal?: AbortSignal; peer?: string } = {},
+  ): Promise<void> {
+    const { peer, ...rest } = options;
     try {
-      await serveCatalogue(channel, this.#journals.store, options);
+      await serveCatalogue(channel, this.#journals.store, rest);
     } catch (err) {
-      this.#log.debug({ err }, 'journals: catalogue request failed');
+      this.#log.debug({ peer, err }, 'journals: catalogue request failed');
+      if (peer !== undefined) this.#onMisbehaviour?.(peer, err);
     }
   }
 
@@ -174,6 +183,7 @@ export class JournalSync {
     } catch (err) {
       this.stats.catalogueErrors++;
       this.#log.debug({ peer, err }, 'journals: catalogue fetch failed');
+      this.#onMisbehaviour?.(peer, err);
     }
   }
 
@@ -258,7 +268,8 @@ export class JournalSync {
 
   #fault(id: JournalId, sub: Sub, err: unknown): void {
     const code = isMurmurError(err) ? err.code : 'MURMUR_IO';
-    if (PEER_FAULTS.has(code)) {
+    // the peer's fault when the error table gives the code a strike kind; our own store failing is not
+    if (strikeKindOf(code) !== undefined) {
       this.stats.faults++;
       this.#log.info({ id, peer: sub.peer, code }, 'journals: peer sent an invalid item');
       this.#onPenalty?.(sub.peer, code, id);

@@ -1,6 +1,7 @@
 import type { TimerHandle } from '../../clock/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ServiceContext } from '../../service/context.ts';
+import { strikeFor } from '../../service/strikes.ts';
 import { bytesEqual, toHex } from '../keys.ts';
 import type { Tree } from '../tree.ts';
 import {
@@ -52,8 +53,7 @@ export class Announcer {
             this.#received(peer.peerId, frame);
           }
         } catch (err) {
-          if ((err as { code?: string }).code?.startsWith('MURMUR_TREE_'))
-            ctx.strike(peer.peerId, 'undecodable');
+          strikeFor(ctx, peer.peerId, err); // by the error table: a malformed announcement strikes
           throw err;
         }
         ch.close();
