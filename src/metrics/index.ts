@@ -1,7 +1,16 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, type CounterConfiguration, Gauge, Registry } from 'prom-client';
 import type { PeerState } from '../peers/types.ts';
 
 const STATES: readonly PeerState[] = ['connecting', 'active', 'lifesupport', 'purgatory'];
+
+/** Each counter's name (prom-client's types do not expose it), for the counters() mirror's keys. */
+const NAMES = new WeakMap<object, string>();
+
+function counter<L extends string>(config: CounterConfiguration<L>): Counter<L> {
+  const c = new Counter<L>(config);
+  NAMES.set(c, config.name);
+  return c;
+}
 
 /**
  * The node's Prometheus metrics, on a registry of its own (never prom-client's global one, so many
@@ -31,36 +40,36 @@ export class NodeMetrics {
     });
     for (const state of STATES) this.peers.set({ state }, 0);
     this.connections = new Gauge({ name: 'murmur_connections', help: 'Open libp2p connections', registers });
-    this.bytes = new Counter({
+    this.bytes = counter({
       name: 'murmur_protocol_bytes_total',
       help: 'Bytes sent/received per murmur protocol',
       labelNames: ['protocol', 'direction'],
       registers,
     });
-    this.messages = new Counter({
+    this.messages = counter({
       name: 'murmur_protocol_messages_total',
       help: 'Messages sent/received per murmur protocol',
       labelNames: ['protocol', 'direction'],
       registers,
     });
-    this.handshakes = new Counter({
+    this.handshakes = counter({
       name: 'murmur_handshakes_total',
       help: 'Handshakes completed',
       registers,
     });
-    this.refusals = new Counter({
+    this.refusals = counter({
       name: 'murmur_handshake_refusals_total',
       help: 'Handshakes refused, by reason (self, duplicate, network, overlay, version, invalid) and side',
       labelNames: ['reason', 'by'],
       registers,
     });
-    this.strikes = new Counter({
+    this.strikes = counter({
       name: 'murmur_misbehaviour_strikes_total',
       help: 'Misbehaviour strikes counted against peers, by kind',
       labelNames: ['kind'],
       registers,
     });
-    this.discovered = new Counter({
+    this.discovered = counter({
       name: 'murmur_peers_discovered_total',
       help: 'Peer addresses heard of, by source (bootstrap, hbbp, hive, inbound)',
       labelNames: ['source'],
@@ -106,7 +115,7 @@ export class NodeMetrics {
   }
 
   #key<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): string {
-    const name = (counter as unknown as { name: string }).name;
+    const name = NAMES.get(counter) ?? '';
     return `${name}{${Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',')}}`;

@@ -39,7 +39,7 @@ export class MurmurStore {
       sub = this.db.sublevel<string, Uint8Array>(name, {
         keyEncoding: 'utf8',
         valueEncoding: 'view',
-      }) as unknown as Sublevel;
+      });
       this.#subs.set(name, sub);
     }
     return sub;
@@ -106,7 +106,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MurmurStore>
     }
     const location = join(options.dataDir, DB_DIR);
     mkdirSync(location, { recursive: true, mode: 0o700 });
-    db = new ClassicLevel<string, Uint8Array>(location, { valueEncoding: 'view' }) as unknown as Level;
+    db = new ClassicLevel<string, Uint8Array>(location, { valueEncoding: 'view' });
   }
   try {
     if (db.status !== 'open') await db.open();

@@ -19,7 +19,7 @@ export function createCliLogger(
         translateTime: 'HH:MM:ss.l',
         ignore: 'pid,hostname',
       }),
-    ) as unknown as Logger & { flush(): void };
+    );
   }
-  return pino({ level }, pino.destination({ dest: fd, sync: true })) as unknown as Logger & { flush(): void };
+  return pino({ level }, pino.destination({ dest: fd, sync: true }));
 }
