@@ -4,7 +4,11 @@
 // `scripts/architecture.ts` draws the diagram of docs/ARCHITECTURE.md from it (checked by the lint too).
 module.exports = [
   { layer: 'foundation', folders: ['errors', 'log'], about: 'MurmurError + code registry; Logger' },
-  { layer: 'primitives', folders: ['bytes', 'clock'], about: 'varint/hex/equality; time and timers' },
+  {
+    layer: 'primitives',
+    folders: ['bytes', 'clock', 'files'],
+    about: 'varint/hex/equality; time and timers; folder fsync',
+  },
   { layer: 'crypto', folders: ['crypto'], about: 'Ed25519 Signer, key files, atomic 0600 secret files' },
   {
     layer: 'io',

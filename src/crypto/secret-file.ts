@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants, link, open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { syncDir } from '../files/index.ts';
 
 /** The file operations writeSecretFile uses (tests replace some to inject failures). */
 export interface SecretFileSystem {
@@ -63,7 +64,7 @@ export async function writeSecretFile(
       await fs.rename(tmp, path);
       created = false;
     }
-    await syncFolder(dir);
+    await syncDir(dir);
     return true;
   } catch (err) {
     if (err instanceof MurmurError) throw err;
@@ -73,17 +74,5 @@ export async function writeSecretFile(
     });
   } finally {
     if (created) await fs.unlink(tmp).catch(() => {});
-  }
-}
-
-/** fsyncs a folder so a rename or link in it is durable (a no-op where the file system refuses). */
-async function syncFolder(dir: string): Promise<void> {
-  const d = await open(dir, constants.O_RDONLY);
-  try {
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on a directory
-  } finally {
-    await d.close();
   }
 }

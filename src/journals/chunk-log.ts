@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ByteReader, varintSize, writeVarint } from '../bytes/index.ts';
 import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
-import { readExact, syncDir, writeAll } from '../store/segments.ts';
+import { syncDir } from '../files/index.ts';
+import { readExact, writeAll } from '../store/segments.ts';
 import type { JournalId } from './id.ts';
 import { seqKey } from './keys-layout.ts';
 

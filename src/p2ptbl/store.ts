@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import { syncDir } from '../files/index.ts';
 import { MAX_TABLE_FILE_BYTES } from './constants.ts';
 import { type LockOptions, lockTable } from './lock.ts';
 import { formatTable, type ParseResult, parseTable, type Row } from './rows.ts';
@@ -77,19 +78,6 @@ export async function createTableFile(path: string): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw ioError('cannot create', path, err);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic.
   }
 }
 

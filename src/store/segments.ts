@@ -1,6 +1,7 @@
 import { read as readCb } from 'node:fs';
 import { constants, type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../files/index.ts';
 
 /**
  * Append-only payload files next to LevelDB. The caller's LevelDB index says where each payload is
@@ -59,18 +60,6 @@ function readFd(
     };
     step(0);
   });
-}
-
-/** fsync of a folder (new or renamed entries durable); ignored where the file system refuses it. */
-export async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, constants.O_RDONLY);
-  try {
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on a directory
-  } finally {
-    await d.close();
-  }
 }
 
 /** Where payload bytes are: segment number, byte offset in it, length. */
