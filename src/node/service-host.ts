@@ -23,6 +23,7 @@ import { SUBLEVELS } from '../store/index.ts';
 /** Names a service cannot take: the node's own store namespaces. */
 const RESERVED: ReadonlySet<string> = new Set(SUBLEVELS);
 
+import { contextListeners } from '../service/events.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import {
   SERVICE_ACTIVE_WAIT_MS,
@@ -336,15 +337,7 @@ export class ServiceHost {
           .filter((p) => o.links.isActive(p.peerId))
           .map((p) => this.servicePeer(p.peerId, p.overlay)),
       depth: () => o.kad.depth,
-      on: (event, listener) => {
-        events.on(event, listener);
-        return () => {
-          events.off(event, listener);
-        };
-      },
-      off: (event, listener) => {
-        events.off(event, listener);
-      },
+      ...contextListeners(events),
     };
     return ctx;
   }

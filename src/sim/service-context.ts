@@ -7,6 +7,7 @@ import { type Logger, silentLogger } from '../log/index.ts';
 import { fromHex } from '../overlay/address.ts';
 import type { Clock, TimerHandle } from '../peers/types.ts';
 import type { ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
+import { contextListeners } from '../service/events.ts';
 import { StrikeGate } from '../service/strikes.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
@@ -327,15 +328,7 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
         .filter((p) => isActive(p.peerId))
         .map((p) => servicePeer(p.peerId, p.overlay)),
     depth: () => node.kad.depth,
-    on: (event, listener) => {
-      events.on(event, listener);
-      return () => {
-        events.off(event, listener);
-      };
-    },
-    off: (event, listener) => {
-      events.off(event, listener);
-    },
+    ...contextListeners(events),
   };
 
   function onOpen(protocol: string, from: string, id: number): void {
