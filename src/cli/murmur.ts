@@ -27,6 +27,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (import.meta.main) {
-  await buildProgram().parseAsync(process.argv);
+/** Runs the command line (the entry of `bin/murmur`, through bin/launch.mjs once installed). */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync([...argv]);
 }
+
+if (import.meta.main) await main();

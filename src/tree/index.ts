@@ -11,6 +11,7 @@ export { ListFilter } from './list-filter.ts';
 export { isValidPath, parsePath } from './path.ts';
 export { Reconciler, type ReconcilerOptions, reconcileInMemory } from './reconcile.ts';
 export * from './records.ts';
+export { TreeService, type TreeServiceOptions } from './service.ts';
 export {
   type ApplyResult,
   compareEntries,
