@@ -28,7 +28,8 @@ async function failure(res: Response): Promise<MurmurError> {
     // not JSON
   }
   const code = body.error?.code;
-  const known = code !== undefined && code in ERROR_CODES;
+  // any well-formed code the node answers (as the API client does): the store's MURMUR_DISK_FULL too
+  const known = code !== undefined && (code in ERROR_CODES || /^MURMUR_[A-Z0-9_]+$/.test(code));
   return new MurmurError(
     known ? (code as ErrorCode) : 'MURMUR_IO',
     body.error?.message ?? `HTTP ${res.status}`,

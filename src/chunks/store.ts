@@ -2,6 +2,7 @@ import type { AbstractSublevel } from 'abstract-level';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { proximity } from '../overlay/address.ts';
 import type { Level } from '../store/index.ts';
+import { failStopOf } from '../store/level-guard.ts';
 import { type SegmentEnd, SegmentLog } from '../store/segments.ts';
 import { type Chunk, hex } from './chunk.ts';
 import { ADDRESS_SIZE, BIN_COUNT, DEFAULT_CAPACITY_BYTES } from './constants.ts';
@@ -168,6 +169,7 @@ export class ChunkStore {
         }
         const log = new SegmentLog(this.#dir, {
           ...(this.#segmentBytes === undefined ? {} : { segmentBytes: this.#segmentBytes }),
+          guard: failStopOf(this.#chunks),
         });
         this.#segend = parseEnd(await this.#meta.get('segend'));
         await log.open(this.#segend);

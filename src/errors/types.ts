@@ -19,7 +19,8 @@ export type HttpStatus =
   | 500
   | 502
   | 503
-  | 504;
+  | 504
+  | 507;
 
 /**
  * The misbehaviour a remote peer earns when the bytes it sent on a protocol raise this code

@@ -4,6 +4,7 @@ import { ByteReader, varintSize, writeVarint } from '../bytes/index.ts';
 import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError } from '../errors/index.ts';
 import { syncDir } from '../files/index.ts';
+import type { FailStop } from '../store/fail-stop.ts';
 import { readExact, writeAll } from '../store/segments.ts';
 import type { JournalId } from './id.ts';
 import { seqKey } from './keys-layout.ts';
@@ -62,11 +63,20 @@ export class FileChunkLog implements ChunkLog {
   readonly #reclaimMin: number;
   readonly #maxOpen: number;
   readonly #clock: Clock;
+  readonly #guard: FailStop | undefined;
   #made = false;
 
-  /** `clock`: the timer that closes a rewritten file's old handle (default `systemClock`). */
-  constructor(dir: string, options: { reclaimMinBytes?: number; maxOpen?: number; clock?: Clock } = {}) {
+  /**
+   * `clock`: the timer that closes a rewritten file's old handle (default `systemClock`); `guard`:
+   * the store's fail-stop (src/store/fail-stop.ts): a failed append marks the store failed, and no
+   * append is acknowledged while it is.
+   */
+  constructor(
+    dir: string,
+    options: { reclaimMinBytes?: number; maxOpen?: number; clock?: Clock; guard?: FailStop | undefined } = {},
+  ) {
     this.#dir = dir;
+    this.#guard = options.guard;
     this.#clock = options.clock ?? systemClock;
     this.#reclaimMin = options.reclaimMinBytes ?? RECLAIM_MIN_BYTES;
     this.#maxOpen = options.maxOpen ?? MAX_OPEN_LOGS;
@@ -156,13 +166,15 @@ export class FileChunkLog implements ChunkLog {
   }
 
   append(id: JournalId, bytes: Uint8Array): Promise<{ offset: number; ops: Op[] }> {
-    return this.#use(id, async (f) => {
-      const offset = f.end;
-      await writeAll(f.fh, bytes, offset - f.base + HEADER);
-      await f.fh.datasync(); // on disk before the index (and so the head) moves
-      f.end = offset + bytes.length;
-      return { offset, ops: [] };
-    });
+    const write = (): Promise<{ offset: number; ops: Op[] }> =>
+      this.#use(id, async (f) => {
+        const offset = f.end;
+        await writeAll(f.fh, bytes, offset - f.base + HEADER);
+        await f.fh.datasync(); // on disk before the index (and so the head) moves
+        f.end = offset + bytes.length;
+        return { offset, ops: [] };
+      });
+    return this.#guard ? this.#guard.run(write, 'journal log file') : write();
   }
 
   read(id: JournalId, offset: number, length: number): Promise<Uint8Array | undefined> {

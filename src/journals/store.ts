@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { Level } from '../store/index.ts';
+import { failStopOf } from '../store/level-guard.ts';
 import { checkPayloads, checkSegment, checkSnapshotState, forkError } from './checks.ts';
 import { FileChunkLog, LevelChunkLog, type Op } from './chunk-log.ts';
 import {
@@ -60,7 +61,7 @@ export class JournalStore {
     this.#events = new EventLog(
       this.#db,
       options.dir !== undefined
-        ? new FileChunkLog(options.dir, { clock: this.#clock })
+        ? new FileChunkLog(options.dir, { clock: this.#clock, guard: failStopOf(db) })
         : new LevelChunkLog(this.#db),
     );
   }

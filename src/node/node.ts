@@ -126,6 +126,13 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     if (o.store !== undefined) storeOpts.level = o.store;
     else storeOpts.dataDir = dataDir ?? resolve('.murmur');
     this.#store = await openStore(storeOpts);
+    // fail-stop storage: after a failed write the store refuses writes until it is reopened here
+    this.#store.startRecovery({
+      clock: this.#clock,
+      logger: this.#log.child({ module: 'store' }),
+      onHealth: (health) => this.#emit('store', health),
+      onFatal: (error) => this.#emit('fatal', { error, reason: 'the store cannot be reopened' }),
+    });
     const kad = new Kademlia({ base: this.#overlayBytes, saturation: o.saturation ?? 8 });
     this.#kad = kad;
     const book = new PeerBook({
@@ -285,6 +292,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     // libp2p's stop takes no signal: the node stops waiting for it instead.
     await waitOrAbort(Promise.resolve(this.#host?.stop()), signal);
     await waitOrAbort(this.#book?.stop(), signal);
+    await this.#store?.stopRecovery().catch(() => {});
     if (this.#o.store === undefined) await this.#store?.close().catch(() => {});
     this.#release?.();
     this.#release = undefined;
@@ -306,6 +314,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       peers: book?.counts() ?? { connecting: 0, active: 0, lifesupport: 0, purgatory: 0 },
       uptimeMs: this.#state === 'started' ? this.#clock.now() - this.#startedAt : 0,
       counters: this.#nodeMetrics.counters(),
+      store: this.#store?.health() ?? { state: 'ok', reopens: 0 },
     };
   }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { PeerInfo, PeerState } from '../peers/types.ts';
 import type { NodeService } from '../service/context.ts';
+import type { StoreHealth } from '../store/fail-stop.ts';
 
 export type { PeerInfo, PeerState } from '../peers/types.ts';
 
@@ -19,6 +20,11 @@ export interface NodeStatus {
   peers: Record<PeerState, number>;
   uptimeMs: number;
   counters: Record<string, number>;
+  /**
+   * The store: `ok`, or `failed` / `reopening` (read-only: writes refused with `code` since a write
+   * or sync failed, until it is reopened; see docs/STORAGE.md "Fail-stop"). Absent: not told.
+   */
+  store?: StoreHealth;
 }
 
 /** Services by name, as `NodeOptions.services` takes them (each key equals its service's `name`). */
@@ -79,6 +85,10 @@ export interface NodeEvents {
   depth: { depth: number };
   started: undefined;
   stopped: undefined;
+  /** The store failed (read-only) or was reopened. */
+  store: StoreHealth;
+  /** The node cannot go on (its store cannot be reopened): the process should exit non-zero. */
+  fatal: { error: unknown; reason: string };
 }
 
 /** What createNode() returns; the API server and CLI use only this surface. */

@@ -11,6 +11,16 @@ export const STORE_CODES = defineCodes({
     http: 400,
   },
   MURMUR_STORE_OPEN: { message: 'The key/value store could not be opened.', http: 400 },
+  MURMUR_DISK_FULL: {
+    message:
+      'The disk holding the data folder is full: a store write failed with ENOSPC, and the store refuses writes (reads work) until it is reopened once space is back.',
+    http: 507,
+  },
+  MURMUR_STORE_FAILED: {
+    message:
+      'A store write or sync failed: the store refuses writes (reads work) until it is reopened; the node exits if it cannot be.',
+    http: 503,
+  },
 });
 
 type StoreCodes = typeof STORE_CODES;

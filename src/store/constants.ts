@@ -19,3 +19,9 @@ export const DB_DIR = 'db';
 
 /** Name of the pid lock file guarding the whole data folder. */
 export const LOCK_FILE = 'murmur.lock';
+
+/** Between two checks of a failed store before it is reopened (ms, the node's clock). */
+export const STORE_RETRY_MS = 1000;
+
+/** Free bytes wanted, beyond the size of LevelDB's logs, before a disk-full store is reopened. */
+export const STORE_REOPEN_MARGIN_BYTES = 1024 * 1024;

@@ -3,10 +3,24 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
+import type { Clock } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { DB_DIR, META_FORMAT_KEY, type NamespaceName, STORE_FORMAT_VERSION } from './constants.ts';
+import { causeText, type FailStop, isDiskFull, type StoreHealth } from './fail-stop.ts';
+import { failStopOf, guardLevel } from './level-guard.ts';
+import { StoreRecovery } from './recovery.ts';
 
 export { type NamespaceName, STORE_FORMAT_VERSION, SUBLEVELS, type SublevelName } from './constants.ts';
+export {
+  FailStop,
+  isDiskFull,
+  isStoreFailure,
+  type StoreHealth,
+  type StoreState,
+  storeFailure,
+} from './fail-stop.ts';
+export { failStopOf, guardLevel } from './level-guard.ts';
 export { lockDataDir } from './lock.ts';
 
 /** Any abstract-level database murmur accepts (classic-level on disk, memory-level in tests). */
@@ -23,13 +37,110 @@ export interface OpenStoreOptions {
   signal?: AbortSignal;
 }
 
-/** The node's storage: one database, one sublevel per module, a format record in `meta`. */
+/** How a failed store is brought back (see MurmurStore.startRecovery). */
+export interface StoreRecoveryOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Between two checks of a failed store (default STORE_RETRY_MS). */
+  retryMs?: number;
+  /** The store could not be reopened: the node should exit for its supervisor. */
+  onFatal?: (err: unknown) => void;
+  /** A failure (once per failure) and a recovery, for the node's events. */
+  onHealth?: (health: StoreHealth) => void;
+}
+
+/**
+ * The node's storage: one database, one sublevel per module, a format record in `meta`. Its writes
+ * are fail-stop (src/store/fail-stop.ts): after one fails, every write is refused with
+ * MURMUR_DISK_FULL / MURMUR_STORE_FAILED until the store is reopened; reads keep working.
+ */
 export class MurmurStore {
   readonly db: Level;
+  readonly dataDir: string | undefined;
+  readonly guard: FailStop;
   readonly #subs = new Map<NamespaceName, Sublevel>();
+  /** Every sublevel made on the database, nested ones too, in creation order (reopened in it). */
+  readonly #allSubs = new Set<{ open(): Promise<void> }>();
+  #recovery: StoreRecovery | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #reopening: Promise<void> | undefined;
 
-  constructor(db: Level) {
+  constructor(db: Level, options: { dataDir?: string } = {}) {
     this.db = db;
+    this.dataDir = options.dataDir;
+    this.guard = failStopOf(db) ?? guardLevel(db);
+    const all = this.#allSubs;
+    type Hooked = { hooks: { newsub: { add(fn: (sub: Hooked) => void): void } }; open(): Promise<void> };
+    const onSub = (sub: Hooked): void => {
+      all.add(sub);
+      sub.hooks.newsub.add(onSub);
+    };
+    (db as unknown as Hooked).hooks.newsub.add(onSub);
+  }
+
+  get failed(): boolean {
+    return this.guard.failed;
+  }
+
+  get failure(): MurmurError | undefined {
+    return this.guard.failure;
+  }
+
+  health(): StoreHealth {
+    return this.guard.health();
+  }
+
+  /**
+   * Closes and opens the database again (LevelDB replays what its log holds on disk and starts a
+   * new log), reopens the sublevels, then acknowledges writes again. Writes stay refused meanwhile;
+   * reads during the reopen may fail with LevelDB's "not open".
+   */
+  reopen(): Promise<void> {
+    this.#reopening ??= this.#reopen().finally(() => {
+      this.#reopening = undefined;
+    });
+    return this.#reopening;
+  }
+
+  async #reopen(): Promise<void> {
+    this.guard.reopening(true);
+    try {
+      if (this.db.status === 'open') await this.db.close();
+      await this.db.open();
+      // closing the database closed its sublevels: parents first (a sublevel opens on an open parent)
+      for (const sub of this.#allSubs) await sub.open();
+    } catch (err) {
+      this.guard.reopening(false);
+      throw levelError(err, this.dataDir);
+    }
+    this.guard.recovered();
+  }
+
+  /** Reopens the store on the clock's timer after a failure (until close()). */
+  startRecovery(options: StoreRecoveryOptions = {}): void {
+    if (this.#recovery !== undefined) return;
+    const { onHealth, ...rest } = options;
+    const clock = options.clock;
+    if (clock !== undefined) this.guard.useClock(() => clock.now());
+    const recovery = new StoreRecovery(this, {
+      ...rest,
+      onRecovered: () => onHealth?.(this.health()),
+    });
+    this.#recovery = recovery;
+    this.#unsubscribe = this.guard.onFailure((err) => {
+      recovery.failed(err);
+      onHealth?.(this.health());
+    });
+  }
+
+  /** Stops the recovery timer (waits for a reopen under way). */
+  async stopRecovery(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    const r = this.#recovery;
+    this.#recovery = undefined;
+    await r?.stop();
+    await this.#reopening?.catch(() => {});
   }
 
   /** The namespace of the node's own modules (`meta`, `peers`) or of a service (keys utf8, values Uint8Array). */
@@ -46,6 +157,7 @@ export class MurmurStore {
   }
 
   async close(): Promise<void> {
+    await this.stopRecovery();
     if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
   }
 }
@@ -59,9 +171,16 @@ function levelError(err: unknown, dataDir: string | undefined): MurmurError {
       details: { dataDir },
     });
   }
-  return new MurmurError('MURMUR_STORE_OPEN', `cannot open the store: ${(err as Error).message}`, {
+  const cause = causeText(err);
+  if (isDiskFull(err)) {
+    return new MurmurError('MURMUR_DISK_FULL', `cannot open the store, the disk is full: ${cause}`, {
+      cause: err,
+      details: { dataDir, cause },
+    });
+  }
+  return new MurmurError('MURMUR_STORE_OPEN', `cannot open the store: ${cause}`, {
     cause: err,
-    details: { dataDir },
+    details: { dataDir, cause },
   });
 }
 
@@ -113,7 +232,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MurmurStore>
   } catch (err) {
     throw levelError(err, options.dataDir);
   }
-  const store = new MurmurStore(db);
+  const store = new MurmurStore(db, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   try {
     await checkFormat(store);
   } catch (err) {

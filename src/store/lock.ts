@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
 import { LOCK_FILE } from './constants.ts';
+import { isDiskFull } from './fail-stop.ts';
 
 /** Whether a process with this pid exists (signal 0 probes without signalling). */
 function alive(pid: number): boolean {
@@ -24,7 +25,13 @@ export function lockDataDir(dir: string): () => void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } catch (err) {
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw err;
+      }
       closeSync(fd);
       let released = false;
       return () => {
@@ -34,7 +41,18 @@ export function lockDataDir(dir: string): () => void {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new MurmurError('MURMUR_IO', `cannot create lock file ${path}`, { cause: err });
+        const cause = (err as Error).message;
+        if (isDiskFull(err)) {
+          throw new MurmurError(
+            'MURMUR_DISK_FULL',
+            `cannot create lock file ${path}, the disk is full: ${cause}`,
+            {
+              cause: err,
+              details: { dataDir: dir, cause },
+            },
+          );
+        }
+        throw new MurmurError('MURMUR_IO', `cannot create lock file ${path}: ${cause}`, { cause: err });
       }
       let holder = Number.NaN;
       try {

@@ -2,6 +2,7 @@ import { read as readCb } from 'node:fs';
 import { constants, type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../files/index.ts';
+import type { FailStop } from './fail-stop.ts';
 
 /**
  * Append-only payload files next to LevelDB. The caller's LevelDB index says where each payload is
@@ -114,6 +115,7 @@ export class SegmentLog {
   /** Handles opened with O_DSYNC (their writes are synced as they return). */
   readonly #dsync = new WeakSet<FileHandle>();
   readonly #segmentBytes: number;
+  readonly #guard: FailStop | undefined;
   readonly #handles = new Map<number, FileHandle>();
   #segment = 0;
   #end = 0;
@@ -124,9 +126,14 @@ export class SegmentLog {
   /** Segments deleted by remove(): reads of them return undefined (the caller asks its index again). */
   readonly #removed = new Set<number>();
 
-  constructor(dir: string, options: { segmentBytes?: number } = {}) {
+  /**
+   * `guard`: the store's fail-stop (see fail-stop.ts): a failed append marks the store failed, and
+   * no append is acknowledged while it is.
+   */
+  constructor(dir: string, options: { segmentBytes?: number; guard?: FailStop | undefined } = {}) {
     this.#dir = dir;
     this.#segmentBytes = Math.min(options.segmentBytes ?? SEGMENT_BYTES, 2 ** 32 - 1);
+    this.#guard = options.guard;
   }
 
   get dir(): string {
@@ -200,8 +207,13 @@ export class SegmentLog {
     return run;
   }
 
-  async #append(payloads: Uint8Array[]): Promise<SegmentLocation[]> {
-    if (!this.#opened) throw new Error('segment log not open');
+  #append(payloads: Uint8Array[]): Promise<SegmentLocation[]> {
+    if (!this.#opened) return Promise.reject(new Error('segment log not open'));
+    const guard = this.#guard;
+    return guard ? guard.run(() => this.#write(payloads), 'chunk segment file') : this.#write(payloads);
+  }
+
+  async #write(payloads: Uint8Array[]): Promise<SegmentLocation[]> {
     let total = 0;
     for (const p of payloads) total += p.length;
     if (total === 0) return payloads.map(() => ({ segment: this.#segment, offset: this.#end, length: 0 }));

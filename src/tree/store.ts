@@ -1,5 +1,6 @@
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
+import { isStoreFailure } from '../store/fail-stop.ts';
 import type { Level } from '../store/index.ts';
 import { parentsFirst } from './authority.ts';
 import { type Bundle, decodeEntry, entryId } from './codec.ts';
@@ -364,6 +365,7 @@ export class TreeStore {
       ),
     );
     return p.catch((cause) => {
+      if (isStoreFailure(cause)) throw cause; // disk full / store failed: its own code and status
       throw new MurmurError('MURMUR_IO', 'tree store write failed', { cause });
     });
   }

@@ -14,7 +14,12 @@ export interface IdResponse {
 
 /** Registers the core routes: health, metrics, id, status, peers, connect, events. */
 export function registerNodeRoutes(api: ApiServer, node: MurmurNode): void {
-  api.route('GET', '/health', () => ({ ok: true, peerId: node.peerId }), { auth: false });
+  api.route(
+    'GET',
+    '/health',
+    () => ({ ok: true, peerId: node.peerId, store: node.status().store?.state ?? 'ok' }),
+    { auth: false },
+  );
 
   api.route('GET', '/metrics', async ({ res }) => {
     const text = await node.metrics.metrics();

@@ -105,6 +105,16 @@ function inFuture(at: number, now: number): string {
   return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.round(s / 60)}m` : `in ${Math.round(s / 3600)}h`;
 }
 
+/** `ok`, or `read-only: disk full since … (cause)` while the store refuses writes. */
+function formatStore(h: NonNullable<NodeStatus['store']>): string {
+  const reopened = h.reopens > 0 ? ` (reopened ${h.reopens}×)` : '';
+  if (h.state === 'ok') return `ok${reopened}`;
+  const what = h.code === 'MURMUR_DISK_FULL' ? 'disk full' : 'a write failed';
+  const since = h.since === undefined ? '' : ` since ${new Date(h.since).toISOString()}`;
+  const doing = h.state === 'reopening' ? ', reopening' : ', reopened once space is back';
+  return `read-only: ${what}${since}${doing}${h.reason === undefined ? '' : ` (${h.reason})`}${reopened}`;
+}
+
 export function formatStatus(s: NodeStatus): string {
   const lines = [
     `peer id    ${s.peerId}`,
@@ -115,6 +125,7 @@ export function formatStatus(s: NodeStatus): string {
     `peers      ${Object.entries(s.peers)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
+    ...(s.store === undefined ? [] : [`store      ${formatStore(s.store)}`]),
     'addresses',
     ...(s.addresses.length ? s.addresses.map((a) => `  ${a}`) : ['  (none)']),
   ];

@@ -96,9 +96,25 @@ async function runStart(flags: StartFlags): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // a store that cannot be reopened after a failed write: exit non-zero for the supervisor
+  const fatal = ({ error, reason }: { error: unknown; reason: string }): void => {
+    if (stopping) return;
+    stopping = true;
+    log.error({ err: error }, `${reason}: exiting for the supervisor to restart the node`);
+    const hard = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS + 2000);
+    hard.unref();
+    void daemon
+      .stop()
+      .catch(() => {})
+      .finally(() => {
+        log.flush();
+        process.exit(1);
+      });
+  };
 
   log.info({ dataDir: config.dataDir, network: config.networkId }, 'starting murmur node');
   await daemon.start();
+  daemon.node.on('fatal', fatal);
   const status = daemon.node.status();
   const cmd = murmurCommand();
   const dataFlag =
