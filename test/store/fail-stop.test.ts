@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { MemoryLevel } from 'memory-level';
 import { VirtualClock } from '../../src/clock/index.ts';
 import { codeInfo, isMurmurError, strikeKindOf } from '../../src/errors/index.ts';
+import { createNode } from '../../src/node/index.ts';
 import { FailStop, failStopOf, isStoreFailure, type Level, openStore } from '../../src/store/index.ts';
 import { SegmentLog } from '../../src/store/segments.ts';
 
@@ -198,4 +199,31 @@ test('segment files under the guard: no append is acknowledged while the store i
   const store = await openStore({ level: new MemoryLevel({ valueEncoding: 'view' }) as unknown as Level });
   assert.equal(failStopOf(store.sublevel('chunks').sublevel('c')), store.guard);
   await store.close();
+});
+
+test('a node shows its failed store in its status and events, and a reopen that fails is fatal', async () => {
+  const clock = new VirtualClock(5_000);
+  const { level, faults } = faulty();
+  const node = await createNode({ store: level as never, clock, listen: ['/ip4/127.0.0.1/tcp/0'] });
+  const events: string[] = [];
+  const fatal: unknown[] = [];
+  node.on('store', (h) => events.push(h.state));
+  node.on('fatal', ({ error }) => fatal.push(error));
+  await node.start();
+  try {
+    assert.equal(node.status().store?.state, 'ok');
+    faults.failNext = 1;
+    await refused(level.put('x', bytes(1)));
+    const s = node.status().store;
+    assert.equal(s?.state, 'failed');
+    assert.equal(s?.code, 'MURMUR_DISK_FULL');
+    assert.equal(s?.since, 5_000);
+    assert.deepEqual(events, ['failed']);
+    faults.failOpen = true;
+    while (fatal.length === 0) await clock.tickAsync(1_000);
+    assert.match((fatal[0] as Error).message, /cannot open the store: .*Input\/output error/);
+  } finally {
+    faults.failOpen = false;
+    await node.stop().catch(() => {});
+  }
 });
