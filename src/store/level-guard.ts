@@ -23,13 +23,13 @@ export function guardLevel(db: object, guard: FailStop = new FailStop()): FailSt
   const w = db as unknown as Writable;
   for (const name of ['_put', '_del', '_batch', '_clear'] as const) {
     const original = w[name].bind(db) as Fn;
-    w[name] = ((...args: never[]) => guard.run(() => original(...args), 'store')) as Fn;
+    w[name] = ((...args: never[]) => guard.run(() => original(...args), 'database')) as Fn;
   }
   const chained = w._chainedBatch.bind(db);
   w._chainedBatch = () => {
     const batch = chained();
     const write = batch._write.bind(batch);
-    batch._write = (options: unknown) => guard.run(() => write(options), 'store');
+    batch._write = (options: unknown) => guard.run(() => write(options), 'database');
     return batch;
   };
   GUARDS.set(db, guard);
