@@ -9,7 +9,7 @@ import {
   type RawKindSettings,
 } from '../../src/service/kind.ts';
 import { DEFAULT_BOUNDS } from './crdt.ts';
-import { CountersService } from './service.ts';
+import type { CountersService } from './service.ts';
 
 export interface CountersConfig {
   maxCounters: number;
@@ -135,7 +135,10 @@ export const countersKind = defineKind<CountersService, CountersConfig>({
     },
   ],
   configure: (raw) => ({ maxCounters: parseMax(raw) }),
-  create: ({ config }) => new CountersService({ maxCounters: config.maxCounters }),
+  create: async ({ config }) => {
+    const { CountersService } = await import('./service.ts');
+    return new CountersService({ maxCounters: config.maxCounters });
+  },
   commands,
   card: (svc) => {
     const list = svc.list();

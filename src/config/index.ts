@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { MurmurError } from '../errors/index.ts';
 import { KINDS } from '../kinds/index.ts';
 import type { DataKind, KindSetting, RawKindSettings } from '../service/kind.ts';
@@ -8,7 +8,6 @@ import {
   CONFIG_FILE,
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,
-  DEFAULT_DATA_DIR,
   DEFAULT_ENCRYPTION,
   DEFAULT_LISTEN,
   DEFAULT_LOG_LEVEL,
@@ -19,6 +18,7 @@ import {
   MAX_CONFIG_BYTES,
   NETWORK_ID_PATTERN,
 } from './constants.ts';
+import { resolveDataDir } from './data-dir.ts';
 
 export type { ChunksConfig } from '../chunks/settings.ts';
 export type { JournalSnapshotConfig } from '../journals/settings.ts';
@@ -109,16 +109,6 @@ export function settingsFromEnv(env: Record<string, string | undefined>): RawSet
     if (v !== undefined) out[setting.key] = v;
   }
   return out;
-}
-
-/** Resolves the data folder alone: flag > env > default, relative to `cwd`. */
-export function resolveDataDir(
-  flag: string | undefined,
-  env: Record<string, string | undefined>,
-  cwd: string,
-): string {
-  const d = flag ?? settingsFromEnv(env).data ?? DEFAULT_DATA_DIR;
-  return isAbsolute(d) ? d : resolve(cwd, d);
 }
 
 /** Reads and checks <data>/config.json; a missing file is an empty config. */
@@ -273,3 +263,5 @@ function acceptsText(setting: KindSetting): string {
   const names: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false' };
   return setting.accepts.map((a) => names[a]).join(' or ');
 }
+
+export { resolveDataDir };

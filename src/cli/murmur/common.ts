@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient } from '../../api/client.ts';
 import { readApiInfo, readApiToken } from '../../api/files.ts';
-import { resolveDataDir } from '../../config/index.ts';
+import { resolveDataDir } from '../../config/data-dir.ts';
 import { isMurmurError } from '../../errors/index.ts';
 import type { CliKit } from '../../service/kind.ts';
 import { formatBytes, table } from './format.ts';

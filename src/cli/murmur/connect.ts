@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { parseMultiaddr } from '../../config/address.ts';
 import { action, type ClientFlags, clientFor, clientOptions, printJson } from './common.ts';
 
 export function registerConnect(program: Command): void {
@@ -10,6 +9,7 @@ export function registerConnect(program: Command): void {
       .description('dial a peer and complete the murmur handshake'),
   ).action(
     action(async (addr: string, flags: ClientFlags) => {
+      const { parseMultiaddr } = await import('../../config/address.ts'); // multiaddr only for connect
       const checked = parseMultiaddr(addr, { needPeerId: true });
       const peer = await (await clientFor(flags)).connect(checked);
       if (flags.json) return printJson(peer);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readApiToken } from '../../api/files.ts';
-import { resolveDataDir } from '../../config/index.ts';
+import { resolveDataDir } from '../../config/data-dir.ts';
 import { action, type ClientFlags, clientFor, clientOptions, printJson } from './common.ts';
 
 /** The dashboard URL with the token in the fragment (never sent to the server, kept in the tab). */

@@ -2,16 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ChunksService } from '../../chunks/service.ts';
-import { loadConfig } from '../../config/index.ts';
-import { Daemon } from '../../daemon/index.ts';
 import { MurmurError } from '../../errors/index.ts';
-import { JournalsService } from '../../journals/service.ts';
 import { KINDS as REGISTERED } from '../../kinds/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { NodeService } from '../../service/context.ts';
 import type { DataKind } from '../../service/kind.ts';
-import { TreeService } from '../../tree/service.ts';
 import { action } from './common.ts';
 import {
   DEMO_EVENTS,
@@ -23,7 +18,6 @@ import {
   KvCheck,
 } from './demo-data.ts';
 import { fmtMs, KIND_LABEL, type Kind, type LiveState, renderLive, renderSummary } from './demo-view.ts';
-import { createCliLogger } from './logger.ts';
 import { murmurCommand } from './start.ts';
 
 interface DemoFlags {
@@ -112,6 +106,7 @@ const RENDER_MS = 250;
 export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const root = await mkdtemp(join(tmpdir(), 'murmur-demo-'));
   const nodes: DemoNode[] = [];
+  const { createCliLogger } = await import('./logger.ts'); // pino-pretty only for start/demo
   const log = createCliLogger(o.logLevel, { pretty: false, stderr: true });
   const say = (t: string): void => {
     if (!o.json) o.write(t);
@@ -248,6 +243,7 @@ async function startNodes(
   let bootstrap: string[] = [];
   for (let i = 0; i < o.nodes; i++) {
     const dataDir = join(root, `node${i}`);
+    const { loadConfig } = await import('../../config/index.ts');
     const config = await loadConfig({
       flags: {
         data: dataDir,
@@ -258,6 +254,13 @@ async function startNodes(
       },
       env: {},
     });
+    // the node's code is loaded when a demo runs, not for every murmur command (start-up time)
+    const [{ TreeService }, { ChunksService }, { JournalsService }, { Daemon }] = await Promise.all([
+      import('../../tree/service.ts'),
+      import('../../chunks/service.ts'),
+      import('../../journals/service.ts'),
+      import('../../daemon/index.ts'),
+    ]);
     const tree = new TreeService({ keyFile: join(config.dataDir, 'tree-key.json') });
     const chunks = new ChunksService({ dataDir: config.dataDir });
     // catalogues every second instead of every 10 s, so the journal is found at once

@@ -1,13 +1,11 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { readApiToken } from '../../api/files.ts';
-import { type LogLevel, loadConfig, type RawSettings } from '../../config/index.ts';
+import type { LogLevel, RawSettings } from '../../config/index.ts';
 import { STOP_TIMEOUT_MS } from '../../daemon/constants.ts';
-import { Daemon } from '../../daemon/index.ts';
 import { KINDS } from '../../kinds/index.ts';
 import { action } from './common.ts';
 import { dashboardLink } from './dashboard.ts';
-import { createCliLogger } from './logger.ts';
 
 /** `murmur start` flags: the settings (as one source for loadConfig) and one of its own. */
 type StartFlags = RawSettings & { pretty?: boolean };
@@ -53,7 +51,9 @@ function settingsOf(flags: StartFlags): RawSettings {
 
 async function runStart(flags: StartFlags): Promise<void> {
   const { pretty } = flags;
+  const { loadConfig } = await import('../../config/index.ts');
   const config = await loadConfig({ flags: settingsOf(flags), env: process.env, cwd: process.cwd() });
+  const { createCliLogger } = await import('./logger.ts'); // pino-pretty only for start/demo
   const log = createCliLogger(config.logLevel as LogLevel, pretty === false ? { pretty: false } : {});
   const services = [];
   for (const kind of KINDS) {
@@ -66,6 +66,7 @@ async function runStart(flags: StartFlags): Promise<void> {
       }),
     );
   }
+  const { Daemon } = await import('../../daemon/index.ts'); // loaded by start only (CLI start-up time)
   const daemon = new Daemon({ config, logger: log, services });
 
   let stopping = false;

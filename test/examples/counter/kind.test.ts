@@ -7,14 +7,14 @@ import type { ApiRequester, RequestOptions } from '../../../src/http/types.ts';
 import type { CliKit } from '../../../src/service/kind.ts';
 import { serviceCluster, until } from '../../helpers/cluster.ts';
 
-test('settings: countersMax defaults, accepts numbers and numeric strings, rejects the rest with MURMUR_CONFIG_INVALID', () => {
+test('settings: countersMax defaults, accepts numbers and numeric strings, rejects the rest with MURMUR_CONFIG_INVALID', async () => {
   assert.equal(countersKind.configure({}).maxCounters, 256);
   assert.equal(countersKind.configure({ countersMax: 10 }).maxCounters, 10);
   assert.equal(countersKind.configure({ countersMax: '12' }).maxCounters, 12);
   for (const bad of ['x', 0, -1, 1.5, 1e9]) {
     assert.throws(() => countersKind.configure({ countersMax: bad }), { code: 'MURMUR_CONFIG_INVALID' });
   }
-  const svc = countersKind.create({
+  const svc = await countersKind.create({
     dataDir: '/tmp',
     config: { maxCounters: 7 },
     logger: undefined as never,
