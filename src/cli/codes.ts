@@ -1,11 +1,7 @@
 import { defineCodes } from '../errors/index.ts';
 
-/** Stable error codes raised by src/cli, src/config and src/daemon: message, local API status, strike kind (see src/errors/registry.ts). Append-only. */
+/** Stable error codes raised by src/cli and src/daemon: message, local API status, strike kind (see src/errors/registry.ts). Append-only. */
 export const CLI_CODES = defineCodes({
-  MURMUR_CONFIG_INVALID: {
-    message: 'A setting from a flag, an environment variable or <data>/config.json is invalid.',
-    http: 400,
-  },
   MURMUR_DEMO_FAILED: {
     message: 'murmur demo: the local network (overlay, tree, journal or file) did not converge in time.',
     http: 400,

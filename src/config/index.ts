@@ -1,3 +1,4 @@
+import './codes.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MurmurError } from '../errors/index.ts';

@@ -1,7 +1,8 @@
 import { MurmurError } from '../errors/index.ts';
 
 // Parsers of setting values (flags, environment, config.json) that data kinds use in `configure()`.
-// Each throws MURMUR_CONFIG_INVALID naming `what` (the flag, the env variable and the config key).
+// Each throws MURMUR_CONFIG_INVALID (defined in src/config/codes.ts) naming `what` (the flag, the env
+// variable and the config key).
 
 const UNITS: Record<string, number> = {
   '': 1,
