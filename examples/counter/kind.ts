@@ -1,3 +1,4 @@
+import './codes.ts';
 import type { Command } from 'commander';
 import { systemClock } from '../../src/clock/index.ts';
 import { MurmurError } from '../../src/errors/index.ts';
@@ -77,7 +78,7 @@ function commands(program: Command, kit: CliKit): void {
   const bump = (sign: 1n | -1n) =>
     kit.action(async (name: string, by: string | undefined, flags: { data?: string; json?: boolean }) => {
       if (by !== undefined && !/^\d{1,19}$/.test(by)) {
-        throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'BY must be a positive integer');
+        throw new MurmurError('MURMUR_COUNTER_BAD_AMOUNT', 'BY must be a positive integer');
       }
       const api = await kit.client(flags);
       const r = await api.request<{ name: string; value: string }>(

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { MurmurError } from '../../src/errors/index.ts';
 import type { RouteTable } from '../../src/http/types.ts';
 
@@ -24,10 +25,10 @@ export function counterRoutes(api: RouteTable, svc: CounterApi): void {
       !(typeof raw === 'number' && Number.isSafeInteger(raw)) &&
       !(typeof raw === 'string' && /^-?\d{1,20}$/.test(raw))
     ) {
-      throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'by must be an integer');
+      throw new MurmurError('MURMUR_COUNTER_BAD_AMOUNT', 'by must be an integer');
     }
     const by = BigInt(raw);
-    if (by === 0n) throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'by must not be 0');
+    if (by === 0n) throw new MurmurError('MURMUR_COUNTER_BAD_AMOUNT', 'by must not be 0');
     const name = params.name ?? '';
     const value = by > 0n ? await svc.increment(name, by) : await svc.decrement(name, -by);
     return { name, value: value.toString() };

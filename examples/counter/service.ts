@@ -1,4 +1,5 @@
-import { MurmurError } from '../../src/errors/index.ts';
+import './codes.ts';
+import { claimStrike, MurmurError } from '../../src/errors/index.ts';
 import type { RouteTable } from '../../src/http/types.ts';
 import type { NodeService, ServiceContext } from '../../src/service/context.ts';
 import {
@@ -63,8 +64,9 @@ export class CountersService implements NodeService {
             let incoming: CounterState;
             try {
               incoming = decodeState(frame, this.bounds);
-            } catch {
-              ctx.strike(peer.peerId, 'undecodable');
+            } catch (err) {
+              // the code's strike kind (codes.ts): undecodable bytes, or a state breaking the bounds
+              ctx.strike(peer.peerId, claimStrike(err) ?? 'undecodable');
               return;
             }
             if (mergeInto(this.#state, incoming, this.bounds)) this.#changed();
@@ -123,13 +125,14 @@ export class CountersService implements NodeService {
 
   async #bump(name: string, by: bigint, side: 'p' | 'n'): Promise<bigint> {
     const ctx = this.#ctx;
-    if (ctx === undefined) throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'counters service not started');
-    if (!NAME_RE.test(name)) throw new MurmurError('MURMUR_INVALID_ARGUMENT', `bad counter name '${name}'`);
-    if (by < 1n) throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'by must be a positive integer');
+    if (ctx === undefined)
+      throw new MurmurError('MURMUR_COUNTER_NOT_STARTED', 'counters service not started');
+    if (!NAME_RE.test(name)) throw new MurmurError('MURMUR_COUNTER_BAD_NAME', `bad counter name '${name}'`);
+    if (by < 1n) throw new MurmurError('MURMUR_COUNTER_BAD_AMOUNT', 'by must be a positive integer');
     let slots = this.#state.get(name);
     if (slots === undefined) {
       if (this.#state.size >= this.bounds.maxCounters) {
-        throw new MurmurError('MURMUR_INVALID_ARGUMENT', `at most ${this.bounds.maxCounters} counters`);
+        throw new MurmurError('MURMUR_COUNTER_LIMIT', `at most ${this.bounds.maxCounters} counters`);
       }
       slots = new Map();
       this.#state.set(name, slots);
@@ -137,15 +140,12 @@ export class CountersService implements NodeService {
     let mine = slots.get(ctx.peerId);
     if (mine === undefined) {
       if (slots.size >= this.bounds.maxSlots) {
-        throw new MurmurError(
-          'MURMUR_INVALID_ARGUMENT',
-          `counter '${name}' has ${this.bounds.maxSlots} slots`,
-        );
+        throw new MurmurError('MURMUR_COUNTER_LIMIT', `counter '${name}' has ${this.bounds.maxSlots} slots`);
       }
       mine = { p: 0n, n: 0n };
       slots.set(ctx.peerId, mine);
     }
-    if (mine[side] + by > MAX_U64) throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'counter slot overflow');
+    if (mine[side] + by > MAX_U64) throw new MurmurError('MURMUR_COUNTER_OVERFLOW', 'counter slot overflow');
     mine[side] += by;
     this.#changed();
     await this.#writing;
