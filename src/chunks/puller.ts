@@ -40,6 +40,8 @@ interface PeerSync {
   cursors: bigint[] | undefined;
   bins: Map<number, AbortController>;
   ready: Promise<void>;
+  /** The session was already reported to onFatal: one incident, one strike, however many bins. */
+  reported: boolean;
 }
 
 /**
@@ -74,7 +76,14 @@ export class Puller {
   add(peer: ServicePeer): void {
     if (this.#stopped || this.#peers.has(peer.peerId)) return;
     const abort = new AbortController();
-    const ps: PeerSync = { peer, abort, cursors: undefined, bins: new Map(), ready: Promise.resolve() };
+    const ps: PeerSync = {
+      peer,
+      abort,
+      cursors: undefined,
+      bins: new Map(),
+      ready: Promise.resolve(),
+      reported: false,
+    };
     this.#peers.set(peer.peerId, ps);
     ps.ready = this.#loadCursors(ps).then(() => this.#reconcile(ps));
   }
@@ -119,7 +128,7 @@ export class Puller {
         }
         if (!isRetryable(err)) {
           this.#log.debug({ peer: ps.peer.peerId, err }, 'puller: cursors refused');
-          this.#o.onFatal?.(ps.peer.peerId, err);
+          this.#fatal(ps, err);
           return;
         }
         const ms = backoff[Math.min(failures, backoff.length - 1)] ?? 1000;
@@ -132,6 +141,13 @@ export class Puller {
         });
       }
     }
+  }
+
+  /** Reports the first fatal error of a peer session (the later ones, of other bins, are the same incident). */
+  #fatal(ps: PeerSync, err: unknown): void {
+    if (ps.reported) return;
+    ps.reported = true;
+    this.#o.onFatal?.(ps.peer.peerId, err);
   }
 
   #reconcile(ps: PeerSync): void {
@@ -174,7 +190,7 @@ export class Puller {
       logger: this.#log,
       onFatal: (err) => {
         if (isMurmurError(err, 'MURMUR_PROTOCOL_UNSUPPORTED')) this.#notServing.add(peerId);
-        else this.#o.onFatal?.(peerId, err);
+        else this.#fatal(ps, err);
       },
       onProgress: ({ topmost, live }) => {
         if (signal.aborted) return;

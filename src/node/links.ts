@@ -16,7 +16,6 @@ import type { Logger } from '../log/index.ts';
 import type { NodeMetrics } from '../metrics/index.ts';
 import { describeCause, type Host, isShareable, withoutPeer, withPeer } from '../p2p/index.ts';
 import type { PeerBook } from '../peers/index.ts';
-import { StrikeGate } from '../service/strikes.ts';
 import { GOODBYE_PROTOCOL, GOODBYE_TIMEOUT_MS } from './constants.ts';
 import { readGoodbye, sendGoodbye } from './goodbye.ts';
 import type { PeerInfo } from './types.ts';
@@ -54,13 +53,10 @@ export class Links {
   /** connection id → handshake in progress. */
   readonly #handshakes = new Map<string, Promise<PeerInfo>>();
   readonly #pending = new Set<string>();
-  /** One strike per incident (peer, kind) from the services and the hive. */
-  readonly #gate: StrikeGate;
   #stopping = false;
 
   constructor(options: LinksOptions) {
     this.#o = options;
-    this.#gate = new StrikeGate({ clock: options.clock });
   }
 
   get pending(): ReadonlySet<string> {
@@ -343,12 +339,8 @@ export class Links {
     if (!this.#stopping) this.#o.book.disconnected(peerId, 'disconnected');
   }
 
-  /**
-   * Strike against a peer for misbehaviour on another protocol (a repeat of the same kind within
-   * STRIKE_INCIDENT_MS is the same incident and is dropped); closes it when it lands in purgatory.
-   */
+  /** Strike against a peer for misbehaviour on another protocol; closes it when it lands in purgatory. */
   strike(peerId: string, kind: string): void {
-    if (!this.#gate.admit(peerId, kind)) return;
     this.#o.metrics.strike(kind);
     this.#o.book.misbehaved(peerId, kind);
     if (this.#o.book.isRefused(peerId)) {

@@ -1,3 +1,4 @@
+import './codes.ts';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { MurmurError } from '../errors/index.ts';
 import { isAddress } from './address.ts';

@@ -9,10 +9,11 @@ import type { ServiceContext } from './context.ts';
  * undecodable, oversized, unsolicited, protocol, …). A closed or reset stream, an abort, a timeout,
  * a peer shutting down, a protocol the peer does not serve and our own storage errors have none:
  * they are churn, retried with backoff, never struck.
+ *
+ * One incident strikes once: an error object is struck at most once however many layers see it
+ * (claimStrike), a fault that stops many streams of one peer session (pull-sync's bins) is struck
+ * once for the session, one push of refused records once per kind.
  */
-
-/** Repeats of one (peer, kind) within this window are one incident: struck once. */
-export const STRIKE_INCIDENT_MS = 5_000;
 
 /**
  * Strikes `peerId` through `ctx.strike` with the table's kind for `err` (an error, or a bare code),
@@ -27,37 +28,6 @@ export function strikeFor(
   const kind = typeof err === 'string' ? strikeKindOf(err) : claimStrike(err);
   if (kind !== undefined) ctx.strike(peerId, kind);
   return kind;
-}
-
-/**
- * One incident, one strike: admits the first strike of a (peer, kind) and drops repeats within
- * `windowMs` (32 bin streams failing together, a retry meeting the same fault, a burst of bad
- * streams). A peer that keeps misbehaving is struck again once the window has passed.
- */
-export class StrikeGate {
-  readonly #clock: Clock;
-  readonly #windowMs: number;
-  readonly #last = new Map<string, number>();
-
-  constructor(options: { clock?: Clock; windowMs?: number } = {}) {
-    this.#clock = options.clock ?? systemClock;
-    this.#windowMs = options.windowMs ?? STRIKE_INCIDENT_MS;
-  }
-
-  /** True when this strike starts a new incident (count it), false for a repeat (drop it). */
-  admit(peerId: string, kind: string): boolean {
-    const now = this.#clock.monotonic();
-    const key = `${peerId}\u0000${kind}`;
-    const last = this.#last.get(key);
-    if (last !== undefined && now - last < this.#windowMs) return false;
-    if (this.#last.size > 4096) this.#prune(now);
-    this.#last.set(key, now);
-    return true;
-  }
-
-  #prune(now: number): void {
-    for (const [k, t] of this.#last) if (now - t >= this.#windowMs) this.#last.delete(k);
-  }
 }
 
 /**

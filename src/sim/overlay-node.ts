@@ -1,3 +1,4 @@
+import { strikeKindOf } from '../errors/index.ts';
 import { fromHex, overlayAddress, toHex } from '../overlay/address.ts';
 import { MAX_HIVE_PEERS } from '../overlay/constants.ts';
 import { decodeHive, encodeHive } from '../overlay/hive.ts';
@@ -212,8 +213,9 @@ export class SimOverlayNode {
     let peers: OverlayPeer[];
     try {
       peers = decodeHive(payload);
-    } catch {
-      this.book.misbehaved(from, 'undecodable');
+    } catch (err) {
+      const kind = strikeKindOf(err); // by the error table, as the node's hive
+      if (kind !== undefined) this.book.misbehaved(from, kind);
       return;
     }
     for (const p of peers) {

@@ -8,7 +8,6 @@ import { fromHex } from '../overlay/address.ts';
 import type { Clock, TimerHandle } from '../peers/types.ts';
 import type { ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
 import { contextListeners } from '../service/events.ts';
-import { StrikeGate } from '../service/strikes.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
 import type { SimOverlayNode } from './overlay-node.ts';
@@ -207,10 +206,7 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       }
     }
   };
-  // one incident, one strike, as in the node's links (on the network's virtual clock)
-  const gate = new StrikeGate({ clock: network.clock });
   const record = (peerId: string, kind: string): void => {
-    if (!gate.admit(peerId, kind)) return;
     strikes.push(`${peerId}:${kind}`);
     strikeCount.inc({ kind });
     node.book.misbehaved(peerId, kind);

@@ -1,3 +1,4 @@
+import '../codes.ts';
 import { randomInt } from 'node:crypto';
 import { isMurmurError, MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';

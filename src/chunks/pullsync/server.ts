@@ -1,3 +1,4 @@
+import '../codes.ts';
 import { MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { briefError } from '../../service/strikes.ts';

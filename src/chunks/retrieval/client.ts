@@ -1,3 +1,4 @@
+import '../codes.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';

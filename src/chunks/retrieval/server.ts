@@ -1,3 +1,4 @@
+import '../codes.ts';
 import type { Logger } from '../../log/index.ts';
 import type { ServicePeer } from '../../service/context.ts';
 import { strikeFor } from '../../service/strikes.ts';

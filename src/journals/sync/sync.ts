@@ -1,3 +1,4 @@
+import '../codes.ts';
 import { type Clock, systemClock, type TimerHandle } from '../../clock/index.ts';
 import { isMurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';

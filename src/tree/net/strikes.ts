@@ -1,3 +1,4 @@
+import '../codes.ts';
 import { strikeKindOf } from '../../errors/index.ts';
 import type { Refusal } from '../store.ts';
 
