@@ -32,6 +32,8 @@ export class FaultInjector {
   readonly counts = new Map<FaultKind, number>();
   lastHealAt = 0;
   #say: (line: string) => void;
+  /** Per node, the end of the last fault on it: a restart can outlast its fault's planned duration. */
+  readonly #busy = new Map<number, Promise<void>>();
 
   constructor(lan: Lan, nodes: FaultNode[], say: (line: string) => void) {
     this.lan = lan;
@@ -54,8 +56,19 @@ export class FaultInjector {
     await runInOk(h.ns, 'nft', ['-f', '-'], { input: script });
   }
 
-  /** Runs one fault: inject, hold for its duration, heal. */
-  async run(f: Fault, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs one fault: inject, hold for its duration, heal. A fault on a process waits for the faults
+   * still running on the same nodes (a slow restart) to end first.
+   */
+  run(f: Fault, signal: AbortSignal): Promise<void> {
+    if (f.kind === 'partition' || f.kind === 'loss') return this.#run(f, signal);
+    const before = Promise.all(f.nodes.map((i) => this.#busy.get(i)));
+    const done = before.then(() => this.#run(f, signal));
+    for (const i of f.nodes) this.#busy.set(i, done);
+    return done;
+  }
+
+  async #run(f: Fault, signal: AbortSignal): Promise<void> {
     const entry: FaultLogEntry = { fault: f, injectedAt: Date.now() };
     this.log.push(entry);
     this.counts.set(f.kind, (this.counts.get(f.kind) ?? 0) + 1);

@@ -151,12 +151,13 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
     const running = schedule.map(async (f) => {
       const wait = f.atMs - (Date.now() - phase0);
       if (wait > 0) await sleep(wait);
-      await injector.run(f, stopFaults.signal);
+      if (!stopFaults.signal.aborted) await injector.run(f, stopFaults.signal);
     });
-    await Promise.all(running);
-    const rest = o.durationMs - (Date.now() - phase0);
-    if (rest > 0) await sleep(rest);
+    await sleep(o.durationMs);
+    // the end: faults still held are healed now, while the workload stops
+    stopFaults.abort();
     stopWork.abort();
+    await Promise.all(running);
     await work;
     await injector.healAll();
     say(`faults over: ${history.ops.length} operations; waiting for agreement`);
