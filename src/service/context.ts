@@ -64,7 +64,8 @@ export interface ServiceContext {
   /**
    * Serves a libp2p protocol (`/murmur/<name>/<version>`). The handler gets each inbound stream from
    * an active peer as a FrameChannel of length-prefixed messages. Oversized or malformed frames
-   * abort the stream and strike the peer; a handler's exception is logged and strikes nobody.
+   * abort the stream and strike the peer; a handler's exception is logged and strikes the peer only
+   * when the error table gives its code a strike kind (and nobody struck that error yet).
    */
   handle(
     protocol: string,
@@ -77,7 +78,10 @@ export interface ServiceContext {
     protocol: string,
     options?: ProtocolOptions & { signal?: AbortSignal },
   ): Promise<FrameChannel>;
-  /** Reports a misbehaving peer (forged data, protocol violation); past a threshold → purgatory. */
+  /**
+   * Reports a misbehaving peer (forged data, protocol violation); past a threshold → purgatory. Take
+   * the kind from the error table (`strikeFor` in ./strikes.ts), never strike churn.
+   */
   strike(peerId: string, kind: string): void;
   /** Active peers, with overlay addresses and proximity. */
   peers(): ServicePeer[];
