@@ -24,6 +24,11 @@ export interface HiveOptions {
   timeoutMs: number;
   /** Only active (handshaken) peers may send hive messages. */
   isActive: (peerId: string) => boolean;
+  /**
+   * The handshake still running on a connection, if any: a hive message that overtakes our side of
+   * the handshake (the remote finished first) waits for it instead of being struck.
+   */
+  handshaking?: (connection: Connection) => Promise<unknown> | undefined;
   /** Verified peers received from `from`. */
   onPeers: (from: string, peers: OverlayPeer[]) => void;
   /** Misbehaviour of `peerId` (undecodable, oversized, protocol). */
@@ -67,6 +72,7 @@ export class Hive {
 
   async #receive(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString();
+    if (!this.#o.isActive(from)) await this.#o.handshaking?.(connection)?.catch(() => {});
     if (!this.#o.isActive(from)) {
       const err = new MurmurError('MURMUR_OVERLAY_HIVE_UNEXPECTED', 'hive before the handshake');
       const kind = strikeKindOf(err);

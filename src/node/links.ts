@@ -63,6 +63,11 @@ export class Links {
     return this.#pending;
   }
 
+  /** The handshake running on `connection` (undefined when none is: done, failed or never started). */
+  handshakeOn(connection: Connection): Promise<PeerInfo> | undefined {
+    return this.#handshakes.get(connection.id);
+  }
+
   isActive(peerId: string): boolean {
     return this.#active.has(peerId);
   }

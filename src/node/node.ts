@@ -186,6 +186,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       logger: this.#log,
       timeoutMs: handshakeTimeoutMs,
       isActive: (id) => this.#links?.isActive(id) === true,
+      handshaking: (connection) => this.#links?.handshakeOn(connection),
       onPeers: (from, peers) => this.#onHivePeers(from, peers),
       onStrike: (id, kind) => this.#links?.strike(id, kind),
     });
