@@ -158,7 +158,20 @@ export class ApiClient implements ApiRequester {
   }
 }
 
+const answered = new WeakMap<MurmurError, number>();
+
+/** The HTTP status the node answered with an error the client decoded (undefined for local errors). */
+export function answeredStatus(err: unknown): number | undefined {
+  return err instanceof MurmurError ? answered.get(err) : undefined;
+}
+
 function decodeError(status: number, text: string): MurmurError {
+  const err = decodeBody(status, text);
+  answered.set(err, status);
+  return err;
+}
+
+function decodeBody(status: number, text: string): MurmurError {
   try {
     const json = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const e = json.error;

@@ -6,6 +6,15 @@ export const CLI_CODES = defineCodes({
     message: 'murmur demo: the local network (overlay, tree, journal or file) did not converge in time.',
     http: 400,
   },
+  MURMUR_CLI_USAGE: {
+    message: 'The command line is not valid: an unknown command or option, or a missing or bad argument.',
+    http: 400,
+  },
+  MURMUR_CLI_INTERNAL: {
+    message:
+      'An unexpected error inside the command (not a MurmurError); run with MURMUR_DEBUG=1 for the stack.',
+    http: 500,
+  },
 });
 
 type CliCodes = typeof CLI_CODES;

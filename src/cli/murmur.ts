@@ -1,6 +1,7 @@
 import './codes.ts';
 import { Command } from 'commander';
 import { KINDS } from '../kinds/index.ts';
+import { EXIT } from './exit.ts';
 import { cliKit } from './murmur/common.ts';
 import { registerConnect } from './murmur/connect.ts';
 import { registerDashboard } from './murmur/dashboard.ts';
@@ -15,7 +16,10 @@ export function buildProgram(): Command {
   const program = new Command('murmur')
     .description('murmur: peer-to-peer replication node and its command-line client')
     .version('0.1.0')
-    .showHelpAfterError('(run murmur --help for usage)');
+    .showHelpAfterError('(run murmur --help for usage)')
+    // a usage error (unknown command or option, bad or missing argument) exits 2, --help/--version 0;
+    // set before the commands are added, which inherit it
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
   registerStart(program);
   registerId(program);
   registerStatus(program);

@@ -1,7 +1,7 @@
 import { Counter, type CounterConfiguration, Gauge, Registry } from 'prom-client';
-import type { PeerState } from '../peers/types.ts';
+import { PEER_STATES, type PeerState } from '../peers/types.ts';
 
-const STATES: readonly PeerState[] = ['connecting', 'active', 'lifesupport', 'purgatory'];
+const STATES = PEER_STATES;
 
 /** Each counter's name (prom-client's types do not expose it), for the counters() mirror's keys. */
 const NAMES = new WeakMap<object, string>();

@@ -4,6 +4,9 @@ import type { Logger } from '../log/index.ts';
 /** Peer states of the peer book (see src/peers). */
 export type PeerState = 'connecting' | 'active' | 'lifesupport' | 'purgatory';
 
+/** Every peer state, in lifecycle order. */
+export const PEER_STATES: readonly PeerState[] = ['connecting', 'active', 'lifesupport', 'purgatory'];
+
 export type { Clock, TimerHandle } from '../clock/index.ts';
 
 export interface PeerInfo {

@@ -4,7 +4,7 @@ import { defineCodes } from '../errors/index.ts';
 export const STORE_CODES = defineCodes({
   MURMUR_DATA_IN_USE: {
     message: 'The data folder is already used by another running murmur process.',
-    http: 400,
+    http: 409,
   },
   MURMUR_STORE_FORMAT: {
     message: 'The store was written by a newer murmur (format version) or its meta record is unreadable.',

@@ -74,6 +74,9 @@ describe('local API over real nodes (loopback TCP)', () => {
       1,
     );
     assert.ok((await b.peers({ state: 'active' })).some((p) => p.peerId === idA.peerId));
+    await assert.rejects(b.request('GET', '/v1/peers?state=bogus'), (e: unknown) =>
+      isMurmurError(e, 'MURMUR_API_BAD_REQUEST'),
+    );
   });
 
   test('/metrics holds the node metrics in Prometheus text', async () => {

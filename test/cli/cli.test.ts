@@ -60,20 +60,20 @@ describe('murmur CLI against running daemons', () => {
 
   test('user errors: bad address, node not running, wrong token, data folder in use', async () => {
     const bad = await murmur(['connect', '--data', a.dir, '/ip4/127.0.0.1/tcp/1']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2); // usage: a malformed argument
     assert.match(bad.stderr, /^murmur: MURMUR_BAD_ADDRESS: .*\/p2p\//);
     const garbage = await murmur(['connect', '--data', a.dir, 'hello']);
     assert.match(garbage.stderr, /^murmur: MURMUR_BAD_ADDRESS: /);
 
     const none = await murmur(['id', '--data', join(root, 'nothing')]);
-    assert.equal(none.code, 1);
+    assert.equal(none.code, 3); // no node running
     assert.match(none.stderr, /^murmur: MURMUR_NODE_NOT_RUNNING: .*start it with/);
 
     const copy = join(root, 'copy');
     await cp(a.dir, copy, { recursive: true, filter: (src) => !src.includes('/db') });
     await writeFile(join(copy, 'api-token'), `${'0'.repeat(64)}\n`);
     const wrong = await murmur(['status', '--data', copy]);
-    assert.equal(wrong.code, 1);
+    assert.equal(wrong.code, 4); // refused by authority
     assert.match(wrong.stderr, /^murmur: MURMUR_API_UNAUTHORIZED: wrong API token/);
 
     const second = await murmur([
@@ -91,6 +91,30 @@ describe('murmur CLI against running daemons', () => {
 
     const api = await murmur(['start', '--data', join(root, 'c'), '--api', '0.0.0.0:9022']);
     assert.match(api.stderr, /^murmur: MURMUR_API_NOT_LOOPBACK: /);
+  });
+
+  test('exit codes by class and --json errors as {"error": {code, message}}', async () => {
+    const json = await murmur(['id', '--json', '--data', join(root, 'nothing')]);
+    assert.equal(json.code, 3);
+    assert.equal(json.stderr, '');
+    const body = JSON.parse(json.stdout) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'MURMUR_NODE_NOT_RUNNING');
+    assert.match(body.error.message, /start it with/);
+
+    const state = await murmur(['peers', '--state', 'bogus', '--data', a.dir]);
+    assert.equal(state.code, 2);
+    assert.match(state.stderr, /bogus.*Allowed choices are connecting, active, lifesupport, purgatory/s);
+    const unknown = await murmur(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    const help = await murmur(['--help']);
+    assert.equal(help.code, 0);
+
+    const missing = await murmur(['kv', 'get', '/no/such/key', '--data', a.dir]);
+    assert.equal(missing.code, 5, missing.stderr);
+    assert.match(missing.stderr, /^murmur: MURMUR_TREE_NOT_FOUND: /);
+    const missingJson = await murmur(['kv', 'get', '/no/such/key', '--json', '--data', a.dir]);
+    assert.equal(missingJson.code, 5);
+    assert.equal(JSON.parse(missingJson.stdout).error.code, 'MURMUR_TREE_NOT_FOUND');
   });
 
   test('SIGTERM stops cleanly and removes api.json', async () => {

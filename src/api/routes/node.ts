@@ -2,6 +2,7 @@ import { parseMultiaddr } from '../../config/address.ts';
 import { MurmurError } from '../../errors/index.ts';
 import { expectObject, stringField } from '../../http/body.ts';
 import type { MurmurNode, NodeEvents, PeerInfo } from '../../node/types.ts';
+import { PEER_STATES } from '../../peers/types.ts';
 import type { ApiServer } from '../server.ts';
 
 /** The node's identity as served by GET /v1/id. */
@@ -41,9 +42,10 @@ export function registerNodeRoutes(api: ApiServer, node: MurmurNode): void {
   api.route('GET', '/v1/status', () => node.status());
 
   api.route('GET', '/v1/peers', ({ query }) => {
-    const state = query.get('state');
+    const raw = query.get('state');
+    const state = raw === null ? undefined : oneOf(raw, PEER_STATES, 'state');
     const peers = node.peers();
-    return { peers: state === null ? peers : peers.filter((p) => p.state === state) };
+    return { peers: state === undefined ? peers : peers.filter((p) => p.state === state) };
   });
 
   api.route('POST', '/v1/peers/:id/forgive', ({ params }) => ({ peer: node.forgive(params.id ?? '') }));

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { ApiClient } from '../../api/client.ts';
+import { ApiClient, answeredStatus } from '../../api/client.ts';
 import { readApiInfo, readApiToken } from '../../api/files.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
 import { isMurmurError } from '../../errors/index.ts';
 import type { CliKit } from '../../service/kind.ts';
+import { exitCodeOf } from '../exit.ts';
 import { formatBytes, table } from './format.ts';
 
 /** Options every client command takes. */
@@ -28,15 +29,28 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Prints an error as `murmur: CODE: message` on stderr and sets exit code 1. */
-export function reportError(err: unknown): void {
-  if (isMurmurError(err)) {
-    process.stderr.write(`murmur: ${err.code}: ${err.message}\n`);
-  } else {
-    process.stderr.write(`murmur: error: ${err instanceof Error ? err.message : String(err)}\n`);
+/**
+ * Reports an error: `murmur: CODE: message` on stderr, or with `--json` the object
+ * `{"error": {"code", "message"}}` on stdout; the exit code says its class (src/cli/exit.ts).
+ */
+export function reportError(err: unknown, options: { json?: boolean } = {}): void {
+  const code = isMurmurError(err) ? err.code : 'MURMUR_CLI_INTERNAL';
+  const message = err instanceof Error ? err.message : String(err);
+  if (options.json === true) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else if (isMurmurError(err)) process.stderr.write(`murmur: ${err.code}: ${err.message}\n`);
+  else {
+    process.stderr.write(`murmur: error: ${message}\n`);
     if (process.env.MURMUR_DEBUG) console.error(err);
   }
-  process.exitCode = 1;
+  process.exitCode = exitCodeOf(err, answeredStatus(err));
+}
+
+/** True when a command action's arguments (…, options, command) carry `--json`. */
+function wantsJson(args: readonly unknown[]): boolean {
+  const cmd = args.at(-1) as { optsWithGlobals?: () => { json?: unknown } } | undefined;
+  if (typeof cmd?.optsWithGlobals === 'function') return cmd.optsWithGlobals().json === true;
+  const opts = args.at(-2) as { json?: unknown } | undefined;
+  return opts !== null && typeof opts === 'object' && opts.json === true;
 }
 
 /** Wraps a command action so that every error is reported the same way. */
@@ -47,7 +61,7 @@ export function action<A extends unknown[]>(
     try {
       await fn(...args);
     } catch (err) {
-      reportError(err);
+      reportError(err, { json: wantsJson(args) });
     }
   };
 }

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { PEER_STATES } from '../../peers/types.ts';
 import { action, type ClientFlags, clientFor, clientOptions, printJson } from './common.ts';
 import { formatPeers } from './format.ts';
 
@@ -8,7 +9,9 @@ export function registerPeers(program: Command): void {
       .command('peers')
       .description('list known peers: state, reason, strikes, when backoff or purgatory ends'),
   )
-    .option('--state <state>', 'only peers in this state (connecting, active, lifesupport, purgatory)')
+    .addOption(
+      new Option('--state <state>', 'only peers in this state').choices(PEER_STATES as readonly string[]),
+    )
     .action(
       action(async (flags: ClientFlags & { state?: string }) => {
         const client = await clientFor(flags);
