@@ -1,7 +1,8 @@
 import './codes.ts';
-import { claimStrike, MurmurError } from '../../src/errors/index.ts';
+import { MurmurError } from '../../src/errors/index.ts';
 import type { RouteTable } from '../../src/http/types.ts';
 import type { NodeService, ServiceContext } from '../../src/service/context.ts';
+import { strikeFor } from '../../src/service/strikes.ts';
 import {
   type Bounds,
   type CounterState,
@@ -66,7 +67,7 @@ export class CountersService implements NodeService {
               incoming = decodeState(frame, this.bounds);
             } catch (err) {
               // the code's strike kind (codes.ts): undecodable bytes, or a state breaking the bounds
-              ctx.strike(peer.peerId, claimStrike(err) ?? 'undecodable');
+              strikeFor(ctx, peer.peerId, err);
               return;
             }
             if (mergeInto(this.#state, incoming, this.bounds)) this.#changed();
