@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { systemClock, VirtualClock } from '../../src/clock/index.ts';
-import { type ErrorCode, isMurmurError } from '../../src/errors/index.ts';
+import { type ErrorCode, isMurmurError, MurmurError } from '../../src/errors/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../../src/service/context.ts';
 import { FrameReader } from '../../src/streamer/channel.ts';
 import { type ServiceCluster, until } from '../helpers/cluster.ts';
@@ -23,6 +23,8 @@ export type ClusterFactory = (
 
 const ECHO = '/murmur/probe/echo/1';
 const THROWS = '/murmur/probe/throws/1';
+/** Its handler throws the error named by the first frame (a code with a strike kind, or churn). */
+const THROWS_CODE = '/murmur/probe/throws-code/1';
 const CAPPED = '/murmur/probe/capped/1';
 const IDLE = '/murmur/probe/idle/1';
 const enc = new TextEncoder();
@@ -52,6 +54,10 @@ class Probe implements NodeService {
     await ctx.handle(THROWS, async (ch) => {
       await new FrameReader(ch).next();
       throw new Error('handler failed on purpose');
+    });
+    await ctx.handle(THROWS_CODE, async (ch) => {
+      const which = dec.decode(await new FrameReader(ch).next()) as ErrorCode;
+      throw new MurmurError(which, 'thrown on purpose');
     });
     await ctx.handle(
       CAPPED,
@@ -210,6 +216,21 @@ export function serviceContextSuite(name: string, factory: ClusterFactory): void
       assert.equal(dec.decode(await new FrameReader(echo).next({ timeoutMs: 10_000 })), 'after');
       echo.close();
       assert.deepEqual([cluster.members[0]!.strikes(id(1)), cluster.members[1]!.strikes(id(0))], before);
+    });
+
+    test('a handler throwing misbehaviour by the error table strikes once; churn strikes nobody', async () => {
+      const before = cluster.members[0]!.strikes(id(1));
+      const kindBefore = await strikeCount(probe(0).ctx, 'probe:undecodable');
+      for (const thrown of ['MURMUR_TIMEOUT', 'MURMUR_STREAMER_CLOSED', 'MURMUR_STREAMER_BAD_MESSAGE']) {
+        const ch = await probe(1).ctx.dial(id(0), THROWS_CODE);
+        await ch.send(enc.encode(thrown));
+        await assert.rejects(new FrameReader(ch).next({ timeoutMs: 10_000 }), code('MURMUR_STREAMER_CLOSED'));
+      }
+      await until(() => cluster.members[0]!.strikes(id(1)) === before + 1, {
+        what: 'the undecodable strike',
+      });
+      assert.equal(await strikeCount(probe(0).ctx, 'probe:undecodable'), kindBefore + 1);
+      assert.equal(cluster.members[0]!.strikes(id(1)), before + 1);
     });
 
     test('maxMessageBytes of the handler: an oversized frame aborts the stream and strikes the sender', async () => {
