@@ -315,7 +315,7 @@ export async function check(
   return { ok: d.length === 0, disagreements: d, lost, checked, purgatory };
 }
 
-function judgeKey(
+export function judgeKey(
   key: string,
   expected: Op | undefined,
   actual: EntryView | undefined,

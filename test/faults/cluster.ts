@@ -5,15 +5,17 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MURMUR } from '../cli/helpers.ts';
 import type { Host } from '../helpers/netns.ts';
+import { run, runOk } from '../helpers/netns-exec.ts';
 import { NodeApi } from './api.ts';
 
 export const P2P_PORT = 9021;
 export const API_PORT = 9022;
 const START_TIMEOUT_MS = 90_000;
+const BALLAST = 'ballast.bin';
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 export type NodeState = 'up' | 'down' | 'stalled';
@@ -34,6 +36,7 @@ export class FaultNode {
   /** Peak RSS (VmHWM) of each incarnation, in KiB. */
   peakRssKiB = 0;
   incarnations = 0;
+  tmpfs = false;
   clockOffset: string | undefined;
   #log: WriteStream;
   #exited: Promise<void> = Promise.resolve();
@@ -143,6 +146,46 @@ export class FaultNode {
     return ok;
   }
 
+  /** Mounts a tmpfs of `mib` MiB on the data folder (the disk fault fills it). */
+  async mountTmpfs(mib: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await runOk('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${mib}m,mode=0700`,
+      `murmur-faults-${this.name}`,
+      this.dir,
+    ]);
+    this.tmpfs = true;
+  }
+
+  /** Takes all the free space of the data folder's tmpfs with a ballast file. */
+  async fillDisk(): Promise<void> {
+    const s = await statfs(this.dir);
+    this.note(`disk filled (${Math.round((s.bavail * s.bsize) / 2 ** 20)} MiB ballast)`);
+    await runOk('fallocate', ['-l', String(s.bavail * s.bsize), join(this.dir, BALLAST)]).catch(async () => {
+      // fallocate may refuse the last blocks: write zeros until the disk is full
+      await run('dd', [
+        'if=/dev/zero',
+        `of=${join(this.dir, BALLAST)}`,
+        'bs=1M',
+        'oflag=append',
+        'conv=notrunc',
+      ]);
+    });
+  }
+
+  async freeDisk(): Promise<void> {
+    this.note('disk freed');
+    await rm(join(this.dir, BALLAST), { force: true });
+  }
+
+  async unmount(): Promise<void> {
+    if (this.tmpfs) await run('umount', ['-l', this.dir]);
+    this.tmpfs = false;
+  }
+
   /** Reads the process's peak RSS (kept across incarnations). */
   sampleRss(): void {
     const pid = this.proc?.pid;
@@ -158,6 +201,7 @@ export class FaultNode {
 
   async close(): Promise<void> {
     if (this.state !== 'down') await this.kill('SIGKILL', 5000).catch(() => {});
+    await this.unmount().catch(() => {});
     await new Promise<void>((r) => this.#log.end(r));
   }
 }

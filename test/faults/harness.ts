@@ -29,6 +29,8 @@ export interface FaultRunOptions {
   maxFileBytes?: number;
   /** How long the nodes may take to agree after the last heal. */
   convergeTimeoutMs?: number;
+  /** Size of each data folder's tmpfs when the `disk` fault is in the kinds (default 512 MiB). */
+  tmpfsMiB?: number;
   /** Keep the data folders and logs (they are kept anyway when the check fails). */
   keep?: boolean;
   say?: (line: string) => void;
@@ -121,6 +123,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
   try {
     lan = await createLan({ hosts: o.nodes, name: 'faults', ipv4: true });
     for (const h of lan.hosts) nodes.push(new FaultNode(h.index, h, dataDir));
+    if (o.kinds.includes('disk')) for (const n of nodes) await n.mountTmpfs(o.tmpfsMiB ?? 512);
     await startForwarders(nodes);
     await nodes[0]!.start([]);
     await Promise.all(nodes.slice(1).map((n) => n.start([nodes[0]!.addr])));

@@ -10,8 +10,8 @@ import { runFaults } from './harness.ts';
 import { formatReport } from './report.ts';
 import { FAULT_KINDS, type FaultKind } from './schedule.ts';
 
-/** The kinds run when --kinds is not given (`disk` is not implemented yet). */
-export const DEFAULT_KINDS: FaultKind[] = ['kill', 'term', 'stop', 'partition', 'loss', 'clock'];
+/** The kinds run when --kinds is not given. */
+export const DEFAULT_KINDS: FaultKind[] = ['kill', 'term', 'stop', 'partition', 'loss', 'clock', 'disk'];
 
 function usage(msg: string): never {
   console.error(`faults: ${msg}`);
