@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
-import { isMurmurError, MurmurError } from '../errors/index.ts';
+import { isMurmurError, MurmurError, strikeKindOf } from '../errors/index.ts';
 import { FrameDecoder, frameSize, writeFrame } from '../p2p/framing.ts';
 import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
@@ -30,12 +30,10 @@ export const COALESCE_BYTES = 65535 - 16 - 12;
 /** The smallest write buffer (a smaller one comes from Buffer's shared pool). */
 const SMALL_WRITE = 4096;
 
-/** Maps a framing error to the strike kind the node uses for it, or undefined for other errors. */
+/** The strike kind the error table gives a framing error (oversized / undecodable), else undefined. */
 export function violationKind(err: unknown): 'oversized' | 'undecodable' | undefined {
-  if (!isMurmurError(err)) return undefined;
-  if (err.code === 'MURMUR_FRAME_TOO_LARGE') return 'oversized';
-  if (err.code === 'MURMUR_FRAME_MALFORMED') return 'undecodable';
-  return undefined;
+  const kind = strikeKindOf(err);
+  return kind === 'oversized' || kind === 'undecodable' ? kind : undefined;
 }
 
 type Chunk = Uint8Array | { subarray(): Uint8Array };
