@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock/index.ts';
 import { isMurmurError, MurmurError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import type { ServicePeer } from '../service/context.ts';
@@ -26,6 +27,8 @@ export interface PullerOptions {
   depth: () => number;
   logger?: Logger;
   backoffMs?: readonly number[];
+  /** Time of the retry pauses (default the system clock; the service passes `ctx.clock`). */
+  clock?: Clock;
   /**
    * A peer's sync stopped on a non-retryable error (misbehaviour by the error table: the callee
    * strikes it once per incident). Not called for churn (retried) nor for a peer that does not serve
@@ -132,13 +135,7 @@ export class Puller {
           return;
         }
         const ms = backoff[Math.min(failures, backoff.length - 1)] ?? 1000;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, ms);
-          ps.abort.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
+        await (this.#o.clock ?? systemClock).sleep(ms, { signal: ps.abort.signal }).catch(() => {}); // an abort ends it
       }
     }
   }
@@ -188,6 +185,7 @@ export class Puller {
       cursor,
       signal,
       logger: this.#log,
+      ...(this.#o.clock === undefined ? {} : { clock: this.#o.clock }),
       onFatal: (err) => {
         if (isMurmurError(err, 'MURMUR_PROTOCOL_UNSUPPORTED')) this.#notServing.add(peerId);
         else this.#fatal(ps, err);

@@ -93,6 +93,7 @@ export class ChunksService implements NodeService {
       ...(o.segmentBytes === undefined ? {} : { segmentBytes: o.segmentBytes }),
       ...(o.capacityBytes === undefined ? {} : { capacityBytes: o.capacityBytes }),
       logger: ctx.logger,
+      clock: ctx.clock,
     });
     await store.open();
     this.#store = store;
@@ -110,6 +111,7 @@ export class ChunksService implements NodeService {
       store,
       stats: this.stats,
       logger: this.#log,
+      clock: ctx.clock,
       onMisbehaviour: misbehaved('pullsync: bad request from peer'),
       ...(o.pageLimit === undefined ? {} : { pageLimit: o.pageLimit }),
       ...(o.pageWaitMs === undefined ? {} : { pageWaitMs: o.pageWaitMs }),
@@ -127,6 +129,7 @@ export class ChunksService implements NodeService {
       inflight: new InFlight(),
       stats: this.stats,
       logger: this.#log,
+      clock: ctx.clock,
       onInvalidChunk: (peer) =>
         misbehaved('pullsync: invalid chunk skipped')(peer, 'MURMUR_CHUNKS_BAD_CHUNK'),
     });
@@ -147,6 +150,7 @@ export class ChunksService implements NodeService {
       stats: this.stats,
       depth: () => ctx.depth(),
       logger: this.#log,
+      clock: ctx.clock,
       ...(o.backoffMs === undefined ? {} : { backoffMs: o.backoffMs }),
       onFatal: misbehaved('pullsync: stopped syncing from peer'),
     });

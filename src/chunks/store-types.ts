@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { MurmurError, throwIfAborted } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { decodeLocation, LOCATION_SIZE, type SegmentEnd, type SegmentLocation } from '../store/segments.ts';
@@ -84,6 +85,11 @@ export function storageError(err: unknown): MurmurError {
 /** Callers waiting for a bin's cursor to pass a bin ID (woken by the commit that moves it). */
 export class BinWaiters {
   readonly #waiters = new Map<number, Set<() => void>>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
 
   /** Wakes every waiter of a bin (its cursor moved). */
   wake(bin: number): void {
@@ -106,12 +112,12 @@ export class BinWaiters {
     throwIfAborted(options.signal);
     if (cursor(bin) > after) return Promise.resolve(true);
     return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       const set = this.#waiters.get(bin) ?? new Set<() => void>();
       this.#waiters.set(bin, set);
       const done = (): void => {
         set.delete(wake);
-        if (timer) clearTimeout(timer);
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
       };
       const wake = (): void => {
@@ -125,10 +131,14 @@ export class BinWaiters {
       set.add(wake);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          done();
-          resolve(false);
-        }, options.timeoutMs);
+        timer = this.#clock.setTimeout(
+          () => {
+            done();
+            resolve(false);
+          },
+          options.timeoutMs,
+          { ref: true }, // a deadline the caller awaits
+        );
       }
     });
   }
@@ -151,6 +161,8 @@ export interface ChunkStoreOptions {
    */
   capacityBytes?: number;
   logger?: Logger;
+  /** Time of the store's waits and upkeep measurements (default the system clock; a service passes `ctx.clock`). */
+  clock?: Clock;
 }
 
 /** Stored bytes against the capacity (see ChunkStore.usage). */

@@ -51,7 +51,7 @@ export class ChunkStore {
   readonly #pins: Sub<Uint8Array>;
   readonly #roots: Sub<Uint8Array>;
   readonly #cursors: bigint[] = Array.from({ length: BIN_COUNT }, () => 0n);
-  readonly #waiters = new BinWaiters();
+  readonly #waiters: BinWaiters;
   /** The write path (group commit). */
   readonly #writes: GroupCommit;
   #opened = false;
@@ -71,6 +71,7 @@ export class ChunkStore {
       throw new MurmurError('MURMUR_INVALID_ARGUMENT', 'overlay address must be 32 bytes');
     }
     this.overlay = options.overlay;
+    this.#waiters = new BinWaiters(options.clock);
     const root: Level = db.sublevel<string, string>(options.name ?? 'chunks', { keyEncoding: 'utf8' });
     this.#chunks = root.sublevel<string, Uint8Array>('c', { keyEncoding: 'utf8', valueEncoding: 'view' });
     this.#pull = root.sublevel<string, Uint8Array>('p', { keyEncoding: 'utf8', valueEncoding: 'view' });
@@ -101,6 +102,7 @@ export class ChunkStore {
     this.#gc = new Collector(this.#host(), {
       capacityBytes: options.capacityBytes ?? DEFAULT_CAPACITY_BYTES,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   }
 

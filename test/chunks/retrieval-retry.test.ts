@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLevel } from 'memory-level';
+import { RETRIEVAL_ATTEMPTS, RETRIEVAL_RETRY_MS } from '../../src/chunks/retrieval/constants.ts';
 import { Retrieval } from '../../src/chunks/retrieval/index.ts';
 import { ChunkStore } from '../../src/chunks/store.ts';
+import { type Clock, systemClock, VirtualClock } from '../../src/clock/index.ts';
 import type { ServiceContext, ServicePeer } from '../../src/service/context.ts';
 import { type FrameChannel, memoryPair } from '../../src/streamer/channel.ts';
+import { until } from '../helpers/cluster.ts';
 import { randomChunk } from './helpers.ts';
 
 type Handler = (ch: FrameChannel, peer: ServicePeer) => void | Promise<void>;
@@ -14,15 +17,17 @@ const overlayB = new Uint8Array(32).fill(2);
 const peerA: ServicePeer = { peerId: 'A', overlay: overlayA, po: 0 };
 const peerB: ServicePeer = { peerId: 'B', overlay: overlayB, po: 0 };
 
-/** The part of ServiceContext retrieval uses: one peer, a dialer, a captured handler. */
+/** The part of ServiceContext retrieval uses: one peer, a dialer, a captured handler, the clock. */
 function context(
   overlay: Uint8Array,
   peers: ServicePeer[],
   dial: () => Promise<FrameChannel>,
   onHandle: (h: Handler) => void = () => {},
+  clock: Clock = systemClock,
 ): ServiceContext {
   return {
     overlay,
+    clock,
     peers: () => peers,
     dial,
     strike: () => {},
@@ -31,7 +36,7 @@ function context(
 }
 
 /** B serves from its store; A's n-th dial to B (1-based) loses A's request when `lose(n)`. */
-async function pair(bHolds: boolean, lose: (n: number) => boolean) {
+async function pair(bHolds: boolean, lose: (n: number) => boolean, clock: Clock = systemClock) {
   const chunk = randomChunk();
   const storeB = new ChunkStore(new MemoryLevel(), { overlay: overlayB });
   if (bHolds) await storeB.put(chunk);
@@ -44,6 +49,7 @@ async function pair(bHolds: boolean, lose: (n: number) => boolean) {
       (h) => {
         serve = h;
       },
+      clock,
     ),
     store: storeB,
   });
@@ -56,7 +62,7 @@ async function pair(bHolds: boolean, lose: (n: number) => boolean) {
     return x;
   };
   const a = new Retrieval({
-    ctx: context(overlayA, [peerB], dial),
+    ctx: context(overlayA, [peerB], dial, () => {}, clock),
     store: new ChunkStore(new MemoryLevel(), { overlay: overlayA }),
     timeoutMs: 200,
     hops: 1,
@@ -81,4 +87,36 @@ test('retrieval: a peer that answers not-found is not asked again', async () => 
   const { a, chunk, dials } = await pair(false, () => false);
   assert.equal(await a.get(chunk.address), undefined);
   assert.equal(dials(), 1);
+});
+
+test('retrieval on a virtual clock: each attempt times out and each pause ends exactly when the clock passes its delay, never before', async () => {
+  const clock = new VirtualClock();
+  const { a, chunk, dials } = await pair(true, () => true, clock); // every request lost in transit
+  let result: Uint8Array | undefined | null = null;
+  const run = a.get(chunk.address).then((r) => {
+    result = r;
+  });
+  // attempt n (0-based) is dialled at `dialAt`, times out 200 ms later (timeoutMs × hops); the only
+  // peer is then asked again after RETRIEVAL_RETRY_MS × n
+  let dialAt = 0;
+  for (let n = 1; n <= RETRIEVAL_ATTEMPTS; n++) {
+    await until(() => dials() === n, { what: `dial ${n}`, everyMs: 1 });
+    assert.equal(clock.now(), dialAt);
+    assert.equal(clock.nextAt(), dialAt + 200, 'the attempt timeout is the next timer');
+    await clock.tickAsync(199);
+    assert.equal(dials(), n, 'no retry before the timeout');
+    assert.equal(result, null, 'still waiting before the timeout');
+    clock.advance(1); // the timeout fires
+    if (n === RETRIEVAL_ATTEMPTS) break;
+    const pause = RETRIEVAL_RETRY_MS * n;
+    await until(() => clock.nextAt() === dialAt + 200 + pause, { what: `pause ${n} armed`, everyMs: 1 });
+    await clock.tickAsync(pause - 1);
+    assert.equal(dials(), n, 'no retry before the pause ends');
+    clock.advance(1); // the pause ends: the peer is dialled again
+    dialAt += 200 + pause;
+  }
+  await run;
+  assert.equal(result, undefined, 'given up after the attempts');
+  assert.equal(dials(), RETRIEVAL_ATTEMPTS);
+  assert.equal(clock.now(), dialAt + 200, 'ended on the last timeout, in virtual time');
 });

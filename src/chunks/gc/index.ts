@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../clock/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { decodeLocation } from '../../store/segments.ts';
 import { BIN_COUNT, LOW_WATER } from '../constants.ts';
@@ -14,6 +15,8 @@ export interface CollectorOptions {
   /** Bytes of chunk data kept at most (0 = unlimited). */
   capacityBytes: number;
   logger?: Logger;
+  /** Measures the passes (`monotonic`; default the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -51,9 +54,11 @@ export class Collector implements PassState {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  readonly #clock: Clock;
 
   constructor(host: GcHost, options: CollectorOptions) {
     this.host = host;
+    this.#clock = options.clock ?? systemClock;
     this.capacity = Math.max(0, options.capacityBytes);
     this.log = options.logger ?? silentLogger;
   }
@@ -147,16 +152,16 @@ export class Collector implements PassState {
       this.#again = false;
       try {
         if (this.capacity > 0 && this.host.usage.bytes > this.capacity) {
-          const t = performance.now();
+          const t = this.#clock.monotonic();
           this.overCapacity = await evictPass(this);
-          this.stats.evictMs += performance.now() - t;
+          this.stats.evictMs += this.#clock.monotonic() - t;
           this.#stuckAt = this.host.usage.bytes;
         } else if (this.host.usage.bytes <= this.lowWater || this.capacity === 0) {
           this.overCapacity = false;
         }
-        const t = performance.now();
+        const t = this.#clock.monotonic();
         await compactPass(this);
-        this.stats.compactMs += performance.now() - t;
+        this.stats.compactMs += this.#clock.monotonic() - t;
       } catch (err) {
         if (this.#stopped) return;
         this.log.warn({ err }, 'chunk store upkeep failed; retried on the next write');

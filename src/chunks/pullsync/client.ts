@@ -1,5 +1,6 @@
 import '../codes.ts';
 import { randomInt } from 'node:crypto';
+import { type Clock, systemClock } from '../../clock/index.ts';
 import { isMurmurError, MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { type Dialer, FrameReader } from '../../streamer/channel.ts';
@@ -26,6 +27,8 @@ export interface ClientOptions {
   recordStep?: number;
   /** Windows wanted ahead of the one being stored and recorded (default WINDOWS_AHEAD). */
   windowsAhead?: number;
+  /** Time of the read timeouts (default the system clock; the service passes `ctx.clock`). */
+  clock?: Clock;
 }
 
 /** Offer positions [start, end) wanted with one Want message; `left` deliveries still due. */
@@ -70,10 +73,12 @@ export class PullSyncClient {
   readonly #onInvalid: ((peer: string, address: Uint8Array) => void) | undefined;
   readonly #recordStep: number;
   readonly #depth: number;
+  readonly #clock: Clock;
 
   constructor(options: ClientOptions) {
     this.#dial = options.dial;
     this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
     this.inflight = options.inflight ?? new InFlight();
     this.stats = options.stats ?? new PullSyncStats();
     this.#log = options.logger ?? silentLogger;
@@ -89,7 +94,10 @@ export class PullSyncClient {
     try {
       await channel.send(encode({ case: 'syn', value: {} }), options);
       const ack = expect(
-        await new FrameReader(channel).next({ signal: options.signal, timeoutMs: CURSORS_TIMEOUT_MS }),
+        await new FrameReader(channel, { clock: this.#clock }).next({
+          signal: options.signal,
+          timeoutMs: CURSORS_TIMEOUT_MS,
+        }),
         'ack',
       );
       const cursors = [...ack.cursors];
@@ -150,7 +158,7 @@ export class PullSyncClient {
     try {
       await channel.send(encode({ case: 'ruid', value: { ruid } }), { signal });
       await channel.send(encode({ case: 'getRange', value: { bin, from, to } }), { signal });
-      const reader = new FrameReader(channel);
+      const reader = new FrameReader(channel, { clock: this.#clock });
       const offer = expect(await reader.next({ signal }), 'offer');
       const addrs = splitHashes(offer.hashes);
       if (offer.topmost > to || (addrs.length > 0 && offer.topmost < from)) {

@@ -1,4 +1,5 @@
 import '../codes.ts';
+import { type Clock, systemClock, type TimerHandle } from '../../clock/index.ts';
 import { MurmurError, strikeKindOf } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { briefError } from '../../service/strikes.ts';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   wantTimeoutMs?: number;
   logger?: Logger;
   stats?: PullSyncStats;
+  /** Time of the page waits, the Want deadline and close() (default the system clock; a service passes `ctx.clock`). */
+  clock?: Clock;
   /** A request broken by the peer's misbehaviour (an error with a strike kind in the error table). */
   onMisbehaviour?: (peer: string, err: unknown) => void;
 }
@@ -44,8 +47,9 @@ export async function collectPage(
   bin: number,
   from: bigint,
   to: bigint,
-  options: { limit: number; waitMs: number; signal?: AbortSignal; skipOrigin?: Uint8Array },
+  options: { limit: number; waitMs: number; signal?: AbortSignal; skipOrigin?: Uint8Array; clock?: Clock },
 ): Promise<{ items: PullItem[]; topmost: bigint }> {
+  const clock = options.clock ?? systemClock;
   const items: PullItem[] = [];
   const skip = options.skipOrigin;
   let cur = from;
@@ -80,8 +84,8 @@ export async function collectPage(
       await store.waitForBin(bin, cur - 1n, { signal: options.signal });
       continue;
     }
-    deadline ??= Date.now() + options.waitMs;
-    const remaining = deadline - Date.now();
+    deadline ??= clock.now() + options.waitMs;
+    const remaining = deadline - clock.now();
     if (remaining <= 0) return { items, topmost };
     const more = await store.waitForBin(bin, cur - 1n, { signal: options.signal, timeoutMs: remaining });
     if (!more) return { items, topmost };
@@ -93,15 +97,19 @@ interface JoinedSender {
   sendJoined(head: Uint8Array, body: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: TimerHandle | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new MurmurError('MURMUR_TIMEOUT', `no want within ${ms} ms`));
-    }, ms);
+    timer = clock.setTimeout(
+      () => {
+        onTimeout();
+        reject(new MurmurError('MURMUR_TIMEOUT', `no want within ${ms} ms`));
+      },
+      ms,
+      { ref: true }, // a deadline the request awaits
+    );
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return Promise.race([p, t]).finally(() => clock.clearTimeout(timer));
 }
 
 /** The upstream side of pull-sync: answers cursors, serves ranges, honours CancelRuid. */
@@ -117,9 +125,11 @@ export class PullSyncServer {
   readonly #closing = new AbortController();
   readonly #scratch = new ScratchPool(READ_SCRATCH_BYTES, READ_SCRATCH_KEEP);
   readonly #onMisbehaviour: ServerOptions['onMisbehaviour'];
+  readonly #clock: Clock;
 
   constructor(options: ServerOptions) {
     this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
     this.#onMisbehaviour = options.onMisbehaviour;
     this.#log = options.logger ?? silentLogger;
     this.#limit = Math.min(options.pageLimit ?? PAGE_LIMIT, MAX_OFFER_HASHES);
@@ -146,7 +156,7 @@ export class PullSyncServer {
   }
 
   async #handle(peer: string, channel: FrameChannel): Promise<void> {
-    const reader = new FrameReader(channel);
+    const reader = new FrameReader(channel, { clock: this.#clock });
     const signal = this.#closing.signal;
     try {
       const first = decode(await reader.next({ signal, timeoutMs: REQUEST_TIMEOUT_MS }));
@@ -201,6 +211,7 @@ export class PullSyncServer {
         waitMs: this.#waitMs,
         signal,
         skipOrigin: originTag(peer),
+        clock: this.#clock,
       });
       const hashes = new Uint8Array(items.length * ADDRESS_SIZE);
       for (const [i, it] of items.entries()) hashes.set(it.address, i * ADDRESS_SIZE);
@@ -211,7 +222,10 @@ export class PullSyncServer {
       // (one Want of ceil(n / 8) bytes covers the whole offer)
       let frame: Promise<Uint8Array> = nextFrame;
       for (let pos = 0; pos < items.length; ) {
-        const want = expect(await withTimeout(frame, this.#wantTimeoutMs, () => channel.close()), 'want');
+        const want = expect(
+          await withTimeout(this.#clock, frame, this.#wantTimeoutMs, () => channel.close()),
+          'want',
+        );
         const bv = want.bitvector;
         if (bv.length === 0 || bv.length > Math.ceil((items.length - pos) / 8)) {
           throw new MurmurError(
@@ -288,13 +302,13 @@ export class PullSyncServer {
   /** Aborts running requests and waits (up to 10 s) for their handlers to finish. */
   async close(): Promise<void> {
     this.#closing.abort();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     await Promise.race([
       Promise.allSettled([...this.#handlers]),
       new Promise((r) => {
-        timer = setTimeout(r, CLOSE_TIMEOUT_MS);
+        timer = this.#clock.setTimeout(() => r(undefined), CLOSE_TIMEOUT_MS, { ref: true });
       }),
     ]);
-    clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
   }
 }

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../clock/index.ts';
 import { MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import { MAX_U64 } from '../../streamer/constants.ts';
@@ -17,6 +18,8 @@ export interface BinSyncOptions {
   signal?: AbortSignal;
   logger?: Logger;
   backoffMs?: readonly number[];
+  /** Time of the retry pauses (default the system clock). */
+  clock?: Clock;
   /**
    * A non-retryable error stopped this bin's sync with the peer: misbehaviour by the error table (the
    * caller strikes it) or a peer that does not serve pull-sync. Churn is retried, never reported here.
@@ -28,24 +31,6 @@ export interface BinSyncOptions {
 
 /** The interval-store key of a bin's pull-sync stream. */
 export const streamKey = (bin: number): string => `pullsync|${bin}`;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
-      return;
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new MurmurError('MURMUR_ABORTED', 'operation aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Syncs one bin from one peer until aborted: historical gaps of the persisted interval set up to the
@@ -91,7 +76,7 @@ export async function syncBin(options: BinSyncOptions): Promise<void> {
         failures++;
         log.debug({ peer, bin, err, ms }, 'pullsync: retrying');
         try {
-          await sleep(ms, signal);
+          await (options.clock ?? systemClock).sleep(ms, { signal });
         } catch {
           return;
         }

@@ -1,5 +1,4 @@
 import '../codes.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MurmurError } from '../../errors/index.ts';
 import { type Logger, silentLogger } from '../../log/index.ts';
 import type { ServicePeer } from '../../service/context.ts';
@@ -72,9 +71,9 @@ export class RetrievalClient {
         // fewer peers than attempts: ask one that failed in transit again, after a pause
         peer = failed.shift();
         if (peer === undefined) break;
-        await sleep(RETRIEVAL_RETRY_MS * (n - candidates.length + 1), undefined, {
-          signal: options.signal,
-        }).catch(() => {}); // an abort ends the pause early
+        await ctx.clock
+          .sleep(RETRIEVAL_RETRY_MS * (n - candidates.length + 1), { signal: options.signal })
+          .catch(() => {}); // an abort ends the pause early
         if (options.signal?.aborted) throw new MurmurError('MURMUR_ABORTED', 'retrieval aborted');
       }
       let data: Uint8Array | undefined;
@@ -101,7 +100,7 @@ export class RetrievalClient {
     signal: AbortSignal | undefined,
   ): Promise<Uint8Array | undefined> {
     const timeoutMs = this.#o.timeoutMs ?? RETRIEVAL_TIMEOUT_MS;
-    const signals = [AbortSignal.timeout(timeoutMs * Math.max(1, hops))];
+    const signals = [this.#o.ctx.clock.timeout(timeoutMs * Math.max(1, hops))];
     if (signal !== undefined) signals.push(signal);
     const sig = AbortSignal.any(signals);
     const ch = await this.#o.ctx.dial(peer.peerId, RETRIEVAL_PROTOCOL, {
@@ -111,7 +110,9 @@ export class RetrievalClient {
     try {
       await ch.send(encodeRetrieval({ type: 'request', address, hops, skip }), { signal: sig });
       this.#stats.forwarded++;
-      const reply = decodeRetrieval(await new FrameReader(ch).next({ signal: sig }));
+      const reply = decodeRetrieval(
+        await new FrameReader(ch, { clock: this.#o.ctx.clock }).next({ signal: sig }),
+      );
       if (reply.type === 'not-found') return undefined;
       if (reply.type !== 'delivery') {
         strikeFor(this.#o.ctx, peer.peerId, 'MURMUR_CHUNKS_BAD_MESSAGE'); // out of protocol order

@@ -22,7 +22,9 @@ export interface ServeDeps {
 export async function serveRetrieval(ch: FrameChannel, peer: ServicePeer, deps: ServeDeps): Promise<void> {
   const { ctx, store } = deps.options;
   try {
-    const msg = decodeRetrieval(await new FrameReader(ch).next({ timeoutMs: RETRIEVAL_TIMEOUT_MS }));
+    const msg = decodeRetrieval(
+      await new FrameReader(ch, { clock: ctx.clock }).next({ timeoutMs: RETRIEVAL_TIMEOUT_MS }),
+    );
     if (msg.type !== 'request') {
       strikeFor(ctx, peer.peerId, 'MURMUR_CHUNKS_BAD_MESSAGE'); // out of protocol order
       return;
