@@ -4,12 +4,28 @@
  * nothing (no sockets, timers or files until a node or table is created). See docs/NODE.md.
  */
 
+export {
+  ChunksApi,
+  type ChunksCallOptions,
+  type ChunksGetOptions,
+  type ChunksPutOptions,
+  type FileSource,
+  type StoredFile,
+} from './chunks/api.ts';
 export type { JoinOptions } from './chunks/file/joiner.ts';
 export type { SplitResult } from './chunks/file/splitter.ts';
 export { ChunksService, type ChunksServiceOptions } from './chunks/service.ts';
 export type { ChunkStoreOptions, GcStats, PinInfo, PutResult } from './chunks/store.ts';
 export { ERROR_CODES, type ErrorCode, isMurmurError, MurmurError, throwIfAborted } from './errors/index.ts';
 export * as hbbp from './hbbp/index.ts';
+export {
+  type JournalCallOptions,
+  type JournalFollowOptions,
+  type JournalPayload,
+  type JournalReadOptions,
+  type JournalSnapshotOptions,
+  JournalsApi,
+} from './journals/api.ts';
 export { formatJournalId, isJournalId, parseJournalId } from './journals/id.ts';
 export type {
   EventView,
@@ -25,6 +41,7 @@ export type {
 } from './journals/index.ts';
 export { JournalsService, type JournalsServiceOptions } from './journals/service.ts';
 export type { Logger } from './log/index.ts';
+export type { KindApi, KindApis } from './node/facades.ts';
 export { createNode } from './node/index.ts';
 export type {
   MurmurNode,
@@ -46,6 +63,16 @@ export {
   type ServicePeer,
   waitOrAbort,
 } from './service/index.ts';
+export {
+  type GrantInfo,
+  type GrantRequest,
+  TreeApi,
+  type TreeCallOptions,
+  type TreeSummary,
+  type TreeWriteOptions,
+} from './tree/api.ts';
+export { generateKeyPair, type KeyPair, type Signer, signerFromKeyPair } from './tree/keys.ts';
 export { TreeService, type TreeServiceOptions } from './tree/service.ts';
+export type { KeyState } from './tree/subscriptions.ts';
 export type { Tree, TreeOptions, WatchEvent } from './tree/tree.ts';
 export type { Entry, Grant, Revocation } from './tree/types.ts';

@@ -1,4 +1,12 @@
 /** Chunks: content-addressed blobs and files, stored, pinned, pull-synced and retrieved. */
+export {
+  ChunksApi,
+  type ChunksCallOptions,
+  type ChunksGetOptions,
+  type ChunksPutOptions,
+  type FileSource,
+  type StoredFile,
+} from './api.ts';
 export { type Chunk, chunkAddress, isValidChunk, makeChunk, payloadOf, spanOf } from './chunk.ts';
 export { CHUNK_SIZE } from './constants.ts';
 export { type ChunkGetter, type JoinOptions, join, joinToBytes } from './file/joiner.ts';

@@ -1,4 +1,12 @@
 /** Journals: signed, hash-chained append-only event streams with snapshots, compaction and sync. */
+export {
+  type JournalCallOptions,
+  type JournalFollowOptions,
+  type JournalPayload,
+  type JournalReadOptions,
+  type JournalSnapshotOptions,
+  JournalsApi,
+} from './api.ts';
 export { CATALOGUE_PROTOCOL, JOURNALS_PROTOCOL, KEY_FILE_NAME, STREAM_NAME } from './constants.ts';
 export type { EventRecord, JournalEvent, Snapshot } from './event.ts';
 export { eventHash } from './event.ts';

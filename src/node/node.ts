@@ -25,6 +25,7 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   MAX_PENDING_DIALS,
 } from './constants.ts';
+import { type KindApis, kindApis } from './facades.ts';
 import { Links } from './links.ts';
 import { ServiceHost } from './service-host.ts';
 import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, ServiceMap } from './types.ts';
@@ -35,6 +36,9 @@ const DIAL_TIMEOUT_MS = 10_000;
 export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   readonly peerId: string;
   readonly services: S;
+  readonly tree: KindApis<S>['tree'];
+  readonly journals: KindApis<S>['journals'];
+  readonly chunks: KindApis<S>['chunks'];
   readonly overlay: string;
   readonly networkId: string;
   readonly metrics;
@@ -79,6 +83,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       }
     }
     this.services = Object.freeze(Object.fromEntries(this.#serviceList.map((s) => [s.name, s]))) as S;
+    ({ tree: this.tree, journals: this.journals, chunks: this.chunks } = kindApis(this.services));
   }
 
   /** @deprecated use `node.services.<name>`; kept for one version. */

@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.ts';
 import type { PeerInfo, PeerState } from '../peers/types.ts';
 import type { NodeService } from '../service/context.ts';
 import type { StoreHealth } from '../store/fail-stop.ts';
+import type { KindApis } from './facades.ts';
 
 export type { PeerInfo, PeerState } from '../peers/types.ts';
 
@@ -91,8 +92,11 @@ export interface NodeEvents {
   fatal: { error: unknown; reason: string };
 }
 
-/** What createNode() returns; the API server and CLI use only this surface. */
-export interface MurmurNode<S extends ServiceMap = ServiceMap> {
+/**
+ * What createNode() returns; the API server and CLI use only this surface. With a tree, journals or
+ * chunks service, `node.tree`, `node.journals`, `node.chunks` are their typed library APIs (KindApis).
+ */
+export interface MurmurNode<out S extends ServiceMap = ServiceMap> extends KindApis<S> {
   readonly peerId: string;
   readonly overlay: string;
   readonly networkId: string;

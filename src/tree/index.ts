@@ -1,4 +1,12 @@
 /** The signed key/value tree: model, authorisation, store, reconciliation and client logic. */
+export {
+  type GrantInfo,
+  type GrantRequest,
+  TreeApi,
+  type TreeCallOptions,
+  type TreeSummary,
+  type TreeWriteOptions,
+} from './api.ts';
 export { chainProblem, entryProblem, type GrantView } from './authorize.ts';
 export * from './codec.ts';
 export * from './constants.ts';

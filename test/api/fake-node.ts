@@ -12,6 +12,9 @@ export class FakeNode implements MurmurNode {
   readonly networkId = 'murmur';
   readonly metrics = new Registry();
   readonly services = {};
+  readonly tree = undefined;
+  readonly journals = undefined;
+  readonly chunks = undefined;
   readonly #peers = new Map<string, PeerInfo>();
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #connects: Counter;

@@ -12,6 +12,9 @@ import {
   type MurmurNode,
   type NodeService,
   type PinInfo,
+  type StoredFile,
+  type TailItem,
+  type TreeApi,
   TreeService,
 } from '../../src/index.ts';
 
@@ -25,6 +28,20 @@ export async function typedServices(root: string, file: Uint8Array, journal: Jou
   const pinned: PinInfo = await node.services.chunks.pin(file);
   const appended: JournalEvent = await node.services.journals.append(journal, { e: 'hello', p: 1 });
   void [entry, got, pinned, appended];
+  // the kinds' library APIs, typed by the record of services
+  const api: TreeApi = node.tree;
+  const put: Entry = await node.tree.put('/a/b', 'text');
+  const stored: StoredFile = await node.chunks.put(new Uint8Array([1]), {
+    onProgress: (n: bigint) => void n,
+  });
+  const stream: ReadableStream<Uint8Array> = node.chunks.get(stored.root);
+  for await (const item of node.journals.follow(journal, { signal: AbortSignal.timeout(10) })) {
+    const t: TailItem = item;
+    void t;
+  }
+  void [api, put, stream];
+  // @ts-expect-error a file's root is a hex string or bytes
+  node.chunks.get(42);
   // @ts-expect-error a tree value is bytes, not a string
   await node.services.tree.tree(root).put('a/b', 'text');
   // @ts-expect-error a JSON event needs its `e` name
@@ -46,4 +63,10 @@ export async function listedServices(): Promise<void> {
   // @ts-expect-error with the array form the services are only NodeService
   const tree: TreeService | undefined = node.services.tree;
   void [any, tree];
+  await node.tree?.put('/k', 'v');
+  // @ts-expect-error with the array form node.tree may be undefined
+  await node.tree.put('/k', 'v');
+  const typed = await createNode({ services: { tree: new TreeService() } });
+  const general: MurmurNode = typed; // a typed node is a MurmurNode
+  void general;
 }
