@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
+import { MemoryLevel } from 'memory-level';
+import { IntervalStore } from '../../src/chunks/intervals/interval-store.ts';
+import type { PullSyncClient } from '../../src/chunks/pullsync/client.ts';
 import { decode } from '../../src/chunks/pullsync/messages.ts';
 import { streamKey, syncBin } from '../../src/chunks/pullsync/syncer.ts';
+import { VirtualClock } from '../../src/clock/index.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { until } from '../helpers/cluster.ts';
 import { chunksInBin, TestNet } from './helpers.ts';
@@ -121,6 +125,47 @@ test('syncBin retries on connection errors and stops (without throwing) on proto
   });
   net.faults = {};
   assert.ok(isMurmurError(fatal), String(fatal));
+});
+
+test('syncBin on a virtual clock: each retry comes exactly when the clock passes its backoff, never before', async () => {
+  const clock = new VirtualClock();
+  const calls: number[] = []; // virtual time of each syncInterval call
+  const client = {
+    syncInterval: async (_peer: string, _bin: number, _from: bigint, to: bigint) => {
+      calls.push(clock.now());
+      if (calls.length < 3) throw new Error('connection reset'); // churn: retried
+      return { topmost: to };
+    },
+  } as unknown as PullSyncClient;
+  const intervals = new IntervalStore(new MemoryLevel() as never);
+  const run = syncBin({
+    client,
+    intervals,
+    peer: 'up',
+    bin: 1,
+    cursor: 5n,
+    live: false,
+    backoffMs: [100, 300],
+    clock,
+  });
+  let at = 0;
+  for (const [n, delay] of [
+    [1, 100],
+    [2, 300],
+  ] as const) {
+    await until(() => calls.length === n && clock.nextAt() === at + delay, {
+      what: `failure ${n} and its backoff armed`,
+      everyMs: 1,
+    });
+    await clock.tickAsync(delay - 1);
+    assert.equal(calls.length, n, 'no retry before the backoff ends');
+    clock.advance(1);
+    at += delay;
+    await until(() => calls.length === n + 1, { what: `retry ${n}`, everyMs: 1 });
+  }
+  await run;
+  assert.deepEqual(calls, [0, 100, 400]);
+  assert.equal((await intervals.get('up', streamKey(1), 1n)).next(5n).empty, true, 'history synced');
 });
 
 test('property: the pull-sync decoder throws only stable codes on random and corrupted bytes', () => {
