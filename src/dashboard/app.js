@@ -1,48 +1,30 @@
-// murmur dashboard: a plain ES module, no build step. Data only ever goes through textContent.
+// murmur dashboard: plain ES modules, no build step. Data only ever goes through textContent.
+// Pages are hash routes (#overview, #peers, …); each page module has show() / hide() and refresh().
 import { refreshData } from './data.js';
+import { peersPage } from './peers.js';
+import { traffic } from './traffic.js';
+import { $, api, count, el, session, sse } from './util.js';
 
-const KEY = 'murmur-api-token';
-const $ = (id) => document.getElementById(id);
-
-let token = sessionStorage.getItem(KEY);
 let streamAbort;
 let refreshTimer;
 /** The data panels (trees, chunks, journals) are refreshed this often. */
 const DATA_REFRESH_MS = 3000;
+/** Status (and so the traffic rates) is sampled this often. */
+const STATUS_REFRESH_MS = 2000;
+
+/** Pages by hash; the overview is built in (its panels are data.js's). */
+const PAGES = {
+  overview: { show() {}, hide() {}, refresh() {} },
+  peers: peersPage,
+};
+let current = 'overview';
 
 function takeTokenFromFragment() {
   const m = /(?:^#|&)token=([0-9a-f]+)/.exec(location.hash);
   if (m) {
-    token = m[1];
-    sessionStorage.setItem(KEY, token);
+    session.set(m[1]);
     history.replaceState(null, '', location.pathname);
   }
-}
-
-async function api(path) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(body?.error?.message ?? `HTTP ${res.status}`);
-    err.code = body?.error?.code;
-    throw err;
-  }
-  return body;
-}
-
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = String(text);
-  if (className) e.className = className;
-  return e;
-}
-
-function ago(ms) {
-  if (!ms) return 'never';
-  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  return `${Math.round(s / 3600)}h ago`;
 }
 
 function uptime(ms) {
@@ -50,8 +32,43 @@ function uptime(ms) {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ${s % 60}s`;
 }
 
+/** Readable lines for the node's non-traffic counters (handshakes, refusals, strikes, discovery). */
+const ACTIVITY = [
+  ['murmur_handshakes_total', 'handshakes'],
+  ['murmur_handshake_refusals_total', 'handshakes refused'],
+  ['murmur_misbehaviour_strikes_total', 'strikes counted'],
+  ['murmur_peers_discovered_total', 'peers heard of'],
+];
+
+function renderActivity(status) {
+  const items = [];
+  for (const [name, label] of ACTIVITY) {
+    const parts = Object.entries(status.counters)
+      .filter(([k]) => k.startsWith(`${name}{`))
+      .map(([k, v]) => [
+        k
+          .slice(name.length + 1, -1)
+          .replace(/(^|,)\w+=/g, '$1')
+          .replace(/,/g, ' '),
+        v,
+      ]);
+    const total = parts.reduce((s, [, v]) => s + v, 0);
+    const detail = parts
+      .filter(([l]) => l)
+      .map(([l, v]) => `${l} ${count(v)}`)
+      .join(' · ');
+    items.push([label, detail ? `${count(total)} (${detail})` : count(total)]);
+  }
+  const messages = Object.entries(status.counters)
+    .filter(([k]) => k.startsWith('murmur_protocol_messages_total{'))
+    .reduce((s, [, v]) => s + v, 0);
+  items.push(['protocol messages', count(messages)]);
+  $('counters').replaceChildren(...items.flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
+}
+
 function renderStatus(s) {
   $('peer-id').textContent = s.peerId;
+  $('node-name').textContent = s.peerId.slice(-8);
   $('overlay').textContent = s.overlay;
   $('network').textContent = s.networkId;
   $('uptime').textContent = uptime(s.uptimeMs);
@@ -66,42 +83,14 @@ function renderStatus(s) {
       const bin = el('div', undefined, i >= s.depth ? 'bin deep' : 'bin');
       bin.title = `bin ${i}: ${n} active peer(s)${i >= s.depth ? ' (neighbourhood)' : ''}`;
       const bar = el('div', undefined, 'bar');
-      bar.style.height = `${(n / max) * 80}%`;
-      bin.append(el('span', n || ''), bar, el('span', i));
+      bar.style.height = `${(n / max) * 70}%`;
+      bin.append(el('span', n || '', 'n'), bar, el('span', i, 'i'));
       return bin;
     }),
   );
-  $('counters').replaceChildren(
-    ...Object.entries(s.counters).map(([k, v]) => {
-      const tr = el('tr');
-      tr.append(el('td', k, 'mono'), el('td', v));
-      return tr;
-    }),
-  );
-}
-
-const ORDER = { active: 0, connecting: 1, lifesupport: 2, purgatory: 3 };
-
-function renderPeers(peers) {
-  peers.sort((a, b) => ORDER[a.state] - ORDER[b.state] || a.peerId.localeCompare(b.peerId));
-  $('peers').replaceChildren(
-    ...peers.map((p) => {
-      const tr = el('tr');
-      const note = [p.reason, p.nextAttemptAt ? `next ${new Date(p.nextAttemptAt).toLocaleTimeString()}` : '']
-        .filter(Boolean)
-        .join(', ');
-      tr.append(
-        el('td', p.peerId, 'mono'),
-        el('td', p.state, `state-${p.state}`),
-        el('td', p.po ?? '-'),
-        el('td', ago(p.lastSeen)),
-        el('td', p.strikes),
-        el('td', note || '-'),
-        el('td', p.addresses[0] ?? '-', 'mono'),
-      );
-      return tr;
-    }),
-  );
+  traffic.sample(s);
+  traffic.renderTable($('traffic'));
+  renderActivity(s);
 }
 
 function logEvent(text) {
@@ -110,14 +99,22 @@ function logEvent(text) {
   while (list.children.length > 200) list.lastChild.remove();
 }
 
+function unauthorised(err) {
+  if (err?.code === 'MURMUR_API_UNAUTHORIZED') {
+    showLogin(err.message);
+    return true;
+  }
+  return false;
+}
+
 async function refresh() {
   try {
-    const [status, peers] = await Promise.all([api('/v1/status'), api('/v1/peers')]);
+    const status = await api('/v1/status');
     renderStatus(status);
-    renderPeers(peers.peers);
+    // the peers table is kept current on every page (the overview's events name its peers)
+    await Promise.all([peersPage.refresh(), current === 'peers' ? undefined : PAGES[current].refresh()]);
   } catch (err) {
-    if (err.code === 'MURMUR_API_UNAUTHORIZED') return showLogin(err.message);
-    setLive(false);
+    if (!unauthorised(err)) setLive(false);
   }
 }
 
@@ -125,7 +122,7 @@ async function refreshDataPanels() {
   try {
     await refreshData(api);
   } catch (err) {
-    if (err.code === 'MURMUR_API_UNAUTHORIZED') showLogin(err.message);
+    unauthorised(err);
   }
 }
 
@@ -139,46 +136,20 @@ function setLive(on) {
   $('live').className = on ? 'badge' : 'badge off';
 }
 
-// Server-sent events read with fetch (EventSource cannot send the Authorization header).
 async function follow() {
   streamAbort?.abort();
   streamAbort = new AbortController();
+  const { signal } = streamAbort;
   try {
-    const res = await fetch('/v1/events', {
-      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-      signal: streamAbort.signal,
-    });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-    setLive(true);
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += value;
-      let i = buf.indexOf('\n\n');
-      while (i !== -1) {
-        handleBlock(buf.slice(0, i));
-        buf = buf.slice(i + 2);
-        i = buf.indexOf('\n\n');
-      }
-    }
+    await sse('/v1/events', handleEvent, { signal, onOpen: () => setLive(true) });
   } catch {
     // fall through to reconnect
   }
   setLive(false);
-  if (!streamAbort.signal.aborted) setTimeout(follow, 2000);
+  if (!signal.aborted) setTimeout(follow, 2000);
 }
 
-function handleBlock(block) {
-  let event = 'message';
-  let data = '';
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data += line.slice(5).trim();
-  }
-  if (!data) return;
-  const d = JSON.parse(data);
+function handleEvent(event, d) {
   if (event === 'status') return renderStatus(d);
   if (event === 'peer') logEvent(`peer ${d.peerId} → ${d.state}${d.reason ? ` (${d.reason})` : ''}`);
   if (event === 'depth') logEvent(`depth → ${d.depth}`);
@@ -186,10 +157,26 @@ function handleBlock(block) {
   scheduleRefresh();
 }
 
+function pageOfHash() {
+  const name = location.hash.replace(/^#/, '');
+  return Object.hasOwn(PAGES, name) ? name : 'overview';
+}
+
+function showPage(name) {
+  if (name !== current) PAGES[current].hide();
+  current = name;
+  for (const p of Object.keys(PAGES)) $(`page-${p}`).hidden = p !== name;
+  for (const a of document.querySelectorAll('#tabs a')) {
+    a.classList.toggle('on', a.dataset.page === name);
+    a.hidden = !Object.hasOwn(PAGES, a.dataset.page);
+  }
+  PAGES[name].show();
+}
+
 function showLogin(message) {
   streamAbort?.abort();
-  sessionStorage.removeItem(KEY);
-  token = null;
+  PAGES[current].hide();
+  session.set(null);
   $('main').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message ?? '';
@@ -199,21 +186,28 @@ function showLogin(message) {
 async function showMain() {
   $('login').hidden = true;
   $('main').hidden = false;
+  showPage(pageOfHash());
   await Promise.all([refresh(), refreshDataPanels()]);
-  if (token) follow();
+  if (session.token) follow();
 }
 
 $('login-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  token = $('token').value.trim();
+  session.set($('token').value.trim());
   $('token').value = '';
-  sessionStorage.setItem(KEY, token);
   showMain();
 });
 $('logout').addEventListener('click', () => showLogin());
-setInterval(() => token && !$('main').hidden && refresh(), 5000);
-setInterval(() => token && !$('main').hidden && refreshDataPanels(), DATA_REFRESH_MS);
+window.addEventListener('hashchange', () => {
+  if (/token=/.test(location.hash)) {
+    takeTokenFromFragment();
+    return showMain();
+  }
+  if (session.token) showPage(pageOfHash());
+});
+setInterval(() => session.token && !$('main').hidden && refresh(), STATUS_REFRESH_MS);
+setInterval(() => session.token && !$('main').hidden && refreshDataPanels(), DATA_REFRESH_MS);
 
 takeTokenFromFragment();
-if (token) showMain();
+if (session.token) showMain();
 else showLogin();

@@ -1,28 +1,6 @@
 // Data panels of the dashboard: trees, chunks and journals held by the node, from the services' own
 // API routes (GET /v1/trees, /v1/chunks, /v1/journals). Data only ever goes through textContent.
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = String(text);
-  if (className) e.className = className;
-  return e;
-}
-
-function row(cells) {
-  const tr = el('tr');
-  for (const c of cells) tr.append(typeof c === 'string' || typeof c === 'number' ? el('td', c) : c);
-  return tr;
-}
-
-const short = (hex, n = 12) =>
-  typeof hex === 'string' && hex.length > n + 1 ? `${hex.slice(0, n)}…` : (hex ?? '-');
-
-function mono(text, title) {
-  const td = el('td', text, 'mono');
-  if (title) td.title = title;
-  return td;
-}
+import { $, el, mono, row, short, size } from './util.js';
 
 /** A panel whose route failed: "not running" for a missing service, else the error. */
 function unavailable(panel, err) {
@@ -53,18 +31,6 @@ function renderTrees(t) {
       return row([root, mono(short(x.rootHash, 16), x.rootHash), String(x.records)]);
     }),
   );
-}
-
-/** Bytes as B / KiB / MiB / GiB with one decimal. */
-function size(n) {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = Number(n ?? 0);
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 /** Used / capacity, pinned, evicted and compacted, from GET /v1/chunks `storage`. */

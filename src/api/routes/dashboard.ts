@@ -3,12 +3,20 @@ import type { ApiServer } from '../server.ts';
 
 const DASHBOARD_DIR = new URL('../../dashboard/', import.meta.url);
 
+const JS = 'text/javascript; charset=utf-8';
+const SVG = 'image/svg+xml';
+
+/** The page's ES modules (served under /dashboard/). */
+const MODULES = ['app.js', 'data.js', 'util.js', 'traffic.js', 'peers.js'];
+
 /** Static files of the dashboard, by URL path; served without the token (they hold no data). */
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/dashboard/data.js': { file: 'data.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  // the icon the page links to, and the path browsers ask for by themselves
+  '/favicon.svg': { file: 'favicon.svg', type: SVG },
+  '/favicon.ico': { file: 'favicon.svg', type: SVG },
+  ...Object.fromEntries(MODULES.map((m) => [`/dashboard/${m}`, { file: m, type: JS }])),
 };
 
 /** Serves the dashboard page at `/` (a fixed list of files: nothing else on disk is reachable). */

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { ApiClient } from '../../src/api/client.ts';
+import { readApiInfo, readApiToken } from '../../src/api/files.ts';
+import { daemonScope, startDaemon } from '../cli/helpers.ts';
+
+// The functions passed to page.evaluate run in the page, where `document` exists.
+// biome-ignore lint/suspicious/noExplicitAny: the DOM lib is not in this Node project's types
+declare const document: any;
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+
+const { daemons, tmp } = daemonScope('murmur-dash-pages-');
+
+interface Node {
+  url: string;
+  token: string;
+  client: ApiClient;
+  peerId: string;
+  address: string;
+}
+
+async function node(): Promise<Node> {
+  const dir = await tmp();
+  daemons.push(await startDaemon(dir));
+  const url = (await readApiInfo(dir)).url;
+  const token = await readApiToken(dir);
+  const client = new ApiClient({ url, token });
+  const id = await client.request<{ peerId: string; addresses: string[] }>('GET', '/v1/id');
+  return { url, token, client, peerId: id.peerId, address: id.addresses[0] ?? '' };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: playwright types are loaded lazily
+type Page = any;
+
+/** A page on a node's dashboard that records console errors, page errors and failed requests. */
+async function open(
+  // biome-ignore lint/suspicious/noExplicitAny: playwright types are loaded lazily
+  browser: any,
+  n: Node,
+  width: number,
+  hash = '',
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e: Error) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m: { type(): string; text(): string }) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r: { status(): number; url(): string }) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(`${n.url}/#token=${n.token}`);
+  await page.locator('#peer-id', { hasText: n.peerId }).waitFor({ state: 'attached' });
+  if (hash) await page.click(`#tabs a[data-page="${hash}"]`);
+  return { page, errors };
+}
+
+describe('dashboard pages over two real murmur nodes (headless chromium)', { skip }, () => {
+  let a: Node;
+  let b: Node;
+  // biome-ignore lint/suspicious/noExplicitAny: playwright types are loaded lazily
+  let browser: any;
+
+  before(async () => {
+    [a, b] = await Promise.all([node(), node()]);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('peers page: connect a peer by multiaddr, name it, see it active', async () => {
+    const { page, errors } = await open(browser, b, 1280, 'peers');
+    await page.fill('#connect-addr', a.address);
+    await page.click('#connect-form button[type=submit]');
+    await page.locator('#connect-status', { hasText: `connected: ${a.peerId}` }).waitFor({ timeout: 60_000 });
+    const rowOfA = page.locator(`#peers tr[data-peer="${a.peerId}"]`);
+    await rowOfA.locator('td.state-active').waitFor({ timeout: 60_000 });
+    // a name given in the table is kept (localStorage) across a reload
+    await rowOfA.locator('input.alias').fill('node A');
+    await rowOfA.locator('input.alias').press('Enter');
+    await page.reload();
+    await page.click('#tabs a[data-page="peers"]');
+    await page.locator(`#peers tr[data-peer="${a.peerId}"] input.alias`).waitFor();
+    assert.equal(await page.locator(`#peers tr[data-peer="${a.peerId}"] input.alias`).inputValue(), 'node A');
+    // B's own API agrees
+    assert.ok((await b.client.peers()).some((p) => p.peerId === a.peerId && p.state === 'active'));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('layout: pages as tabs, favicon served, no horizontal overflow and bin 31 visible at 1280 and 390 px; readable traffic', async () => {
+    for (const width of [1280, 390]) {
+      const { page, errors } = await open(browser, a, width);
+      const favicon = await page.evaluate(async () => (await fetch('/favicon.ico')).status);
+      assert.equal(favicon, 200);
+      await page.locator('#bins .bin').nth(31).waitFor();
+      const fits = await page.evaluate(() => {
+        const s = document.scrollingElement;
+        const card = document.getElementById('bins').getBoundingClientRect();
+        const last = document.querySelectorAll('#bins .bin')[31].getBoundingClientRect();
+        return {
+          scroll: s.scrollWidth,
+          client: s.clientWidth,
+          lastRight: last.right,
+          lastWidth: last.width,
+          cardRight: card.right,
+        };
+      });
+      assert.ok(fits.scroll <= fits.client, `no horizontal overflow at ${width}px: ${JSON.stringify(fits)}`);
+      assert.ok(fits.lastRight <= fits.cardRight + 0.5 && fits.lastWidth > 0, JSON.stringify(fits));
+      // the traffic card shows humanised figures, not raw metric names
+      await page
+        .locator('#traffic td', { hasText: /\d B\/s$/ })
+        .first()
+        .waitFor();
+      assert.equal(
+        await page.locator('#page-overview', { hasText: 'murmur_protocol_bytes_total' }).count(),
+        0,
+      );
+      for (const tab of ['peers', 'overview']) {
+        await page.click(`#tabs a[data-page="${tab}"]`);
+        await page.locator(`#page-${tab}`).waitFor();
+        const over = await page.evaluate(
+          () => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth,
+        );
+        assert.ok(over <= 0, `page ${tab} overflows by ${over}px at ${width}px`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+});
