@@ -4,10 +4,19 @@
 // off, which also keeps dependency-cruiser from warning that no TypeScript <7 compiler is installed.
 const layers = require('./layers.cjs');
 
+/** Folders of examples/ a layer lists by name (the `examples/*` glob covers the others). */
+const namedExamples = layers
+  .flatMap((l) => l.folders)
+  .filter((f) => f.startsWith('examples/') && f !== 'examples/*')
+  .map((f) => f.slice('examples/'.length));
+
 /** The path regex of a folder of the layer list ('index.ts' is src/index.ts, 'examples/x' a folder there). */
 const pathOf = (folder) => {
   if (folder === 'index.ts') return '^src/index\\.ts$';
-  if (folder === 'examples/*') return '^examples/([^/]+)/';
+  if (folder === 'examples/*')
+    return namedExamples.length === 0
+      ? '^examples/([^/]+)/'
+      : `^examples/(?!(?:${namedExamples.join('|')})/)([^/]+)/`;
   if (folder.startsWith('examples/')) return `^${folder}/`;
   return `^src/${folder}/`;
 };
@@ -56,5 +65,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '_pb\\.(js|d\\.ts)$' },
     includeOnly: '^(src|examples)/',
+    // `import … from 'murmur'` (the example programs) resolves to the sources, as tsc and the tests do
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['murmur-source', 'import', 'node', 'default'],
+    },
   },
 };

@@ -38,4 +38,9 @@ module.exports = [
     folders: ['cli', 'dashboard', 'index.ts'],
     about: 'murmur/hbbp/p2ptbl commands; the dashboard page; library entry',
   },
+  {
+    layer: 'programs',
+    folders: ['examples/programs'],
+    about: "runnable example programs, importing 'murmur' as users do",
+  },
 ];

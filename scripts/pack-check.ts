@@ -1,13 +1,14 @@
 /**
  * The package as a user gets it (`npm run pack:check`, a CI step): `npm pack`, install the tarball into
  * a fresh project with a lockfile of its own, type-check a consumer against the published types with
- * `tsc --strict`, run it, then run the installed `murmur start` / `murmur status` / `murmur kv put` /
+ * `tsc --strict`, run it, compile the example programs of examples/programs there the way a user would
+ * (tsc in the app, importing 'murmur' from node_modules) and run each (they end by themselves), then run the installed `murmur start` / `murmur status` / `murmur kv put` /
  * `murmur kv get` end to end, and check that an old Node gets one clear line. Exits non-zero on the
  * first failure, saying what failed.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,7 @@ import { TreeService, type Entry } from 'murmur/tree';
 
 const node: MurmurNode = await createNode({ services: [new TreeService()] });
 await node.start();
+const put: Entry | undefined = await node.tree?.put('/consumer', 'typed');
 const status = await node.status();
 const e: Entry | undefined = undefined;
 const err: unknown = new MurmurError('MURMUR_TIMEOUT', 'x');
@@ -66,6 +68,7 @@ process.stdout.write(JSON.stringify({
   coded: isMurmurError(err, 'MURMUR_TIMEOUT'),
   kinds: [typeof ChunksService, typeof JournalsService, typeof Table, typeof encodeDatagram, typeof formatJournalId],
   entry: e === undefined,
+  put: put?.key,
 }) + '\\n');
 await node.stop();
 `;
@@ -106,8 +109,11 @@ try {
   );
   if (!existsSync(join(app, 'package-lock.json'))) throw new Error('the app has no lockfile of its own');
 
-  step('tsc --strict on a consumer of the published types');
+  step('tsc --strict on a consumer of the published types and on the example programs');
   await writeFile(join(app, 'consumer.ts'), CONSUMER);
+  const programs = (await readdir(join(root, 'examples', 'programs'))).filter((f) => f.endsWith('.ts'));
+  await mkdir(join(app, 'examples'));
+  for (const f of programs) await copyFile(join(root, 'examples', 'programs', f), join(app, 'examples', f));
   await writeFile(
     join(app, 'tsconfig.json'),
     JSON.stringify({
@@ -119,14 +125,24 @@ try {
         types: ['node'],
         skipLibCheck: false,
         outDir: 'out',
+        rootDir: '.',
       },
-      include: ['consumer.ts'],
+      include: ['consumer.ts', 'examples/*.ts'],
     }),
   );
   run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', '.'], app);
   step('run the consumer');
-  const out = JSON.parse(run('node', [join(app, 'out', 'consumer.js')], app)) as { coded: boolean };
-  if (out.coded !== true) throw new Error(`consumer printed ${JSON.stringify(out)}`);
+  const out = JSON.parse(run('node', [join(app, 'out', 'consumer.js')], app)) as {
+    coded: boolean;
+    put: string;
+  };
+  if (out.coded !== true || out.put !== '/consumer')
+    throw new Error(`consumer printed ${JSON.stringify(out)}`);
+  for (const f of programs) {
+    step(`run the example ${f}`);
+    const printed = run('node', [join(app, 'out', 'examples', f.replace(/\.ts$/, '.js'))], app);
+    if (!/: ok\n$/.test(printed)) throw new Error(`the example ${f} printed:\n${printed}`);
+  }
 
   step('the installed murmur: start, status, kv put, kv get');
   const data = join(app, 'data');
