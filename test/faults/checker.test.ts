@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeKey } from './checker.ts';
+import { judgeKey, realTimeProblem } from './checker.ts';
 import { makeSchedule } from './schedule.ts';
 import type { Op } from './workload.ts';
 
@@ -97,4 +97,16 @@ test('a seed gives the same schedule, another seed another one', () => {
     assert.ok(f.nodes.length > 0 && f.nodes.every((n) => n >= 0 && n < 6));
     if (f.kind === 'loss') assert.ok(f.amount! >= 20 && f.amount! <= 30);
   }
+});
+
+test('the write acknowledged last in real time must be the newest; a clock behind hides it', () => {
+  const w1 = put('v1', 5000 * 1024, { start: 1000, end: 1010 });
+  const w2 = put('v2', 6000 * 1024, { start: 2000, end: 2010 });
+  assert.equal(realTimeProblem('/k', [w1, w2], w2), undefined);
+  // written later, but stamped by a clock ten minutes behind
+  const slow = put('v3', 4000 * 1024, { start: 3000, end: 3010 });
+  assert.match(realTimeProblem('/k', [w1, w2, slow], w2)!, /hides it/);
+  // concurrent writes may be ordered either way
+  const conc = put('v4', 4000 * 1024, { start: 2005, end: 2100 });
+  assert.equal(realTimeProblem('/k', [w1, w2, conc], w2), undefined);
 });

@@ -6,7 +6,8 @@
  * - kv: per key, the visible entry is the newest (timestamp, then signer bytes: the tree's order)
  *   acknowledged write whose grant chain is not revoked — or a newer write whose outcome was unknown;
  *   an older one, or nothing where a value is due, is a lost write; an entry under a revoked grant
- *   still visible is a disagreement too;
+ *   still visible is a disagreement too; and the write acknowledged last in real time (begun after
+ *   every other one of its key ended) must be that newest one (a node with a wrong clock breaks it);
  * - every acknowledged grant and revocation is held (a revocation as revoked);
  * - journals: identical on every node (same head and head hash), events 1..head with no gap, every
  *   acknowledged append at its sequence number with its hash and payload;
@@ -199,6 +200,15 @@ export async function check(
         if (o.outcome === 'ok' && valid(o) && (expected === undefined || newer(o.entry!, expected.entry!)))
           expected = o;
       }
+      const order = realTimeProblem(
+        key,
+        mine.filter((o) => o.outcome === 'ok' && valid(o)),
+        expected,
+      );
+      if (order !== undefined) {
+        lost.kv++;
+        d.push({ check: 'kv order', node: n.name, detail: order });
+      }
       const actual = visible.get(key);
       const problem = judgeKey(key, expected, actual, mine, byValue, revokedSet);
       if (problem !== undefined) {
@@ -315,6 +325,22 @@ export async function check(
   return { ok: d.length === 0, disagreements: d, lost, checked, purgatory };
 }
 
+/**
+ * Real-time order: the nodes share the kernel's clock, so a write that began after every other
+ * acknowledged write of its key had ended gets a larger timestamp than all of them — unless a
+ * node's clock is off. Then the newest by timestamp is an earlier write, and the last one is lost
+ * though the tree's own order keeps it hidden.
+ */
+export function realTimeProblem(key: string, acked: Op[], expected: Op | undefined): string | undefined {
+  const last = acked.reduce<Op | undefined>(
+    (a, o) => (a === undefined || o.start > a.start ? o : a),
+    undefined,
+  );
+  if (last === undefined || expected === undefined || last === expected) return undefined;
+  if (acked.some((o) => o !== last && o.end >= last.start)) return undefined; // concurrent with a rival
+  return `${key}: op ${last.id} on n${last.node} (${last.value ?? 'delete'}, ts ${last.entry!.timestamp}) acknowledged after every other write of the key ended, but op ${expected.id} on n${expected.node} (ts ${expected.entry!.timestamp}, ${Math.round((expected.entry!.timestamp - last.entry!.timestamp) / 1024 / 1000)} s later) hides it`;
+}
+
 export function judgeKey(
   key: string,
   expected: Op | undefined,
@@ -327,9 +353,8 @@ export function judgeKey(
     `op ${o.id} ${o.kind} on n${o.node} ${o.value ?? '(delete)'} ts ${o.entry?.timestamp ?? '?'}`;
   if (actual === undefined || actual.value === null) {
     if (expected === undefined || expected.entry!.deleted) return undefined;
-    // an unknown-outcome delete may be newer than the expected value
-    const wall = expected.entry!.timestamp / 1024;
-    if (mine.some((o) => o.kind === 'kv-del' && o.outcome === 'unknown' && o.end >= wall - 1000))
+    // an unknown-outcome delete that had not ended when the expected write began may be newer
+    if (mine.some((o) => o.kind === 'kv-del' && o.outcome === 'unknown' && o.end >= expected.start))
       return undefined;
     return { lost: true, detail: `${key}: nothing visible, expected ${show(expected)}` };
   }

@@ -17,7 +17,7 @@ import { FaultNode, sleep, startForwarders } from './cluster.ts';
 import { FaultInjector } from './faults.ts';
 import { Monitor } from './monitor.ts';
 import { describeFault, type Fault, type FaultKind, makeSchedule } from './schedule.ts';
-import { History, type OpKind, Workload, type WorkloadSetup } from './workload.ts';
+import { History, type Op, type OpKind, Workload, type WorkloadSetup } from './workload.ts';
 
 export interface FaultRunOptions {
   nodes: number;
@@ -57,6 +57,8 @@ export interface FaultRunResult {
   peakRssMiB: Record<string, number>;
   incarnations: Record<string, number>;
   dataDir?: string;
+  /** Every operation of the workload with its outcome (what the checker judged). */
+  history: Op[];
   ok: boolean;
   firstDisagreement?: string;
   wallMs: number;
@@ -209,6 +211,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
       peakRssMiB: Object.fromEntries(nodes.map((n) => [n.name, Math.round(n.peakRssKiB / 1024)])),
       incarnations: Object.fromEntries(nodes.map((n) => [n.name, n.incarnations])),
       ...(keep ? { dataDir } : {}),
+      history: history.ops,
       ok,
       ...(first === undefined ? {} : { firstDisagreement: first }),
       wallMs: Date.now() - t0,
