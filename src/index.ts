@@ -2,6 +2,7 @@
  * murmur's public library entry: the node, the data-kind services with their options and the records
  * users meet, the service contract, errors, and the p2ptbl and HBBP libraries. Importing it starts
  * nothing (no sockets, timers or files until a node or table is created). See docs/NODE.md.
+ * @module murmur
  */
 
 export {

@@ -1,4 +1,7 @@
-/** Chunks: content-addressed blobs and files, stored, pinned, pull-synced and retrieved. */
+/**
+ * Chunks: content-addressed blobs and files, stored, pinned, pull-synced and retrieved.
+ * @module murmur/chunks
+ */
 export {
   ChunksApi,
   type ChunksCallOptions,

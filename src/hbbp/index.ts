@@ -1,6 +1,9 @@
+/**
+ * HBBP: a tiny broadcast protocol for one link (docs/HBBP.md).
+ * @module murmur/hbbp
+ */
 import './codes.ts';
 
-/** HBBP: a tiny broadcast protocol for one link (docs/HBBP.md). */
 export * from './constants.ts';
 export { decodeDatagram, encodeDatagram, type HbbpMessage, maxPayload, validateKey } from './datagram.ts';
 export {

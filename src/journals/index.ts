@@ -1,4 +1,7 @@
-/** Journals: signed, hash-chained append-only event streams with snapshots, compaction and sync. */
+/**
+ * Journals: signed, hash-chained append-only event streams with snapshots, compaction and sync.
+ * @module murmur/journals
+ */
 export {
   type JournalCallOptions,
   type JournalFollowOptions,

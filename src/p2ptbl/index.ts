@@ -1,6 +1,9 @@
+/**
+ * p2ptbl: small last-writer-wins tables in tab-separated files, gossiped over HBBP. See docs/P2PTBL.md.
+ * @module murmur/tables
+ */
 import './codes.ts';
 
-/** p2ptbl: small last-writer-wins tables in tab-separated files, gossiped over HBBP. See docs/P2PTBL.md. */
 export * from './constants.ts';
 export {
   type DecodeOptions,

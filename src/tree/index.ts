@@ -1,4 +1,7 @@
-/** The signed key/value tree: model, authorisation, store, reconciliation and client logic. */
+/**
+ * The signed key/value tree: model, authorisation, store, reconciliation and client logic.
+ * @module murmur/tree
+ */
 export {
   type GrantInfo,
   type GrantRequest,
