@@ -165,7 +165,12 @@ export function answeredStatus(err: unknown): number | undefined {
   return err instanceof MurmurError ? answered.get(err) : undefined;
 }
 
-function decodeError(status: number, text: string): MurmurError {
+/**
+ * The MurmurError of an error answer of the local API (its code and message; MURMUR_API_BAD_RESPONSE
+ * when the body is not one), remembering the status for answeredStatus. For callers that do their own
+ * requests (streamed uploads and downloads).
+ */
+export function decodeError(status: number, text: string): MurmurError {
   const err = decodeBody(status, text);
   answered.set(err, status);
   return err;

@@ -3,7 +3,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { ERROR_CODES, type ErrorCode, MurmurError } from '../errors/index.ts';
+import { MurmurError } from '../errors/index.ts';
 import type { CliKit } from '../service/kind.ts';
 import { registerPins } from './cli-pins.ts';
 
@@ -20,26 +20,47 @@ interface Api {
 
 const apiFor = (flags: CliFlags): Promise<Api> => kit.endpoint(flags);
 
+/** The node's error answer as a MurmurError with its code (any well-formed one: MURMUR_DISK_FULL too). */
 async function failure(res: Response): Promise<MurmurError> {
-  let body: { error?: { code?: string; message?: string } } = {};
-  try {
-    body = (await res.json()) as typeof body;
-  } catch {
-    // not JSON
-  }
-  const code = body.error?.code;
-  // any well-formed code the node answers (as the API client does): the store's MURMUR_DISK_FULL too
-  const known = code !== undefined && (code in ERROR_CODES || /^MURMUR_[A-Z0-9_]+$/.test(code));
-  return new MurmurError(
-    known ? (code as ErrorCode) : 'MURMUR_IO',
-    body.error?.message ?? `HTTP ${res.status}`,
-    { details: { status: res.status } },
-  );
+  return kit.responseError(res.status, await res.text().catch(() => '')) as MurmurError;
 }
 
-/** A progress bar on stderr, only when stderr is a terminal. */
+const MiB = 1048576;
+
+/** `1.5 s`, `42 s`, `3 m 05 s`, `1 h 02 m`: an ETA. */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} m`;
+}
+
+/**
+ * One progress line: `put [#####.........] 42% 12.3 / 29.0 MiB  8.1 MiB/s  ETA 2.1 s` (no total: bytes
+ * and rate only). `elapsedMs` since the transfer began.
+ */
+export function progressLine(
+  label: string,
+  done: number,
+  total: number | undefined,
+  elapsedMs: number,
+): string {
+  const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
+  const rateText = `${(rate / MiB).toFixed(1)} MiB/s`;
+  if (total === undefined || total <= 0) return `${label} ${(done / MiB).toFixed(1)} MiB  ${rateText}`;
+  const frac = Math.min(1, done / total);
+  const width = 24;
+  const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+  const eta = rate > 0 ? formatEta((total - done) / rate) : '--';
+  return `${label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${(done / MiB).toFixed(1)} / ${(total / MiB).toFixed(1)} MiB  ${rateText}  ETA ${eta}`;
+}
+
+/** A progress bar on stderr (total, rate, ETA), only when stderr is a terminal. */
 export function progressBar(label: string, total: number | undefined): Transform {
   const tty = process.stderr.isTTY === true;
+  const started = Date.now();
   let done = 0;
   let last = 0;
   const draw = (final: boolean): void => {
@@ -47,15 +68,7 @@ export function progressBar(label: string, total: number | undefined): Transform
     const now = Date.now();
     if (!final && now - last < 100) return;
     last = now;
-    const mib = (done / 1048576).toFixed(1);
-    if (total !== undefined && total > 0) {
-      const frac = Math.min(1, done / total);
-      const width = 30;
-      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-      process.stderr.write(`\r${label} [${bar}] ${(frac * 100).toFixed(0)}% ${mib} MiB`);
-    } else {
-      process.stderr.write(`\r${label} ${mib} MiB`);
-    }
+    process.stderr.write(`\r${progressLine(label, done, total, now - started)}\x1b[K`);
     if (final) process.stderr.write('\n');
   };
   return new Transform({
@@ -108,7 +121,7 @@ export async function postStream(url: string, token: string, body: Readable): Pr
 async function put(file: string, flags: CliFlags & { pin?: boolean }): Promise<void> {
   const api = await apiFor(flags);
   const fromStdin = file === '-';
-  const size = fromStdin ? undefined : (await stat(file)).size;
+  const size = fromStdin ? undefined : await kit.inputFileSize(file);
   const source = fromStdin ? process.stdin : createReadStream(file);
   const body = source.pipe(progressBar('put', size));
   source.on('error', (err: Error) => body.destroy(err));
@@ -146,6 +159,7 @@ async function get(addr: string, flags: CliFlags & { output?: string }): Promise
       throw new MurmurError('MURMUR_CHUNKS_BAD_FILE', `got ${written} of ${length} bytes`);
     }
     await rename(tmp, out);
+    if (flags.json) kit.printJson({ root: addr.toLowerCase(), bytes: written, output: out });
   } catch (err) {
     await rm(tmp, { force: true });
     if (err instanceof MurmurError) throw err;

@@ -10,6 +10,10 @@ export const CLI_CODES = defineCodes({
     message: 'The command line is not valid: an unknown command or option, or a missing or bad argument.',
     http: 400,
   },
+  MURMUR_CLI_FILE_NOT_FOUND: {
+    message: 'A file named on the command line does not exist.',
+    http: 404,
+  },
   MURMUR_CLI_INTERNAL: {
     message:
       'An unexpected error inside the command (not a MurmurError); run with MURMUR_DEBUG=1 for the stack.',

@@ -10,6 +10,7 @@ import { registerId } from './murmur/id.ts';
 import { registerPeers } from './murmur/peers.ts';
 import { registerStart } from './murmur/start.ts';
 import { registerStatus } from './murmur/status.ts';
+import { registerWait } from './murmur/wait.ts';
 
 /** The `murmur` command: a daemon (`start`), clients of its local API, and `demo`. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerId(program);
   registerStatus(program);
+  registerWait(program);
   registerPeers(program);
   registerConnect(program);
   registerDashboard(program);

@@ -50,6 +50,13 @@ export interface CliKit {
   table(header: string[], rows: string[][]): string;
   /** Bytes as B / KiB / MiB / GiB. */
   formatBytes(n: number): string;
+  /**
+   * The size of a file named on the command line; a missing one is MURMUR_CLI_FILE_NOT_FOUND, a folder
+   * MURMUR_INVALID_ARGUMENT, another failure MURMUR_IO (each naming the file).
+   */
+  inputFileSize(path: string): Promise<number>;
+  /** The error of an error answer of the local API (for requests made through `endpoint`). */
+  responseError(status: number, body: string): Error;
 }
 
 /** A dashboard card of a kind: a one-line note and label/value items (GET /v1/kinds/<name>/card). */

@@ -61,10 +61,19 @@ test('murmur put / get round trip through bin/murmur against two daemons', async
   });
   assert.ok(got2.equals(small));
 
-  // unknown address: a clean error, exit code 1, no partial file
+  // unknown address: a clean error, exit code 5 (not found), no partial file
   const missing = await murmur(['get', 'ab'.repeat(32), '-o', join(work, 'none'), '--data', db]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 5);
   assert.match(missing.stderr, /MURMUR_CHUNKS_NOT_FOUND/);
+
+  // get -o FILE --json says what was written; a missing input file has a code, not a raw ENOENT
+  const out2 = join(work, 'out2.bin');
+  const getJson = await murmur(['get', root, '-o', out2, '--json', '--data', db]);
+  assert.equal(getJson.code, 0, getJson.stderr);
+  assert.deepEqual(JSON.parse(getJson.stdout), { root, bytes: file.length, output: out2 });
+  const nofile = await murmur(['put', join(work, 'no-such-file'), '--data', da]);
+  assert.equal(nofile.code, 5);
+  assert.match(nofile.stderr, /^murmur: MURMUR_CLI_FILE_NOT_FOUND: no such file: .*no-such-file/);
 
   const status = (await (await ApiClient.fromDataDir(db)).request('GET', '/v1/chunks')) as {
     cursors: string[];

@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ApiClient, answeredStatus } from '../../api/client.ts';
+import { ApiClient, answeredStatus, decodeError } from '../../api/client.ts';
 import { readApiInfo, readApiToken } from '../../api/files.ts';
 import { resolveDataDir } from '../../config/data-dir.ts';
-import { isMurmurError } from '../../errors/index.ts';
+import { isMurmurError, MurmurError } from '../../errors/index.ts';
 import type { CliKit } from '../../service/kind.ts';
 import { exitCodeOf } from '../exit.ts';
 import { formatBytes, table } from './format.ts';
@@ -66,6 +67,20 @@ export function action<A extends unknown[]>(
   };
 }
 
+/** The size of a file named on the command line (errors say which file and why). */
+export async function inputFileSize(file: string): Promise<number> {
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new MurmurError('MURMUR_INVALID_ARGUMENT', `${file} is not a file`);
+    return st.size;
+  } catch (err) {
+    if (err instanceof MurmurError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MurmurError('MURMUR_CLI_FILE_NOT_FOUND', `no such file: ${file}`);
+    throw new MurmurError('MURMUR_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** The helpers a data kind's commands are lent (src/service/kind.ts CliKit). */
 export const cliKit: CliKit = {
   clientOptions,
@@ -79,4 +94,6 @@ export const cliKit: CliKit = {
   printJson,
   table,
   formatBytes,
+  inputFileSize,
+  responseError: decodeError,
 };

@@ -43,6 +43,8 @@ test('CLI: counter inc/dec/get/ls send the API requests through the kit', async 
     printJson: (v) => printed.push(v),
     table: (h, rows) => [h, ...rows].map((r) => r.join(' ')).join('\n'),
     formatBytes: (n) => `${n} B`,
+    inputFileSize: async () => 0,
+    responseError: (status) => new Error(`HTTP ${status}`),
   };
   const program = new Command().exitOverride();
   countersKind.commands!(program, kit);
