@@ -54,14 +54,17 @@ try {
 
   // a subscription: the key's state now, then each change
   const subscribed = new AbortController();
+  let changed = false;
   for await (const state of bob.tree.subscribe('/rooms/lobby/topic', {
     tree,
     signal: AbortSignal.any([signal, subscribed.signal]),
   })) {
-    say(`bob's subscription: ${text(state.value)}`);
-    if (text(state.value) === 'welcome')
+    say(`bob's subscription: ${text(state.value)}${state.dirty ? ' (syncing)' : ''}`);
+    if (text(state.value) !== 'welcome') subscribed.abort();
+    else if (!changed) {
+      changed = true; // the state as it is now: alice changes it, bob's subscription sees it
       await alice.tree.put('/rooms/lobby/topic', 'moved to #main', { signal });
-    else subscribed.abort();
+    }
   }
   const got = await bob.tree.get('/rooms/lobby/topic', { tree, signal });
   if (text(got?.value) !== 'moved to #main') throw new Error('bob does not read the new topic');
