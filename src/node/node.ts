@@ -1,17 +1,16 @@
 import './codes.ts';
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
-import { peerIdFromString } from '@libp2p/peer-id';
 import { toHex } from '../bytes/index.ts';
 import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { Hive } from '../discovery/hive.ts';
 import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
-import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, type HelloInfo, refusal } from '../handshake/index.ts';
+import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, refusal } from '../handshake/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import { NodeMetrics } from '../metrics/index.ts';
-import { HIVE_PROTOCOL, Kademlia, type OverlayPeer } from '../overlay/index.ts';
+import { HIVE_PROTOCOL, Kademlia } from '../overlay/index.ts';
 import { type Host, isShareable, parseDialAddr, startHost, withoutPeer } from '../p2p/index.ts';
 import { PeerBook } from '../peers/index.ts';
 import type { NodeService } from '../service/context.ts';
@@ -23,11 +22,11 @@ import {
   DEFAULT_DIAL_CHECK_MS,
   DEFAULT_LISTEN,
   DEFAULT_MAX_CONNECTIONS,
-  MAX_PENDING_DIALS,
 } from './constants.ts';
 import { type KindApis, kindApis } from './facades.ts';
 import { Links } from './links.ts';
 import { ServiceHost } from './service-host.ts';
+import { Topology } from './topology.ts';
 import type { MurmurNode, NodeEvents, NodeOptions, NodeStatus, PeerInfo, ServiceMap } from './types.ts';
 
 const DIAL_TIMEOUT_MS = 10_000;
@@ -62,6 +61,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   #services: ServiceHost | undefined;
   readonly #serviceList: NodeService[];
   #dialTimer: TimerHandle | undefined;
+  #topology: Topology | undefined;
 
   constructor(options: NodeOptions<S>, identity: Identity, overlay: Uint8Array, networkId: string) {
     this.#o = options;
@@ -162,6 +162,21 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
         denyInboundEncryptedConnection: (peer) => book.isRefused(peer.toString()),
       },
     });
+    const host = this.#host;
+    this.#topology = new Topology({
+      peerId: this.peerId,
+      kad,
+      book,
+      host,
+      clock: this.#clock,
+      log: this.#log,
+      metrics: this.#nodeMetrics,
+      links: () => this.#links,
+      hive: () => this.#hive,
+      services: () => this.#services,
+      running: () => this.#state === 'started',
+      stopping: () => this.#state === 'stopping',
+    });
     const timeouts = o.timers ?? {};
     const handshakeTimeoutMs = timeouts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     const protocols = [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL];
@@ -176,7 +191,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       protocols,
       handshakeTimeoutMs,
       dialTimeoutMs: timeouts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
-      onActive: (peerId, hello) => this.#onActive(peerId, hello),
+      onActive: (peerId, hello) => this.#topology?.onActive(peerId, hello),
       onInactive: (peerId) => {
         kad.disconnected(peerId);
         this.#services?.emit('peer:inactive', { peerId });
@@ -192,7 +207,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       timeoutMs: handshakeTimeoutMs,
       isActive: (id) => this.#links?.isActive(id) === true,
       handshaking: (connection) => this.#links?.handshakeOn(connection),
-      onPeers: (from, peers) => this.#onHivePeers(from, peers),
+      onPeers: (from, peers) => this.#topology?.onHivePeers(from, peers),
       onStrike: (id, kind) => this.#links?.strike(id, kind),
     });
     await this.#hive.start();
@@ -200,13 +215,13 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       this.#nodeMetrics.setPeerCounts(book.counts());
       this.#emit('peer:state', this.#withPo(info));
     });
-    book.on('dial', (peer) => this.#dialQuietly(peer.peerId, peer.addresses));
-    book.on('ping', (info) => this.#ping(info.peerId));
+    book.on('dial', (peer) => this.#topology?.dialQuietly(peer.peerId, peer.addresses));
+    book.on('ping', (info) => this.#topology?.ping(info.peerId));
     kad.on('depth', ({ depth }) => {
       this.#nodeMetrics.depth.set(depth);
       this.#emit('depth', { depth });
       this.#services?.emit('depth', { depth });
-      this.#gossipAll();
+      this.#topology?.gossipAll();
     });
     await book.start({ signal });
     const lanCfg =
@@ -239,10 +254,10 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'bootstrap' });
       book.discovered(peerId, [withoutPeer(addr.toString())], 'bootstrap');
     }
-    for (const peer of book.dueForDial()) this.#dialQuietly(peer.peerId, peer.addresses);
+    for (const peer of book.dueForDial()) this.#topology?.dialQuietly(peer.peerId, peer.addresses);
     if (o.iface !== undefined && o.iface !== '') await this.#startLan(o.iface, timeouts.announceMs);
     const dialEvery = timeouts.dialCheckMs ?? DEFAULT_DIAL_CHECK_MS;
-    this.#dialTimer = this.#clock.setInterval(() => this.#dialSuggested(), dialEvery);
+    this.#dialTimer = this.#clock.setInterval(() => this.#topology?.dialSuggested(), dialEvery);
   }
 
   async #startLan(iface: string, announceMs: number | undefined): Promise<void> {
@@ -359,84 +374,5 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   #withPo(info: PeerInfo): PeerInfo {
     if (info.overlay === undefined || this.#kad === undefined) return info;
     return { ...info, po: this.#kad.po(Buffer.from(info.overlay, 'hex')) };
-  }
-
-  #onActive(peerId: string, hello: HelloInfo): void {
-    const peer: OverlayPeer = { peerId, overlay: hello.overlay, addresses: hello.addrs };
-    this.#kad?.addKnown(peer);
-    this.#kad?.connected(peer);
-    this.#services?.emit('peer:active', this.#services.servicePeer(peerId, hello.overlay));
-    this.#sendHive(peerId, hello.overlay);
-    // next event-loop turn (the dial that led here has settled): not a time, so on no clock
-    setImmediate(() => this.#dialSuggested());
-  }
-
-  #sendHive(peerId: string, overlay: Uint8Array): void {
-    const conn = this.#links?.activeConnection(peerId);
-    if (conn === undefined || this.#kad === undefined) return;
-    const peers = this.#kad.peersToGossip(overlay).filter((p) => p.peerId !== peerId);
-    this.#hive
-      ?.send(conn, peers)
-      .catch((err: unknown) => this.#log.debug({ peerId, err }, 'hive send failed'));
-  }
-
-  #gossipAll(): void {
-    for (const p of this.#kad?.connectedPeers() ?? []) this.#sendHive(p.peerId, p.overlay);
-  }
-
-  #onHivePeers(from: string, peers: OverlayPeer[]): void {
-    this.#book?.activity(from);
-    for (const p of peers) {
-      if (p.peerId === this.peerId) continue;
-      this.#nodeMetrics.count(this.#nodeMetrics.discovered, { source: 'hive' });
-      this.#kad?.addKnown(p);
-      this.#book?.discovered(p.peerId, p.addresses, 'hive', toHex(p.overlay));
-    }
-    this.#dialSuggested();
-  }
-
-  /** Dials what the overlay suggests (fill unsaturated bins, then the whole neighbourhood). */
-  #dialSuggested(): void {
-    const links = this.#links;
-    const book = this.#book;
-    if (this.#state !== 'started' || links === undefined || book === undefined || this.#kad === undefined)
-      return;
-    const room = MAX_PENDING_DIALS - links.pending.size;
-    if (room <= 0) return;
-    const now = this.#clock.now();
-    const due = (id: string): boolean => (book.get(id)?.nextAttemptAt ?? 0) <= now;
-    const picks = this.#kad.suggestDial({
-      limit: room,
-      pending: links.pending,
-      exclude: (id) => {
-        const s = book.stateOf(id);
-        return (
-          links.isActive(id) || s === 'purgatory' || s === 'connecting' || (s === 'lifesupport' && !due(id))
-        );
-      },
-    });
-    for (const p of picks) this.#dialQuietly(p.peerId, p.addresses);
-  }
-
-  #dialQuietly(peerId: string, addresses: readonly string[]): void {
-    const links = this.#links;
-    if (this.#state === 'stopping' || links === undefined) return;
-    if (links.isActive(peerId) || links.pending.has(peerId)) return;
-    links.dial(peerId, addresses).catch((err: unknown) => this.#log.debug({ peerId, err }, 'dial failed'));
-  }
-
-  #ping(peerId: string): void {
-    const host = this.#host;
-    const book = this.#book;
-    if (host === undefined || book === undefined) return;
-    book.pingSent(peerId);
-    const timeout = book.config.pongTimeoutMs;
-    host.services.ping
-      .ping(peerIdFromString(peerId), { signal: this.#clock.timeout(timeout) })
-      .then(() => book.pongReceived(peerId))
-      .catch(() => {
-        book.pongMissed(peerId);
-        this.#links?.activeConnection(peerId)?.abort(new Error('heartbeat missed'));
-      });
   }
 }
