@@ -3,6 +3,7 @@
 import { refreshData } from './data.js';
 import { peersPage } from './peers.js';
 import { traffic } from './traffic.js';
+import { treesPage } from './trees.js';
 import { $, api, count, el, session, sse } from './util.js';
 
 let streamAbort;
@@ -16,6 +17,7 @@ const STATUS_REFRESH_MS = 2000;
 const PAGES = {
   overview: { show() {}, hide() {}, refresh() {} },
   peers: peersPage,
+  trees: treesPage,
 };
 let current = 'overview';
 

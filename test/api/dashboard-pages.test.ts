@@ -133,7 +133,12 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
         await page.locator('#page-overview', { hasText: 'murmur_protocol_bytes_total' }).count(),
         0,
       );
-      for (const tab of ['peers', 'overview']) {
+      const tabs: string[] = await page.$$eval(
+        '#tabs a:not([hidden])',
+        (as: { dataset: { page: string } }[]) => as.map((x) => x.dataset.page),
+      );
+      assert.ok(tabs.length >= 3, `pages: ${tabs}`);
+      for (const tab of [...tabs, 'overview']) {
         await page.click(`#tabs a[data-page="${tab}"]`);
         await page.locator(`#page-${tab}`).waitFor();
         const over = await page.evaluate(
@@ -144,5 +149,59 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
       assert.deepEqual(errors, []);
       await page.close();
     }
+  });
+  test("trees page: a key put in A's dashboard arrives live in B's; delete, grant and revoke", async () => {
+    // the nodes are connected by the peers test above
+    const rootA = (await a.client.request<{ default: string }>('GET', '/v1/trees')).default;
+    const onA = await open(browser, a, 1280, 'trees');
+    const onB = await open(browser, b, 1280, 'trees');
+    // B joins A's tree from its dashboard, then watches it
+    await onB.page.fill('#join-root', rootA);
+    await onB.page.click('#join-form button[type=submit]');
+    await onB.page.locator('#join-status', { hasText: 'joined' }).waitFor();
+    await onB.page.locator(`#tree-pick option[value="${rootA}"]`).waitFor({ state: 'attached' });
+    assert.equal(await onB.page.locator('#tree-pick').inputValue(), rootA);
+    await onB.page.locator('#page-trees .live-state', { hasText: 'watching live' }).waitFor();
+
+    await onA.page.locator('#page-trees .live-state', { hasText: 'watching live' }).waitFor();
+    await onA.page.fill('#put-key', '/greeting');
+    await onA.page.fill('#put-value', 'hello from A');
+    await onA.page.click('#put-form button[type=submit]');
+    await onA.page.locator('#put-status', { hasText: 'put /greeting' }).waitFor();
+    // A's table shows it with its signer (this node) at once, B's once the tree synced
+    await onA.page.locator('#tree-keys tr[data-key="/greeting"] td', { hasText: 'this node' }).waitFor();
+    await onB.page
+      .locator('#tree-keys tr[data-key="/greeting"] td', { hasText: 'hello from A' })
+      .waitFor({ timeout: 60_000 });
+
+    // a dot segment is refused before a request is made
+    await onA.page.fill('#put-key', '/a/../x');
+    await onA.page.click('#put-form button[type=submit]');
+    await onA.page.locator('#put-status', { hasText: 'MURMUR_TREE_BAD_PATH' }).waitFor();
+
+    // a grant to B's tree key, listed, then revoked
+    const keyB = (await b.client.request<{ nodeKey: string }>('GET', '/v1/trees')).nodeKey;
+    await onA.page.fill('#grant-to', keyB);
+    await onA.page.fill('#grant-pattern', '/shared/*');
+    await onA.page.click('#grant-form button[type=submit]');
+    await onA.page.locator('#grant-status', { hasText: 'granted /shared/*' }).waitFor();
+    const grantRow = onA.page.locator('#tree-grants tr', { hasText: '/shared/*' });
+    await grantRow.locator('td', { hasText: 'valid' }).waitFor();
+    await grantRow.locator('button', { hasText: 'Revoke' }).click();
+    await grantRow.locator('td', { hasText: 'revoked' }).waitFor();
+
+    // deleting in A's dashboard removes the key from B's
+    await onA.page.locator('#tree-keys tr[data-key="/greeting"] button', { hasText: 'Delete' }).click();
+    await onB.page
+      .locator('#tree-keys tr[data-key="/greeting"]')
+      .waitFor({ state: 'detached', timeout: 60_000 });
+    const got = await b.client.request('GET', `/v1/trees/${rootA}/kv/greeting`).then(
+      () => 'found',
+      (e: { code?: string }) => e.code,
+    );
+    assert.equal(got, 'MURMUR_TREE_NOT_FOUND');
+    assert.deepEqual([...onA.errors, ...onB.errors], []);
+    await onA.page.close();
+    await onB.page.close();
   });
 });
