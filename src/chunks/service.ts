@@ -11,7 +11,7 @@ import { type SplitResult, split } from './file/splitter.ts';
 import { IntervalStore } from './intervals/interval-store.ts';
 import { Puller } from './puller.ts';
 import { PullSyncClient } from './pullsync/client.ts';
-import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOL } from './pullsync/constants.ts';
+import { MAX_MESSAGE_BYTES, PULLSYNC_PROTOCOLS } from './pullsync/constants.ts';
 import { InFlight } from './pullsync/inflight.ts';
 import { PullSyncServer } from './pullsync/server.ts';
 import { PullSyncStats, registerPullSyncMetrics } from './pullsync/stats.ts';
@@ -119,12 +119,12 @@ export class ChunksService implements NodeService {
     const server = this.#server;
     const channelOpts = { maxMessageBytes: MAX_MESSAGE_BYTES + 64, idleTimeoutMs: PULLSYNC_IDLE_MS };
     await ctx.handle(
-      PULLSYNC_PROTOCOL,
+      PULLSYNC_PROTOCOLS,
       (ch, peer) => server.handle(peer.peerId, countDeliveries(ch, this.sent)),
       channelOpts,
     );
     const client = new PullSyncClient({
-      dial: (peer, opts = {}) => ctx.dial(peer, PULLSYNC_PROTOCOL, { ...channelOpts, ...opts }),
+      dial: (peer, opts = {}) => ctx.dial(peer, PULLSYNC_PROTOCOLS, { ...channelOpts, ...opts }),
       store,
       inflight: new InFlight(),
       stats: this.stats,

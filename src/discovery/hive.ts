@@ -22,6 +22,8 @@ export interface HiveOptions {
   metrics: NodeMetrics;
   logger: Logger;
   timeoutMs: number;
+  /** The hive ids this node serves and offers, preferred first (HIVE_PROTOCOLS). */
+  ids: readonly string[];
   /** Only active (handshaken) peers may send hive messages. */
   isActive: (peerId: string) => boolean;
   /**
@@ -39,7 +41,7 @@ const equal = (a: Uint8Array, b: Uint8Array): boolean =>
   a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
 
 /**
- * Hive peer exchange on /murmur/hive/1.0.0: one length-prefixed HivePeers message per stream. Received
+ * Hive peer exchange on /murmur/node/hive/1.0.0 (and its legacy id): one length-prefixed HivePeers message per stream. Received
  * peers whose overlay does not derive from their peer id and network id are dropped (no poisoning).
  */
 export class Hive {
@@ -50,16 +52,17 @@ export class Hive {
   }
 
   async start(): Promise<void> {
-    await this.#o.host.handle(HIVE_PROTOCOL, (stream, connection) => this.#receive(stream, connection), {
+    await this.#o.host.handle([...this.#o.ids], (stream, connection) => this.#receive(stream, connection), {
       maxInboundStreams: 8,
     });
   }
 
   async send(connection: Connection, peers: OverlayPeer[]): Promise<void> {
     if (peers.length === 0 || connection.status !== 'open') return;
-    const stream = await connection.newStream(HIVE_PROTOCOL, {
+    const stream = await connection.newStream([...this.#o.ids], {
       signal: (this.#o.clock ?? systemClock).timeout(this.#o.timeoutMs),
     });
+    this.#o.metrics.negotiated(HIVE_PROTOCOL, stream.protocol);
     const framed = new FramedStream(stream, {
       maxBytes: MAX_HIVE_MESSAGE_BYTES,
       timeoutMs: this.#o.timeoutMs,
@@ -80,6 +83,7 @@ export class Hive {
       stream.abort(err);
       return;
     }
+    this.#o.metrics.negotiated(HIVE_PROTOCOL, stream.protocol);
     const framed = new FramedStream(stream, {
       maxBytes: MAX_HIVE_MESSAGE_BYTES,
       timeoutMs: this.#o.timeoutMs,

@@ -5,7 +5,7 @@ import { overlayAddressOf } from '../identity/index.ts';
 import { FramedStream, type MessageStreamLike } from '../p2p/index.ts';
 import { decodeHello, encodeHello, type HelloInfo } from './codec.ts';
 import {
-  HANDSHAKE_COMPAT_PREFIX,
+  HANDSHAKE_COMPAT_PREFIXES,
   HANDSHAKE_TIMEOUT_MS,
   MAX_HELLO_BYTES,
   type RefusalReason,
@@ -40,7 +40,8 @@ export function checkHello(
   if (bytesEqual(hello.overlay, local.overlay)) return 'self';
   const expected = overlayAddressOf(remote.toMultihash().bytes, hello.networkId);
   if (!bytesEqual(hello.overlay, expected)) return 'overlay';
-  if (!hello.protocols.some((p) => p.startsWith(HANDSHAKE_COMPAT_PREFIX))) return 'version';
+  const compatible = (p: string): boolean => HANDSHAKE_COMPAT_PREFIXES.some((prefix) => p.startsWith(prefix));
+  if (!hello.protocols.some(compatible)) return 'version';
   return local.admit?.(remote);
 }
 

@@ -1,7 +1,11 @@
 /** Name of the streamer stream carrying one journal (stream key = journal id). */
 export const STREAM_NAME = 'journal';
 /** Protocol id of the streamer sessions carrying journals between two nodes. */
-export const JOURNALS_PROTOCOL = '/murmur/journals/1.0.0';
+export const JOURNALS_PROTOCOL = '/murmur/journals/sync/1.0.0';
+/** The sessions' former id (before the kind/name scheme): served and offered second until the next minor version. */
+export const JOURNALS_LEGACY_PROTOCOLS: readonly string[] = ['/murmur/journals/1.0.0'];
+/** Every id of the sessions, current first: what the service serves and dials. */
+export const JOURNALS_PROTOCOLS: readonly string[] = [JOURNALS_PROTOCOL, ...JOURNALS_LEGACY_PROTOCOLS];
 /** File of the node's journal writer key in the data folder (64 hex digits of an Ed25519 seed, 0600). */
 export const KEY_FILE_NAME = 'journal-key';
 /** Idle time allowed on a journals session stream before it is closed (it is then re-opened). */
@@ -13,7 +17,11 @@ export const MAX_API_APPEND_BYTES = 32 * 1024 * 1024;
 /** Largest JSON body of a snapshot request on the local API. */
 export const MAX_API_SNAPSHOT_BYTES = 512 * 1024;
 /** Protocol id of the catalogue exchange (one request, one answer per channel). */
-export const CATALOGUE_PROTOCOL = '/murmur/journal-catalogue/1.0.0';
+export const CATALOGUE_PROTOCOL = '/murmur/journals/catalogue/1.0.0';
+/** The catalogue's former id (before the kind/name scheme): served and offered second until the next minor version. */
+export const CATALOGUE_LEGACY_PROTOCOLS: readonly string[] = ['/murmur/journal-catalogue/1.0.0'];
+/** Every id of the catalogue, current first: what the service serves and dials. */
+export const CATALOGUE_PROTOCOLS: readonly string[] = [CATALOGUE_PROTOCOL, ...CATALOGUE_LEGACY_PROTOCOLS];
 
 /** Longest journal name; names match NAME_PATTERN. */
 export const MAX_NAME_LENGTH = 64;

@@ -10,7 +10,16 @@ export {
   type JournalSnapshotOptions,
   JournalsApi,
 } from './api.ts';
-export { CATALOGUE_PROTOCOL, JOURNALS_PROTOCOL, KEY_FILE_NAME, STREAM_NAME } from './constants.ts';
+export {
+  CATALOGUE_LEGACY_PROTOCOLS,
+  CATALOGUE_PROTOCOL,
+  CATALOGUE_PROTOCOLS,
+  JOURNALS_LEGACY_PROTOCOLS,
+  JOURNALS_PROTOCOL,
+  JOURNALS_PROTOCOLS,
+  KEY_FILE_NAME,
+  STREAM_NAME,
+} from './constants.ts';
 export type { EventRecord, JournalEvent, Snapshot } from './event.ts';
 export { eventHash } from './event.ts';
 export {

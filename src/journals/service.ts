@@ -9,8 +9,8 @@ import { strikeFor } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { MAX_MESSAGE_BYTES } from '../streamer/constants.ts';
 import {
-  CATALOGUE_PROTOCOL,
-  JOURNALS_PROTOCOL,
+  CATALOGUE_PROTOCOLS,
+  JOURNALS_PROTOCOLS,
   MAX_CATALOGUE_BYTES,
   SESSION_IDLE_MS,
   SESSION_REOPEN_MS,
@@ -143,7 +143,7 @@ export class JournalsService implements NodeService {
       idleTimeoutMs: o.sessionIdleMs ?? SESSION_IDLE_MS,
     };
     await ctx.handle(
-      JOURNALS_PROTOCOL,
+      JOURNALS_PROTOCOLS,
       (channel, peer) => {
         if (this.#stopping) return channel.close();
         const session = new StreamerSession({
@@ -160,7 +160,7 @@ export class JournalsService implements NodeService {
       sessionOpts,
     );
     await ctx.handle(
-      CATALOGUE_PROTOCOL,
+      CATALOGUE_PROTOCOLS,
       (channel, peer) => sync.serveCatalogue(channel, { peer: peer.peerId }),
       {
         maxMessageBytes: MAX_CATALOGUE_BYTES + 64,
@@ -186,7 +186,7 @@ export class JournalsService implements NodeService {
     const entry: Outbound = { session: undefined as never };
     this.#outbound.set(peerId, entry);
     try {
-      const channel = await ctx.dial(peerId, JOURNALS_PROTOCOL, {
+      const channel = await ctx.dial(peerId, JOURNALS_PROTOCOLS, {
         maxMessageBytes: MAX_MESSAGE_BYTES + 1024,
         idleTimeoutMs: this.#options.sessionIdleMs ?? SESSION_IDLE_MS,
       });
@@ -204,7 +204,7 @@ export class JournalsService implements NodeService {
       await sync.addPeer(peerId, {
         session,
         dialCatalogue: ({ signal }) =>
-          ctx.dial(peerId, CATALOGUE_PROTOCOL, {
+          ctx.dial(peerId, CATALOGUE_PROTOCOLS, {
             maxMessageBytes: MAX_CATALOGUE_BYTES + 64,
             idleTimeoutMs: 10_000,
             ...(signal ? { signal } : {}),

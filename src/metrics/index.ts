@@ -22,6 +22,7 @@ export class NodeMetrics {
   readonly connections: Gauge;
   readonly bytes: Counter<'protocol' | 'direction'>;
   readonly messages: Counter<'protocol' | 'direction'>;
+  readonly legacyStreams: Counter<'protocol' | 'id'>;
   readonly handshakes: Counter;
   readonly refusals: Counter<'reason' | 'by'>;
   readonly strikes: Counter<'kind'>;
@@ -50,6 +51,12 @@ export class NodeMetrics {
       name: 'murmur_protocol_messages_total',
       help: 'Messages sent/received per murmur protocol',
       labelNames: ['protocol', 'direction'],
+      registers,
+    });
+    this.legacyStreams = counter({
+      name: 'murmur_protocol_legacy_streams_total',
+      help: 'Streams that spoke a legacy protocol id (a peer of the previous version), by current and legacy id',
+      labelNames: ['protocol', 'id'],
       registers,
     });
     this.handshakes = counter({
@@ -86,6 +93,14 @@ export class NodeMetrics {
   onBytes(protocol: string): (direction: 'in' | 'out', bytes: number) => void {
     const inc = this.#byDirection(this.bytes, protocol);
     return (direction, bytes) => inc[direction](bytes);
+  }
+
+  /**
+   * Notes the id a stream of `protocol` (its current id) negotiated: one that is not the current id is
+   * a legacy one, counted, so an operator sees when no peer needs the legacy ids any more.
+   */
+  negotiated(protocol: string, id: string | undefined): void {
+    if (id !== undefined && id !== '' && id !== protocol) this.count(this.legacyStreams, { protocol, id });
   }
 
   message(protocol: string, direction: 'in' | 'out', n = 1): void {

@@ -33,6 +33,8 @@ export interface LinksOptions {
   networkId: string;
   overlay: Uint8Array;
   protocols: string[];
+  /** The handshake ids this node serves and offers, preferred first (HANDSHAKE_PROTOCOLS). */
+  handshakeIds: readonly string[];
   handshakeTimeoutMs: number;
   dialTimeoutMs: number;
   /** A handshake completed: the peer is active on `connection`. */
@@ -80,7 +82,7 @@ export class Links {
 
   async start(): Promise<void> {
     const { host } = this.#o;
-    await host.handle(HANDSHAKE_PROTOCOL, (stream, connection) => this.#respond(stream, connection), {
+    await host.handle([...this.#o.handshakeIds], (stream, connection) => this.#respond(stream, connection), {
       maxInboundStreams: 4,
     });
     await host.handle(GOODBYE_PROTOCOL, (stream, connection) => this.#farewell(stream, connection), {
@@ -235,9 +237,10 @@ export class Links {
     const peerId = connection.remotePeer.toString();
     const run = (async () => {
       if (!this.#active.has(peerId)) this.#o.book.dialStarted(peerId);
-      const stream = await connection.newStream(HANDSHAKE_PROTOCOL, {
+      const stream = await connection.newStream([...this.#o.handshakeIds], {
         signal: this.#o.clock.timeout(this.#o.handshakeTimeoutMs),
       });
+      this.#o.metrics.negotiated(HANDSHAKE_PROTOCOL, stream.protocol);
       const hello = await initiateHandshake(stream, this.#local(connection), connection.remotePeer, {
         timeoutMs: this.#o.handshakeTimeoutMs,
         onBytes: this.#o.metrics.onBytes(HANDSHAKE_PROTOCOL),
@@ -252,6 +255,7 @@ export class Links {
   }
 
   async #respond(stream: Stream, connection: Connection): Promise<void> {
+    this.#o.metrics.negotiated(HANDSHAKE_PROTOCOL, stream.protocol);
     const run = (async () => {
       const hello = await respondHandshake(stream, this.#local(connection), connection.remotePeer, {
         timeoutMs: this.#o.handshakeTimeoutMs,

@@ -6,14 +6,15 @@ import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
 import { Hive } from '../discovery/hive.ts';
 import { LanDiscovery } from '../discovery/lan.ts';
 import { MurmurError } from '../errors/index.ts';
-import { HANDSHAKE_PROTOCOL, HANDSHAKE_TIMEOUT_MS, refusal } from '../handshake/index.ts';
+import { HANDSHAKE_PROTOCOLS, HANDSHAKE_TIMEOUT_MS, refusal } from '../handshake/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { type Logger, silentLogger } from '../log/index.ts';
 import { NodeMetrics } from '../metrics/index.ts';
-import { HIVE_PROTOCOL, Kademlia } from '../overlay/index.ts';
+import { HIVE_PROTOCOLS, Kademlia } from '../overlay/index.ts';
 import { type Host, isShareable, parseDialAddr, startHost, withoutPeer } from '../p2p/index.ts';
 import { PeerBook } from '../peers/index.ts';
 import type { NodeService } from '../service/context.ts';
+import { spokenProtocolIds } from '../service/protocols.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import { lockDataDir, type MurmurStore, openStore } from '../store/index.ts';
 import {
@@ -179,7 +180,9 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
     });
     const timeouts = o.timers ?? {};
     const handshakeTimeoutMs = timeouts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
-    const protocols = [HANDSHAKE_PROTOCOL, HIVE_PROTOCOL];
+    const handshakeIds = spokenProtocolIds(HANDSHAKE_PROTOCOLS, o.protocolIds);
+    const hiveIds = spokenProtocolIds(HIVE_PROTOCOLS, o.protocolIds);
+    const protocols = [...handshakeIds, ...hiveIds];
     this.#links = new Links({
       host: this.#host,
       clock: this.#clock,
@@ -189,6 +192,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       networkId: this.networkId,
       overlay: this.#overlayBytes,
       protocols,
+      handshakeIds,
       handshakeTimeoutMs,
       dialTimeoutMs: timeouts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
       onActive: (peerId, hello) => this.#topology?.onActive(peerId, hello),
@@ -205,6 +209,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       metrics: this.#nodeMetrics,
       logger: this.#log,
       timeoutMs: handshakeTimeoutMs,
+      ids: hiveIds,
       isActive: (id) => this.#links?.isActive(id) === true,
       handshaking: (connection) => this.#links?.handshakeOn(connection),
       onPeers: (from, peers) => this.#topology?.onHivePeers(from, peers),
@@ -245,6 +250,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       book,
       kad,
       protocols,
+      ...(o.protocolIds === undefined ? {} : { protocolIds: o.protocolIds }),
       ...(lanCfg === undefined ? {} : { lan: lanCfg }),
     });
     this.#services = services;

@@ -15,6 +15,7 @@ import type {
   ServiceEvents,
   ServicePeer,
 } from '../service/context.ts';
+import { currentProtocolId, type ProtocolIdMode, spokenProtocolIds } from '../service/protocols.ts';
 import { briefError } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
 import type { MurmurStore } from '../store/index.ts';
@@ -52,6 +53,8 @@ export interface ServiceHostOptions {
   kad: Kademlia;
   /** The handshake's advertised protocol list (service protocols are appended to it). */
   protocols: string[];
+  /** Which of a protocol's ids services serve and dial (NodeOptions.protocolIds). Default 'all'. */
+  protocolIds?: ProtocolIdMode;
   /** LAN broadcast settings when the node has an interface. */
   lan?: { iface: string; port?: number; address?: string };
 }
@@ -268,12 +271,17 @@ export class ServiceHost {
       metrics: o.metrics.registry,
       store,
       lan,
-      handle: async (protocol, handler, options = {}) => {
-        this.#protocols.add(protocol);
-        if (!o.protocols.includes(protocol)) o.protocols.push(protocol);
+      handle: async (protocolIds, handler, options = {}) => {
+        const protocol = currentProtocolId(protocolIds);
+        const ids = spokenProtocolIds(protocolIds, o.protocolIds);
+        for (const id of ids) {
+          this.#protocols.add(id);
+          if (!o.protocols.includes(id)) o.protocols.push(id);
+        }
         await o.host.handle(
-          protocol,
+          [...ids],
           async (stream, connection) => {
+            o.metrics.negotiated(protocol, stream.protocol);
             const peer = await this.#activePeer(connection);
             if (peer === undefined) {
               stream.abort(new MurmurError('MURMUR_PEER_NOT_ACTIVE', 'handshake first'));
@@ -298,7 +306,9 @@ export class ServiceHost {
           { maxInboundStreams: SERVICE_MAX_STREAMS, maxOutboundStreams: SERVICE_MAX_STREAMS, force: true },
         );
       },
-      dial: async (peerId, protocol, options = {}) => {
+      dial: async (peerId, protocolIds, options = {}) => {
+        const protocol = currentProtocolId(protocolIds);
+        const ids = spokenProtocolIds(protocolIds, o.protocolIds);
         const conn = o.links.activeConnection(peerId);
         if (conn === undefined || this.#stopping) {
           throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', `${peerId} is not an active peer`, {
@@ -307,7 +317,7 @@ export class ServiceHost {
         }
         let stream: Stream;
         try {
-          stream = await conn.newStream(protocol, {
+          stream = await conn.newStream([...ids], {
             signal: options.signal ?? this.#clock.timeout(SERVICE_IDLE_TIMEOUT_MS),
             maxOutboundStreams: SERVICE_MAX_STREAMS,
           });
@@ -326,6 +336,7 @@ export class ServiceHost {
             details: { peerId, protocol },
           });
         }
+        o.metrics.negotiated(protocol, stream.protocol);
         return this.#channel(stream, protocol, peerId, options) as FrameChannel;
       },
       strike: (peerId, kind) => {

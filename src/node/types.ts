@@ -4,6 +4,7 @@ import type { Clock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { PeerInfo, PeerState } from '../peers/types.ts';
 import type { NodeService } from '../service/context.ts';
+import type { ProtocolIdMode } from '../service/protocols.ts';
 import type { StoreHealth } from '../store/fail-stop.ts';
 import type { KindApis } from './facades.ts';
 
@@ -72,6 +73,12 @@ export interface NodeOptions<S extends ServiceMap = ServiceMap> {
   hbbp?: { port?: number; address?: string };
   /** Max libp2p connections (default 300). */
   maxConnections?: number;
+  /**
+   * Protocol ids spoken (docs/ARCHITECTURE.md "Protocol ids"): `all` (default) serves every protocol
+   * under its current and legacy ids and offers the current one first; `legacy` speaks only the ids
+   * of the previous version, as an older node does (interop tests). Goes with the legacy ids.
+   */
+  protocolIds?: ProtocolIdMode;
   /**
    * Services (tree, chunks, journals…) run inside the node: started in this order after the host and
    * the peer book are up, stopped in reverse before them (docs/SERVICES.md). Either a record keyed by

@@ -14,8 +14,12 @@ export const DEFAULT_LOW_WATERMARK = 2;
 export const DEFAULT_GOSSIP_LIMIT = 64;
 /** Peers per target bin offered in one hive message for shallow bins. */
 export const DEFAULT_GOSSIP_PER_BIN = 8;
-/** Hive protocol id (libp2p). */
-export const HIVE_PROTOCOL = '/murmur/hive/1.0.0';
+/** Hive protocol id (libp2p, `/murmur/<kind>/<name>/<version>`). */
+export const HIVE_PROTOCOL = '/murmur/node/hive/1.0.0';
+/** The hive's former id (before the kind/name scheme): served and offered second until the next minor version. */
+export const HIVE_LEGACY_PROTOCOLS: readonly string[] = ['/murmur/hive/1.0.0'];
+/** Every id of the hive, current first: what a node serves and offers. */
+export const HIVE_PROTOCOLS: readonly string[] = [HIVE_PROTOCOL, ...HIVE_LEGACY_PROTOCOLS];
 /** Hard cap on one encoded hive message, checked before decoding. */
 export const MAX_HIVE_MESSAGE_BYTES = 64 * 1024;
 /** Peers in one hive message at most (decoder rejects more). */

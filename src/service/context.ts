@@ -4,6 +4,7 @@ import type { RouteTable } from '../http/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Level } from '../store/index.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
+import type { ProtocolIds } from './protocols.ts';
 
 /**
  * The extension point through which the replicated data kinds (tree, chunks, journals) run inside a
@@ -62,20 +63,25 @@ export interface ServiceContext {
   /** The service's own namespace of the node's store (a sublevel named after the service). */
   readonly store: Level;
   /**
-   * Serves a libp2p protocol (`/murmur/<name>/<version>`). The handler gets each inbound stream from
+   * Serves a libp2p protocol (`/murmur/<kind>/<name>/<version>`), under every id given (its current id
+   * first, then its legacy ids: src/service/protocols.ts). The handler gets each inbound stream from
    * an active peer as a FrameChannel of length-prefixed messages. Oversized or malformed frames
    * abort the stream and strike the peer; a handler's exception is logged and strikes the peer only
    * when the error table gives its code a strike kind (and nobody struck that error yet).
+   * Metrics and logs name the protocol by its current id.
    */
   handle(
-    protocol: string,
+    protocol: ProtocolIds,
     handler: (channel: FrameChannel, peer: ServicePeer) => void | Promise<void>,
     options?: ProtocolOptions,
   ): Promise<void>;
-  /** Opens a new stream of `protocol` to an active peer (MURMUR_PEER_NOT_ACTIVE otherwise). */
+  /**
+   * Opens a new stream of `protocol` to an active peer (MURMUR_PEER_NOT_ACTIVE otherwise), offering
+   * its ids in order: the stream speaks the first one the peer serves (an older peer: a legacy id).
+   */
   dial(
     peerId: string,
-    protocol: string,
+    protocol: ProtocolIds,
     options?: ProtocolOptions & { signal?: AbortSignal },
   ): Promise<FrameChannel>;
   /**

@@ -19,4 +19,11 @@ export {
   type KindSetting,
   type RawKindSettings,
 } from './kind.ts';
+export {
+  currentProtocolId,
+  type ProtocolIdMode,
+  type ProtocolIds,
+  protocolIdList,
+  spokenProtocolIds,
+} from './protocols.ts';
 export { waitOrAbort } from './wait.ts';

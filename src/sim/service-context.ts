@@ -8,6 +8,7 @@ import { fromHex } from '../overlay/address.ts';
 import type { Clock, TimerHandle } from '../peers/types.ts';
 import type { ProtocolOptions, ServiceContext, ServiceEvents, ServicePeer } from '../service/context.ts';
 import { contextListeners } from '../service/events.ts';
+import { currentProtocolId, type ProtocolIdMode, spokenProtocolIds } from '../service/protocols.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import type { SimNetwork } from './network.ts';
 import type { SimOverlayNode } from './overlay-node.ts';
@@ -20,6 +21,23 @@ const FROM_DIALER = 0x10;
 const DEFAULT_MAX = 1024 * 1024 + 1024;
 const DEFAULT_IDLE_MS = 30_000;
 const STRIKES_METRIC = 'murmur_misbehaviour_strikes_total';
+const LEGACY_METRIC = 'murmur_protocol_legacy_streams_total';
+
+/** The protocol ids each node of a network serves (every context of the node adds its own). */
+const served = new WeakMap<SimNetwork, Map<string, Set<string>>>();
+function servedBy(network: SimNetwork, nodeId: string): Set<string> {
+  let nodes = served.get(network);
+  if (nodes === undefined) {
+    nodes = new Map();
+    served.set(network, nodes);
+  }
+  let ids = nodes.get(nodeId);
+  if (ids === undefined) {
+    ids = new Set();
+    nodes.set(nodeId, ids);
+  }
+  return ids;
+}
 
 type Handler = Parameters<ServiceContext['handle']>[1];
 
@@ -148,24 +166,27 @@ export interface SimServiceContextOptions {
   store: AbstractLevel<string | Uint8Array, string | Uint8Array, Uint8Array>;
   logger?: Logger;
   metrics?: Registry;
+  /** Which of a protocol's ids the service serves and dials, as NodeOptions.protocolIds. Default 'all'. */
+  protocolIds?: ProtocolIdMode;
 }
 
-/** The strike counter of a registry (the node's `murmur_misbehaviour_strikes_total`), shared by contexts. */
-function strikeCounter(registry: Registry): Counter<'kind'> {
-  const existing = registry.getSingleMetric(STRIKES_METRIC);
-  if (existing !== undefined) return existing as Counter<'kind'>;
-  return new Counter({
-    name: STRIKES_METRIC,
-    help: 'Misbehaviour strikes counted against peers, by kind',
-    labelNames: ['kind'],
-    registers: [registry],
-  });
+/** A counter of a registry shared by contexts (the node's series of the same name and labels). */
+function sharedCounter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
 /**
  * A ServiceContext for the in-process simulator, with the node's guarantees (docs/SERVICES.md):
  * protocols are streams multiplexed over the SimNetwork bus (`svc<protocol>` messages: kind ‖ stream
- * id ‖ frame), served to and dialled from active peers only; peers, depth and events come from the
+ * id ‖ frame), served to and dialled from active peers only; a dial speaks the first of its ids the
+ * remote serves (as multistream-select picks it); peers, depth and events come from the
  * SimOverlayNode's Kademlia and peer book; caps, idle timeouts (on the bus's virtual clock), resets
  * and strikes (`<name>:<kind>`, counted in `murmur_misbehaviour_strikes_total` of `metrics`) as in
  * the node. Messages travel on the virtual clock: drive it (e.g. `network.clock.advance(1)` in a
@@ -176,7 +197,22 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
   const { network, node, name } = options;
   const logger = (options.logger ?? silentLogger).child({ service: name });
   const metrics = options.metrics ?? new Registry();
-  const strikeCount = strikeCounter(metrics);
+  const strikeCount = sharedCounter(
+    metrics,
+    STRIKES_METRIC,
+    'Misbehaviour strikes counted against peers, by kind',
+    ['kind'],
+  );
+  const legacyCount = sharedCounter(
+    metrics,
+    LEGACY_METRIC,
+    'Streams that spoke a legacy protocol id (a peer of the previous version), by current and legacy id',
+    ['protocol', 'id'],
+  );
+  const negotiated = (protocol: string, id: string): void => {
+    if (id !== protocol) legacyCount.inc({ protocol, id });
+  };
+  const serves = servedBy(network, node.id);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const strikes: string[] = [];
@@ -235,6 +271,7 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
   const channel = (
     peer: string,
     protocol: string,
+    label: string,
     id: number,
     dialer: boolean,
     opts: ProtocolOptions,
@@ -251,7 +288,7 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       clock: network.clock,
       onViolation: (err) => {
         const kind = claimStrike(err);
-        logger.debug({ peerId: peer, protocol, kind, err: err.message }, 'service frame violation');
+        logger.debug({ peerId: peer, protocol: label, kind, err: err.message }, 'service frame violation');
         if (kind !== undefined) record(peer, kind);
       },
     });
@@ -280,7 +317,8 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       }
     });
   };
-  const handled = new Map<string, { handler: Handler; options: ProtocolOptions }>();
+  /** Served id → its handler, options and the protocol's current id. */
+  const handled = new Map<string, { handler: Handler; options: ProtocolOptions; label: string }>();
   const dialled = new Set<string>();
 
   const ctx: ServiceContext & { strikes: string[] } = {
@@ -293,25 +331,35 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
     metrics,
     store: options.store,
     lan: undefined,
-    async handle(protocol, handler, opts = {}) {
-      handled.set(protocol, { handler, options: opts });
-      if (dialled.has(protocol)) return; // the listener already routes both directions
-      dialled.add(protocol);
-      listen(protocol);
+    async handle(protocolIds, handler, opts = {}) {
+      const label = currentProtocolId(protocolIds);
+      for (const protocol of spokenProtocolIds(protocolIds, options.protocolIds)) {
+        handled.set(protocol, { handler, options: opts, label });
+        serves.add(protocol);
+        if (dialled.has(protocol)) continue; // the listener already routes both directions
+        dialled.add(protocol);
+        listen(protocol);
+      }
     },
-    async dial(peerId, protocol, opts = {}) {
+    async dial(peerId, protocolIds, opts = {}) {
       if (!isActive(peerId) || !node.kad.isConnected(peerId)) {
         throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', `${peerId} is not an active peer`, {
           details: { peerId },
         });
       }
       if (opts.signal?.aborted === true) throw new MurmurError('MURMUR_ABORTED', 'dial aborted');
+      // as multistream-select: the first offered id the remote serves (none: the first, then reset)
+      const label = currentProtocolId(protocolIds);
+      const offered = spokenProtocolIds(protocolIds, options.protocolIds);
+      const remote = servedBy(network, peerId);
+      const protocol = offered.find((p) => remote.has(p)) ?? offered[0]!;
+      negotiated(label, protocol);
       if (!dialled.has(protocol)) {
         dialled.add(protocol);
         listen(protocol);
       }
       const id = nextId++;
-      const ch = channel(peerId, protocol, id, true, opts);
+      const ch = channel(peerId, protocol, label, id, true, opts);
       network.send(node.id, peerId, `svc${protocol}`, frameOf(OPEN | FROM_DIALER, id, new Uint8Array(0)));
       return ch;
     },
@@ -335,14 +383,15 @@ export function simServiceContext(options: SimServiceContextOptions): ServiceCon
       return;
     }
     node.book.activity(from);
-    const ch = channel(from, protocol, id, false, h.options);
+    negotiated(h.label, protocol);
+    const ch = channel(from, protocol, h.label, id, false, h.options);
     Promise.resolve()
       .then(() => h.handler(ch, peer))
       .catch((err: unknown) => {
         // as in the node: logged, the channel aborted (a reset for the dialler); struck only when
         // the table gives the error a strike kind (and nobody struck it yet)
         const kind = claimStrike(err);
-        logger.debug({ err, protocol, peerId: from, kind }, 'service handler failed');
+        logger.debug({ err, protocol: h.label, peerId: from, kind }, 'service handler failed');
         if (kind !== undefined) ctx.strike(from, kind);
         ch.close(err instanceof Error ? err : new Error(String(err)));
       });

@@ -9,6 +9,7 @@ import { createNode } from '../../src/node/index.ts';
 import type { MurmurNode, NodeOptions, PeerState } from '../../src/node/types.ts';
 import { toHex } from '../../src/overlay/address.ts';
 import type { NodeService, ServiceContext } from '../../src/service/context.ts';
+import type { ProtocolIdMode } from '../../src/service/protocols.ts';
 import { SimNetwork } from '../../src/sim/network.ts';
 import { SimOverlayNode, type SimOverlayNodeOptions, simOverlay } from '../../src/sim/overlay-node.ts';
 import { simServiceContext } from '../../src/sim/service-context.ts';
@@ -103,6 +104,8 @@ export interface ClusterOptions {
   /** sim: PRNG seed of the bus (default 1) and options of every overlay node. */
   seed?: number;
   sim?: SimOverlayNodeOptions;
+  /** The protocol ids node i speaks (both transports; 'legacy' plays a node of the previous version). */
+  protocolIds?: (i: number) => ProtocolIdMode;
 }
 
 export interface ClusterMember {
@@ -143,7 +146,12 @@ function byName<T extends NodeService>(services: NodeService[], name: string): T
 
 async function libp2pMember(index: number, options: ClusterOptions): Promise<ClusterMember> {
   const services = options.services?.(index) ?? [];
-  const node = await startNode({ ...options.node?.(index), services });
+  const protocolIds = options.protocolIds?.(index);
+  const node = await startNode({
+    ...options.node?.(index),
+    ...(protocolIds === undefined ? {} : { protocolIds }),
+    services,
+  });
   const m: ClusterMember = {
     index,
     peerId: node.peerId,
@@ -179,6 +187,7 @@ async function simMember(
       node,
       name: s.name,
       store: new MemoryLevel({ valueEncoding: 'view' }) as never,
+      ...(options.protocolIds === undefined ? {} : { protocolIds: options.protocolIds(index) }),
     });
     contexts.set(s.name, ctx);
     await s.start(ctx);

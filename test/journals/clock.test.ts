@@ -14,6 +14,7 @@ import { generateWriter } from '../../src/journals/keys.ts';
 import { JournalsService } from '../../src/journals/service.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import type { ServiceContext, ServicePeer } from '../../src/service/context.ts';
+import { currentProtocolId } from '../../src/service/protocols.ts';
 import { enc } from './helpers.ts';
 
 const START = Date.UTC(2030, 0, 1);
@@ -35,7 +36,7 @@ function contextOn(
     lan: undefined,
     handle: async () => {},
     dial: async (_peerId, protocol) => {
-      dials.push({ protocol, at: clock.now() });
+      dials.push({ protocol: currentProtocolId(protocol), at: clock.now() });
       throw new MurmurError('MURMUR_PEER_NOT_ACTIVE', 'refused by the test');
     },
     strike: () => {},

@@ -25,6 +25,6 @@ test('five nodes bootstrapped on one find all the others through hive peer excha
   assert.match(metrics, /murmur_peers_discovered_total\{source="hive"\} [1-9]/);
   assert.match(
     metrics,
-    /murmur_protocol_messages_total\{protocol="\/murmur\/hive\/1.0.0",direction="in"\} [1-9]/,
+    /murmur_protocol_messages_total\{protocol="\/murmur\/node\/hive\/1.0.0",direction="in"\} [1-9]/,
   );
 });

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { VirtualClock } from '../../src/clock/index.ts';
 import { silentLogger } from '../../src/log/index.ts';
 import type { ServiceContext, ServicePeer } from '../../src/service/context.ts';
+import { currentProtocolId } from '../../src/service/protocols.ts';
 import type { FrameChannel } from '../../src/streamer/channel.ts';
 import { HlcClock, hlcWall, packHlc } from '../../src/tree/hlc.ts';
 import { generateSigner } from '../../src/tree/keys.ts';
@@ -45,7 +46,7 @@ function contextOn(clock: VirtualClock): { ctx: ServiceContext; dials: { protoco
     lan: undefined,
     handle: async () => {},
     dial: (_peerId, protocol, options = {}) => {
-      dials.push({ protocol, at: clock.now() });
+      dials.push({ protocol: currentProtocolId(protocol), at: clock.now() });
       if (protocol !== SYNC_PROTOCOL) return Promise.resolve(sink());
       return new Promise((_resolve, reject) => {
         const signal = options.signal;

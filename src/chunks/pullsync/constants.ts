@@ -1,5 +1,9 @@
 /** libp2p protocol id the node registers the pull-sync handler under. */
-export const PULLSYNC_PROTOCOL = '/murmur/pullsync/1.0.0';
+export const PULLSYNC_PROTOCOL = '/murmur/chunks/pullsync/1.0.0';
+/** Pull-sync's former id (before the kind/name scheme): served and offered second until the next minor version. */
+export const PULLSYNC_LEGACY_PROTOCOLS: readonly string[] = ['/murmur/pullsync/1.0.0'];
+/** Every id of pull-sync, current first: what the service serves and dials. */
+export const PULLSYNC_PROTOCOLS: readonly string[] = [PULLSYNC_PROTOCOL, ...PULLSYNC_LEGACY_PROTOCOLS];
 /**
  * Hashes offered per page at most (bee: 50, later 250; Swarm's batch: 128). Large pages keep a bulk
  * transfer streaming; the downstream still records progress every RECORD_STEP chunks.

@@ -8,7 +8,7 @@ import { equalBytes, hex, isValidChunk } from '../chunk.ts';
 import {
   RETRIEVAL_ATTEMPTS,
   RETRIEVAL_MAX_MESSAGE,
-  RETRIEVAL_PROTOCOL,
+  RETRIEVAL_PROTOCOLS,
   RETRIEVAL_RETRY_MS,
   RETRIEVAL_TIMEOUT_MS,
 } from './constants.ts';
@@ -103,7 +103,7 @@ export class RetrievalClient {
     const signals = [this.#o.ctx.clock.timeout(timeoutMs * Math.max(1, hops))];
     if (signal !== undefined) signals.push(signal);
     const sig = AbortSignal.any(signals);
-    const ch = await this.#o.ctx.dial(peer.peerId, RETRIEVAL_PROTOCOL, {
+    const ch = await this.#o.ctx.dial(peer.peerId, RETRIEVAL_PROTOCOLS, {
       signal: sig,
       maxMessageBytes: RETRIEVAL_MAX_MESSAGE,
     });

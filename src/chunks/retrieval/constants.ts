@@ -1,7 +1,11 @@
 import { MAX_CHUNK_DATA } from '../constants.ts';
 
 /** libp2p protocol of chunk retrieval. */
-export const RETRIEVAL_PROTOCOL = '/murmur/retrieval/1.0.0';
+export const RETRIEVAL_PROTOCOL = '/murmur/chunks/retrieval/1.0.0';
+/** Retrieval's former id (before the kind/name scheme): served and offered second until the next minor version. */
+export const RETRIEVAL_LEGACY_PROTOCOLS: readonly string[] = ['/murmur/retrieval/1.0.0'];
+/** Every id of retrieval, current first: what the service serves and dials. */
+export const RETRIEVAL_PROTOCOLS: readonly string[] = [RETRIEVAL_PROTOCOL, ...RETRIEVAL_LEGACY_PROTOCOLS];
 /** Hops a request may travel at most. */
 export const RETRIEVAL_MAX_HOPS = 8;
 /** Overlay addresses a request may ask to skip. */

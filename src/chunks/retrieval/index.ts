@@ -3,7 +3,7 @@ import { RetrievalClient } from './client.ts';
 import {
   RETRIEVAL_MAX_HOPS,
   RETRIEVAL_MAX_MESSAGE,
-  RETRIEVAL_PROTOCOL,
+  RETRIEVAL_PROTOCOLS,
   RETRIEVAL_TIMEOUT_MS,
 } from './constants.ts';
 import { serveRetrieval } from './server.ts';
@@ -44,7 +44,7 @@ export class Retrieval {
       log: this.#log,
       fetch: (a: Uint8Array, o: FetchOptions) => this.fetch(a, o),
     };
-    await this.#o.ctx.handle(RETRIEVAL_PROTOCOL, (ch, peer) => serveRetrieval(ch, peer, deps), {
+    await this.#o.ctx.handle(RETRIEVAL_PROTOCOLS, (ch, peer) => serveRetrieval(ch, peer, deps), {
       maxMessageBytes: RETRIEVAL_MAX_MESSAGE,
       idleTimeoutMs: (this.#o.timeoutMs ?? RETRIEVAL_TIMEOUT_MS) * 2,
     });

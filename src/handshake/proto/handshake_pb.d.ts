@@ -32,7 +32,7 @@ export declare type Hello = Message<"murmur.handshake.v1.Hello"> & {
   overlay: Uint8Array;
 
   /**
-   * Protocol ids (with versions) the sender speaks, e.g. "/murmur/hive/1.0.0".
+   * Protocol ids (with versions) the sender speaks, e.g. "/murmur/node/hive/1.0.0".
    *
    * @generated from field: repeated string protocols = 3;
    */
