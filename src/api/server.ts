@@ -2,7 +2,7 @@ import './codes.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { isLoopbackHost } from '../config/address.ts';
 import { httpStatusOf, MurmurError, throwIfAborted } from '../errors/index.ts';
 import { readJsonBody } from '../http/body.ts';
@@ -48,6 +48,7 @@ export class ApiServer implements RouteTable {
   readonly #heartbeatMs: number;
   readonly #stopping = new AbortController();
   readonly #requests: Counter<'method' | 'route' | 'status'> | undefined;
+  readonly #latency: Histogram<'method' | 'route'> | undefined;
   #server: Server | undefined;
   #url: string | undefined;
 
@@ -74,6 +75,17 @@ export class ApiServer implements RouteTable {
           name: 'murmur_api_requests_total',
           help: 'Local API requests by method, route pattern and HTTP status',
           labelNames: ['method', 'route', 'status'],
+          registers: [options.metrics],
+        });
+      this.#latency =
+        (options.metrics.getSingleMetric('murmur_api_request_duration_seconds') as
+          | Histogram<'method' | 'route'>
+          | undefined) ??
+        new Histogram({
+          name: 'murmur_api_request_duration_seconds',
+          help: 'Local API request latency (to the end of the response; long-lived SSE streams excluded)',
+          labelNames: ['method', 'route'],
+          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
           registers: [options.metrics],
         });
     }
@@ -173,9 +185,16 @@ export class ApiServer implements RouteTable {
     let pattern = 'unmatched';
     if (this.#requests) {
       const counter = this.#requests;
-      res.on('finish', () =>
-        counter.inc({ method: req.method ?? 'GET', route: pattern, status: res.statusCode }),
-      );
+      const latency = this.#latency;
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        counter.inc({ method: req.method ?? 'GET', route: pattern, status: res.statusCode });
+        if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+        latency?.observe(
+          { method: req.method ?? 'GET', route: pattern },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      });
     }
     try {
       const hostHeader = req.headers.host;

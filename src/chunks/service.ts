@@ -97,7 +97,9 @@ export class ChunksService implements NodeService {
     });
     await store.open();
     this.#store = store;
-    registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_');
+    registerPullSyncMetrics(ctx.metrics, this.stats, 'murmur_chunks_pullsync_', {
+      legacyPrefix: 'murmur_chunks_',
+    });
     registerServiceMetrics(ctx.metrics, this);
     // every strike goes through the error table (strikeFor); the warning a peer can trigger at will
     // is rate-limited per peer

@@ -1,3 +1,4 @@
+import { collectDefaultMetrics } from 'prom-client';
 import { ensureApiToken, ensureDataDir, removeApiInfo, writeApiInfo } from '../api/files.ts';
 import { registerDashboardRoutes } from '../api/routes/dashboard.ts';
 import { registerKindRoutes } from '../api/routes/kinds.ts';
@@ -72,6 +73,9 @@ export class Daemon {
     const token = await ensureApiToken(config.dataDir);
     try {
       this.#node = await this.#startNode(config.listen, options.signal);
+      // the process's runtime series (CPU, memory, event-loop lag, GC, handles): one daemon per
+      // process, so the default collectors go on its node's registry (standard names, no prefix)
+      collectDefaultMetrics({ register: this.#node.metrics });
       const api = new ApiServer({
         token,
         host: config.api.host,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient, readApiToken } from '../../src/api/index.ts';
+import { chunksKind } from '../../src/chunks/kind.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { Daemon } from '../../src/daemon/index.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
@@ -23,13 +24,19 @@ describe('local API over real nodes (loopback TCP)', () => {
         flags: { data: join(root, name), listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' },
         env: {},
       });
-      // node a runs the journals kind (its routes answer the JSON-depth case)
+      // node a runs the journals and chunks kinds (the JSON-depth case, the kinds' metrics)
       const services =
         name === 'a'
           ? [
               await journalsKind.create({
                 dataDir: config.dataDir,
                 config: journalsKind.configure({}),
+                env: {},
+                logger: silentLogger,
+              }),
+              await chunksKind.create({
+                dataDir: config.dataDir,
+                config: chunksKind.configure({}),
                 env: {},
                 logger: silentLogger,
               }),
@@ -82,6 +89,36 @@ describe('local API over real nodes (loopback TCP)', () => {
   test('/metrics holds the node metrics in Prometheus text', async () => {
     const text = await a.metrics();
     assert.match(text, /^# TYPE murmur_\w+ /m);
+  });
+
+  test('/metrics: runtime series, request latency histograms, names without stutter (old ones deprecated)', async () => {
+    await a.status();
+    const text = await a.metrics();
+    for (const series of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'murmur_api_request_duration_seconds_bucket',
+      'murmur_chunks_pullsync_offered_total',
+      'murmur_chunks_pullsync_lag',
+    ]) {
+      assert.match(text, new RegExp(`^# TYPE ${series.replace(/_bucket$/, '')} `, 'm'), series);
+    }
+    assert.match(
+      text,
+      /^murmur_api_request_duration_seconds_count\{method="GET",route="\/v1\/status"\} [1-9]/m,
+    );
+    const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    const stutter = names.filter((n) => /(?:^|_)([a-z]+)_\1(?:_|$)/.test(n));
+    for (const n of stutter) {
+      assert.match(
+        text,
+        new RegExp(`^# HELP ${n} .*deprecated: use `, 'm'),
+        `${n} stutters and is not deprecated`,
+      );
+    }
+    assert.ok(names.includes('murmur_chunks_chunks_offered_total'), 'the old name is kept for one version');
   });
 
   test('a JSON body nested thousands deep is refused with 400 and a code, and the node keeps serving', async () => {
