@@ -19,6 +19,9 @@ import type { FaultNode } from './cluster.ts';
 import { sleep } from './cluster.ts';
 import type { History, Op, WorkloadSetup } from './workload.ts';
 
+/** The longest the file reads of a check may take, all nodes and files together. */
+const FILES_PHASE_MS = 120_000;
+
 export interface Disagreement {
   check: string;
   node?: string;
@@ -274,11 +277,20 @@ export async function check(
   const files = acked('file');
   checked.files = files.length;
   const reads = live.flatMap((n) => files.map((op) => ({ n, op })));
+  // a file a node cannot retrieve waits for its retrieval to give up: bound the whole phase
+  const filesDeadline = Date.now() + FILES_PHASE_MS;
   await pool(reads, 4, async ({ n, op }) => {
     const f = op.file!;
     let why = '';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const r = await n.api.call('GET', `/v1/files/${f.root}`, { timeoutMs: 60_000 }).catch((e: Error) => e);
+      const left = filesDeadline - Date.now();
+      if (left <= 0) {
+        why ||= `not retrieved within the check's ${FILES_PHASE_MS / 1000} s for files`;
+        break;
+      }
+      const r = await n.api
+        .call('GET', `/v1/files/${f.root}`, { timeoutMs: Math.min(30_000, left) })
+        .catch((e: Error) => e);
       if (r instanceof Error) why = r.message;
       else if (r.status !== 200) why = `HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`;
       else {

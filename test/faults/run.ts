@@ -1,5 +1,5 @@
 /**
- * `npm run faults [-- --nodes N] [--seed S] [--minutes M] [--kinds a,b] [--json FILE] [--keep]`:
+ * `npm run faults [-- --nodes N] [--seed S] [--minutes M] [--kinds a,b] [--json FILE] [--converge S] [--keep]`:
  * one fault run on real processes in network namespaces (root; see docs/TESTING.md, "The fault
  * harness"). Prints the seed first (`--seed S` replays its schedule), the schedule, the report;
  * exit 1 when the checker found a disagreement (the report names the first), 2 on a usage error.
@@ -16,7 +16,7 @@ export const DEFAULT_KINDS: FaultKind[] = ['kill', 'term', 'stop', 'partition', 
 function usage(msg: string): never {
   console.error(`faults: ${msg}`);
   console.error(
-    'usage: npm run faults -- [--nodes 10] [--seed S] [--minutes 2] [--kinds kill,term,…] [--json FILE] [--keep]',
+    'usage: npm run faults -- [--nodes 10] [--seed S] [--minutes 2] [--kinds kill,term,…] [--json FILE] [--converge 180] [--keep]',
   );
   process.exit(2);
 }
@@ -26,17 +26,19 @@ const opts: Record<string, string> = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === '--keep') opts.keep = '1';
-  else if (/^--(nodes|seed|minutes|kinds|json)$/.test(a) && args[i + 1] !== undefined)
+  else if (/^--(nodes|seed|minutes|kinds|json|converge)$/.test(a) && args[i + 1] !== undefined)
     opts[a.slice(2)] = args[++i]!;
   else usage(`unknown argument ${a}`);
 }
 const nodes = Number(opts.nodes ?? 10);
 const seed = opts.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(opts.seed);
 const minutes = Number(opts.minutes ?? 2);
+const convergeS = Number(opts.converge ?? 180);
 const kinds = (opts.kinds?.split(',') ?? DEFAULT_KINDS) as FaultKind[];
 if (!Number.isInteger(nodes) || nodes < 2 || nodes > 50) usage('--nodes is 2..50');
 if (!Number.isInteger(seed) || seed < 0) usage('--seed is a non-negative integer');
 if (!(minutes > 0)) usage('--minutes is a positive number');
+if (!(convergeS > 0)) usage('--converge is a positive number of seconds');
 for (const k of kinds)
   if (!FAULT_KINDS.includes(k)) usage(`unknown fault kind ${k} (${FAULT_KINDS.join(', ')})`);
 const avail = netnsAvailable();
@@ -52,6 +54,7 @@ const result = await runFaults({
   durationMs: Math.round(minutes * 60_000),
   kinds,
   keep: opts.keep === '1',
+  convergeTimeoutMs: convergeS * 1000,
   say,
 });
 console.log(formatReport(result));

@@ -40,7 +40,7 @@ const seeds = [FIXED_SEED, ...[0, 1].map(() => Math.floor(Math.random() * 2 ** 3
 for (const [i, seed] of seeds.entries()) {
   test(`fault run ${i === 0 ? 'fixed' : 'random'} seed ${seed}: ${NODES} nodes, ${FAULT_MS / 1000} s of ${CI_KINDS.join(', ')}`, {
     skip: skipReason(),
-    timeout: 150_000,
+    timeout: 200_000,
   }, async (t) => {
     const r = await runFaults({
       nodes: NODES,
