@@ -1,6 +1,7 @@
 // murmur dashboard: plain ES modules, no build step. Data only ever goes through textContent.
 // Pages are hash routes (#overview, #peers, …); each page module has show() / hide() and refresh().
 import { refreshData } from './data.js';
+import { filesPage } from './files.js';
 import { peersPage } from './peers.js';
 import { traffic } from './traffic.js';
 import { treesPage } from './trees.js';
@@ -18,6 +19,7 @@ const PAGES = {
   overview: { show() {}, hide() {}, refresh() {} },
   peers: peersPage,
   trees: treesPage,
+  files: filesPage,
 };
 let current = 'overview';
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient } from '../../src/api/client.ts';
@@ -200,6 +201,55 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
       (e: { code?: string }) => e.code,
     );
     assert.equal(got, 'MURMUR_TREE_NOT_FOUND');
+    assert.deepEqual([...onA.errors, ...onB.errors], []);
+    await onA.page.close();
+    await onB.page.close();
+  });
+  test("files page: a file uploaded in A's dashboard with progress is downloaded and pinned in B's", async () => {
+    const data = randomBytes(300 * 1024); // random: several distinct chunks
+    const sha = createHash('sha256').update(data).digest('hex');
+    const onA = await open(browser, a, 1280, 'files');
+    await onA.page.locator('#storage-line', { hasText: 'used of 16.0 GiB' }).waitFor();
+    await onA.page.setInputFiles('#upload-file', {
+      name: 'photo.bin',
+      mimeType: 'application/octet-stream',
+      buffer: data,
+    });
+    await onA.page.click('#upload-form button[type=submit]');
+    await onA.page
+      .locator('#upload-status', { hasText: 'stored photo.bin (300.0 KiB' })
+      .waitFor({ timeout: 60_000 });
+    const root = (await onA.page.locator('#upload-root').textContent()) ?? '';
+    assert.match(root, /^[0-9a-f]{64}$/);
+    assert.equal(
+      await onA.page
+        .locator('#upload-meter > div')
+        .evaluate((d: { style: { width: string } }) => d.style.width),
+      '100%',
+    );
+    // pinned on upload: listed in A's pins, complete
+    await onA.page.locator(`#pins tr[data-root="${root}"] td`, { hasText: 'complete' }).waitFor();
+
+    // B's dashboard gets it through B's API (B retrieves it from A, or holds a pull-synced copy) and pins it
+    const onB = await open(browser, b, 390, 'files');
+    await onB.page.fill('#download-root', root);
+    await onB.page.click('#download-form button[type=submit]');
+    await onB.page.locator('#download-sha256').waitFor({ timeout: 60_000 });
+    assert.equal(await onB.page.locator('#download-sha256').textContent(), sha);
+    assert.match((await onB.page.locator('#download-status').textContent()) ?? '', /received 300\.0 KiB/);
+    await onB.page.click('#download-form button:text-is("Pin")');
+    await onB.page
+      .locator(`#pins tr[data-root="${root}"] td`, { hasText: 'complete' })
+      .waitFor({ timeout: 60_000 });
+    const pins = await b.client.request<{ pins: { root: string; bytes: number }[] }>(
+      'GET',
+      '/v1/chunks/pins',
+    );
+    assert.ok(pins.pins.some((p) => p.root === root && p.bytes >= data.length));
+    const over = await onB.page.evaluate(
+      () => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth,
+    );
+    assert.ok(over <= 0, `the files page overflows by ${over}px at 390px`);
     assert.deepEqual([...onA.errors, ...onB.errors], []);
     await onA.page.close();
     await onB.page.close();
