@@ -2,6 +2,7 @@
 // Pages are hash routes (#overview, #peers, …); each page module has show() / hide() and refresh().
 import { refreshData } from './data.js';
 import { filesPage } from './files.js';
+import { journalsPage } from './journals.js';
 import { peersPage } from './peers.js';
 import { traffic } from './traffic.js';
 import { treesPage } from './trees.js';
@@ -19,6 +20,7 @@ const PAGES = {
   overview: { show() {}, hide() {}, refresh() {} },
   peers: peersPage,
   trees: treesPage,
+  journals: journalsPage,
   files: filesPage,
 };
 let current = 'overview';

@@ -254,4 +254,42 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
     await onA.page.close();
     await onB.page.close();
   });
+  test("journals page: create and append in A's dashboard, follow it live in B's", async () => {
+    const onA = await open(browser, a, 1280, 'journals');
+    await onA.page.fill('#journal-name', 'notes');
+    await onA.page.click('#journal-create-form button[type=submit]');
+    await onA.page.locator('#journal-create-status', { hasText: 'created notes' }).waitFor();
+    const id = ((await onA.page.locator('#journal-create-status').textContent()) ?? '').split(': ')[1] ?? '';
+    assert.match(id, /^[0-9a-f]{64}\/notes$/);
+    await onA.page.locator(`#journals-list tr[data-journal="${id}"] td:text-is("own")`).waitFor();
+    // the new journal is viewed at once; own, so it can be appended to
+    await onA.page.locator('#journal-view-note', { hasText: 'following live' }).waitFor();
+    await onA.page.fill('#append-e', 'said');
+    await onA.page.fill('#append-p', '{"text":"first"}');
+    await onA.page.click('#append-form button[type=submit]');
+    await onA.page.locator('#append-status', { hasText: 'appended #1' }).waitFor();
+    await onA.page.locator('#journal-events tr[data-seq="1"] td', { hasText: '{"text":"first"}' }).waitFor();
+
+    // B views it by id: its node follows the journal from A, the event arrives, then a new one live
+    const onB = await open(browser, b, 390, 'journals');
+    await onB.page.fill('#journal-open-id', id);
+    await onB.page.click('#journal-open-form button[type=submit]');
+    await onB.page
+      .locator('#journal-events tr[data-seq="1"] td', { hasText: '{"text":"first"}' })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await onB.page.locator('#append-form').isHidden(), true, 'not own on B: no append form');
+    await onA.page.fill('#append-e', 'said');
+    await onA.page.fill('#append-p', '{"text":"second"}');
+    await onA.page.click('#append-form button[type=submit]');
+    await onB.page
+      .locator('#journal-events tr[data-seq="2"] td', { hasText: '{"text":"second"}' })
+      .waitFor({ timeout: 60_000 });
+    // B's list shows the journal with its head and whom it follows
+    await onB.page
+      .locator(`#journals-list tr[data-journal="${id}"] td`, { hasText: /^following / })
+      .waitFor({ timeout: 60_000 });
+    assert.deepEqual([...onA.errors, ...onB.errors], []);
+    await onA.page.close();
+    await onB.page.close();
+  });
 });

@@ -7,7 +7,16 @@ const JS = 'text/javascript; charset=utf-8';
 const SVG = 'image/svg+xml';
 
 /** The page's ES modules (served under /dashboard/). */
-const MODULES = ['app.js', 'data.js', 'util.js', 'traffic.js', 'peers.js', 'trees.js', 'files.js'];
+const MODULES = [
+  'app.js',
+  'data.js',
+  'util.js',
+  'traffic.js',
+  'peers.js',
+  'trees.js',
+  'files.js',
+  'journals.js',
+];
 
 /** Static files of the dashboard, by URL path; served without the token (they hold no data). */
 const FILES: Record<string, { file: string; type: string }> = {
