@@ -4,7 +4,7 @@ import { defineCodes } from '../errors/index.ts';
 export const CLI_CODES = defineCodes({
   MURMUR_DEMO_FAILED: {
     message: 'murmur demo: the local network (overlay, tree, journal or file) did not converge in time.',
-    http: 400,
+    http: 500,
   },
   MURMUR_CLI_USAGE: {
     message: 'The command line is not valid: an unknown command or option, or a missing or bad argument.',

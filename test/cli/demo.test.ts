@@ -65,6 +65,6 @@ test('murmur demo fails with MURMUR_DEMO_FAILED when the timeout is too short', 
 
 test('murmur demo refuses a bad node count', async () => {
   const r = await murmur(['demo', '--nodes', '1']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2); // usage
   assert.match(r.stderr, /^murmur: MURMUR_INVALID_ARGUMENT: --nodes/);
 });

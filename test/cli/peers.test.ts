@@ -24,7 +24,7 @@ test('connect to an unreachable address prints the real cause', async () => {
     a.dir,
     `/ip4/127.0.0.1/tcp/${await closedPort()}/p2p/${stranger}`,
   ]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 6); // network
   assert.match(r.stderr, /^murmur: MURMUR_DIAL_FAILED: cannot dial 12D3KooW\w+: .*ECONNREFUSED/m);
   assert.doesNotMatch(r.stderr, /undefined/);
 });
@@ -39,7 +39,7 @@ test('peers shows why and until when a peer is refused; forgive lifts it on both
   const aId = JSON.parse((await murmur(['id', '--json', '--data', a.dir])).stdout);
   const bId = JSON.parse((await murmur(['id', '--json', '--data', b.dir])).stdout);
   const refused = await murmur(['connect', '--data', b.dir, aId.addresses[0]]);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 6); // network
   assert.match(refused.stderr, /MURMUR_HANDSHAKE_REFUSED: .*network/);
   let listed = '';
   await poll(
@@ -75,7 +75,7 @@ test('peers shows why and until when a peer is refused; forgive lifts it on both
     new RegExp(`^forgave ${aId.peerId}: (lifesupport \\(forgiven\\)|connecting), strikes 0`),
   );
   const dropped = await murmur(['connect', '--data', b.dir, aId.addresses[0]]);
-  assert.equal(dropped.code, 1);
+  assert.equal(dropped.code, 6); // network
   assert.match(dropped.stderr, /MURMUR_DIAL_FAILED: .*(remote closed the connection|purgatory)/);
   assert.doesNotMatch(dropped.stderr, /undefined/);
 
@@ -92,7 +92,7 @@ test('peers shows why and until when a peer is refused; forgive lifts it on both
     '--data',
     a.dir,
   ]);
-  assert.equal(unknown.code, 1);
+  assert.equal(unknown.code, 5); // not found
   assert.match(unknown.stderr, /MURMUR_PEERS_UNKNOWN/);
   await poll(
     async () => (await murmur(['connect', '--data', b.dir, aId.addresses[0]])).code === 0,

@@ -15,7 +15,7 @@ test('after kill -9 the CLI says not running; a restart keeps the identity and t
     await first.exited;
     await stat(join(dir, 'api.json')); // left behind by the crash
     const down = await murmur(['status', '--data', dir]);
-    assert.equal(down.code, 1);
+    assert.equal(down.code, 3); // no node running
     assert.match(down.stderr, /^murmur: MURMUR_NODE_NOT_RUNNING: .*stale api\.json/);
 
     const second = await startDaemon(dir);

@@ -88,7 +88,7 @@ test('murmur journal through bin/murmur against two daemons: create, append, rea
 
   // not the writer: B cannot append to A's journal
   const denied = await murmur(['journal', 'append', id, '{"e":"x"}', '--data', db]);
-  assert.equal(denied.code, 1);
+  assert.equal(denied.code, 4); // refused by authority
   assert.match(denied.stderr, /MURMUR_JOURNAL_NOT_WRITER/);
 
   const snap = await murmur(['journal', 'snapshot', id, '--upto', '3', '{"count":3}', '--data', da]);

@@ -61,7 +61,7 @@ test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, gr
   const w = await murmur(['kv', 'put', '/w/x', 'by writer', '--key', keyFile, '--data', db]);
   assert.equal(w.code, 0, w.stderr);
   const refused = await murmur(['kv', 'put', '/elsewhere', 'no', '--key', keyFile, '--data', db]);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 4); // refused by authority
   assert.match(refused.stderr, /MURMUR_TREE_NO_GRANT/);
   await eventually(['kv', 'get', '/w/x', '--tree', root, '--data', da], (r) => r.stdout === 'by writer\n');
 
@@ -69,10 +69,10 @@ test('tree CLI through bin/murmur against two daemons: keygen, put/get, list, gr
   const strangerFile = join(work, 'stranger.json');
   assert.equal((await murmur(['keygen', '-o', strangerFile])).code, 0);
   const sg = await murmur(['grant', '--to', pub, '--pattern', '/**', '--key', strangerFile, '--data', da]);
-  assert.equal(sg.code, 1);
+  assert.equal(sg.code, 4);
   assert.match(sg.stderr, /MURMUR_TREE_NO_GRANT/);
   const sr = await murmur(['revoke', grantId, '--key', strangerFile, '--data', da]);
-  assert.equal(sr.code, 1);
+  assert.equal(sr.code, 4);
   assert.match(sr.stderr, /MURMUR_TREE_NOT_AUTHORISED/);
   const gs = JSON.parse((await murmur(['grants', '--json', '--data', da])).stdout) as { revoked: boolean }[];
   assert.deepEqual(

@@ -7,7 +7,7 @@ import { KINDS as REGISTERED } from '../../kinds/index.ts';
 import type { Logger } from '../../log/index.ts';
 import type { NodeService } from '../../service/context.ts';
 import type { DataKind } from '../../service/kind.ts';
-import { action } from './common.ts';
+import { action, reportError } from './common.ts';
 import {
   DEMO_EVENTS,
   DEMO_KEY,
@@ -75,6 +75,10 @@ export function registerDemo(program: Command): void {
             tty: process.stdout.isTTY === true,
             signal: ac.signal,
           });
+        } catch (err) {
+          // with --json the summary is already on stdout: the failure goes to stderr, as text
+          if (flags.json === true) reportError(err);
+          else throw err;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
