@@ -164,7 +164,11 @@ test('kill -9 of a follower during catch-up: after restart it resumes with no ga
     `kill -9 resume: ${total} events, ${headAfterRestart} stored at the kill, ${stats.accepted} received after restart\n`,
   );
   assert.ok(headAfterRestart < total, 'killed before the end');
-  assert.equal(stats.accepted, total - headAfterRestart, 'no duplicate, no gap');
+  // the restarted node redials its saved peer at start, so events may arrive before its head can be
+  // read: what it received after the restart lies between what it lacked then and what it lacked at
+  // the kill (seen ≤ head at the kill ≤ headAfterRestart); more would be a duplicate, less a gap
+  assert.ok(stats.accepted >= total - headAfterRestart, `no gap (${stats.accepted} received)`);
+  assert.ok(stats.accepted <= total - seen, `no duplicate (${stats.accepted} received)`);
   assert.equal(stats.faults, 0);
   // contiguous: spot-check ranges across the kill point
   const r = await (await client(db)).request<{ events: { seq: number }[] }>(
