@@ -32,3 +32,17 @@ export const GOODBYE_PROTOCOL = '/murmur/node/goodbye/1.0.0';
 export const GOODBYE_MAX_BYTES = 64;
 /** How long a stopping node spends saying goodbye (all peers at once) before it stops anyway. */
 export const GOODBYE_TIMEOUT_MS = 1_000;
+/**
+ * Bytes one peer may hold in unfinished messages across all its service streams: each frame's
+ * announced length is reserved when its prefix arrives and released when it completes or its stream
+ * ends. Four tree-sync bundles at their 8 MiB cap at once. Over it: MURMUR_FRAME_BUDGET (a strike).
+ */
+export const FRAME_PEER_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Bytes all peers together may hold in unfinished messages; over it: MURMUR_FRAME_NODE_BUSY (no strike). */
+export const FRAME_NODE_BUDGET_BYTES = 256 * 1024 * 1024;
+/**
+ * Longest wait for more bytes of a message already begun (its prefix or part of its body arrived):
+ * then the stream is reset with MURMUR_FRAME_STALLED (a strike). Between messages the protocol's
+ * idle timeout applies instead.
+ */
+export const FRAME_STALL_MS = 10_000;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, Stream } from '@libp2p/interface';
+import { Gauge } from 'prom-client';
 import { type Clock, systemClock } from '../clock/index.ts';
 import { claimStrike, MurmurError } from '../errors/index.ts';
 import { send as hbbpSend } from '../hbbp/socket.ts';
@@ -27,11 +28,13 @@ const RESERVED: ReadonlySet<string> = new Set(SUBLEVELS);
 import { contextListeners } from '../service/events.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
 import {
+  FRAME_STALL_MS,
   SERVICE_ACTIVE_WAIT_MS,
   SERVICE_IDLE_TIMEOUT_MS,
   SERVICE_MAX_MESSAGE_BYTES,
   SERVICE_MAX_STREAMS,
 } from './constants.ts';
+import { FrameBudget, type FrameBudgetOptions } from './frame-budget.ts';
 import type { Links } from './links.ts';
 import { StreamChannel } from './stream-channel.ts';
 
@@ -57,6 +60,8 @@ export interface ServiceHostOptions {
   protocolIds?: ProtocolIdMode;
   /** LAN broadcast settings when the node has an interface. */
   lan?: { iface: string; port?: number; address?: string };
+  /** Bytes peers may hold in unfinished messages and the stall deadline (defaults: constants.ts). */
+  frames?: FrameBudgetOptions & { stallMs?: number };
 }
 
 /**
@@ -74,11 +79,27 @@ export class ServiceHost {
   /** Inbound streams waiting for their connection's handshake: woken per peer id (see #activePeer). */
   readonly #waiting = new Map<string, Set<() => void>>();
   #stopping = false;
+  /** Bytes peers hold in unfinished messages on service streams (per peer and in all). */
+  readonly frames: FrameBudget;
+  readonly #stallMs: number;
 
   constructor(options: ServiceHostOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#events.setMaxListeners(0);
+    this.frames = new FrameBudget(options.frames);
+    this.#stallMs = options.frames?.stallMs ?? FRAME_STALL_MS;
+    const frames = this.frames;
+    // a node started again builds a new host on the same registry
+    options.metrics.registry.removeSingleMetric('murmur_frame_partial_bytes');
+    new Gauge({
+      name: 'murmur_frame_partial_bytes',
+      help: 'Bytes reserved for unfinished messages peers are sending on service streams',
+      registers: [options.metrics.registry],
+      collect() {
+        this.set(frames.held);
+      },
+    });
   }
 
   /** Fan-out of node happenings to services. */
@@ -161,6 +182,8 @@ export class ServiceHost {
       clock: this.#clock,
       maxBytes: options.maxMessageBytes ?? SERVICE_MAX_MESSAGE_BYTES,
       idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
+      budget: this.frames.forPeer(peerId),
+      stallTimeoutMs: this.#stallMs,
       onBytes: metrics.onBytes(protocol),
       onMessage: metrics.onMessage(protocol),
       onViolation: (_kind, err) => {

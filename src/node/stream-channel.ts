@@ -1,8 +1,9 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
-import { isMurmurError, MurmurError, strikeKindOf } from '../errors/index.ts';
+import { isMurmurError, MurmurError, type StrikeKind, strikeKindOf } from '../errors/index.ts';
 import { FrameDecoder, frameSize, writeFrame } from '../p2p/framing.ts';
 import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
+import type { FrameReservation } from './frame-budget.ts';
 
 export interface StreamChannelOptions {
   /** The idle timeouts run on it (default: the system clock). */
@@ -15,8 +16,21 @@ export interface StreamChannelOptions {
   onBytes?: (direction: 'in' | 'out', bytes: number) => void;
   /** `n` whole messages (default 1) crossed the stream. */
   onMessage?: (direction: 'in' | 'out', n?: number) => void;
-  /** The remote sent an oversized or malformed frame (the stream is already aborted). */
-  onViolation?: (kind: 'oversized' | 'undecodable', err: MurmurError) => void;
+  /**
+   * The remote sent an oversized or malformed frame, went over its budget of unfinished-message
+   * bytes, or stalled inside a message (the stream is already aborted); `kind` is the table's.
+   */
+  onViolation?: (kind: StrikeKind, err: MurmurError) => void;
+  /**
+   * The peer's share of the node's FrameBudget: an unfinished frame's announced length is reserved
+   * while its body arrives (over budget: the stream is reset with the budget's error). None: unbounded.
+   */
+  budget?: FrameReservation;
+  /**
+   * Longest wait for more bytes once a frame has begun (prefix or body partly received), on the
+   * clock: then the stream is reset with MURMUR_FRAME_STALLED. Default: the idle timeout.
+   */
+  stallTimeoutMs?: number;
 }
 
 /**
@@ -30,10 +44,9 @@ export const COALESCE_BYTES = 65535 - 16 - 12;
 /** The smallest write buffer (a smaller one comes from Buffer's shared pool). */
 const SMALL_WRITE = 4096;
 
-/** The strike kind the error table gives a framing error (oversized / undecodable), else undefined. */
-export function violationKind(err: unknown): 'oversized' | 'undecodable' | undefined {
-  const kind = strikeKindOf(err);
-  return kind === 'oversized' || kind === 'undecodable' ? kind : undefined;
+/** The strike kind the error table gives a framing error (oversized, undecodable, flood, protocol), else undefined. */
+export function violationKind(err: unknown): StrikeKind | undefined {
+  return strikeKindOf(err);
 }
 
 type Chunk = Uint8Array | { subarray(): Uint8Array };
@@ -70,6 +83,8 @@ export class StreamChannel implements FrameChannel {
   #flushTimer: NodeJS.Immediate | undefined;
   #drain: Promise<void> | undefined;
   #writeError: unknown;
+  /** Bytes of the budget this stream holds for its unfinished incoming frame. */
+  #reserved = 0;
 
   constructor(stream: MessageStreamLike, options: StreamChannelOptions) {
     this.#stream = stream;
@@ -80,6 +95,11 @@ export class StreamChannel implements FrameChannel {
     this.#closedSignal = new Promise<null>((resolve) => {
       this.#onClosed = () => resolve(null);
     });
+    if (options.budget !== undefined) {
+      // a stream that ends while nobody iterates still gives its reservation back
+      const target = stream as { addEventListener?: (type: 'close', fn: () => void) => void };
+      target.addEventListener?.('close', () => this.#releaseAll());
+    }
   }
 
   get closed(): boolean {
@@ -284,15 +304,58 @@ export class StreamChannel implements FrameChannel {
   #markClosed(): void {
     this.#closed = true;
     this.#onClosed?.();
+    this.#releaseAll();
   }
 
-  /** The next transport chunk (null when closed locally meanwhile), bounded by the idle timeout. */
+  #releaseAll(): void {
+    if (this.#reserved === 0) return;
+    this.#o.budget?.release(this.#reserved);
+    this.#reserved = 0;
+  }
+
+  /**
+   * Keeps this stream's reservation equal to what its unfinished frame announced (its length once the
+   * prefix is read, the few prefix bytes before); returns the budget's error when it cannot grow.
+   */
+  #account(): MurmurError | undefined {
+    const budget = this.#o.budget;
+    if (budget === undefined) return undefined;
+    const want = this.#decoder.pending;
+    const need = want >= 0 ? want : this.#decoder.buffered;
+    if (need === this.#reserved) return undefined;
+    if (need < this.#reserved) {
+      budget.release(this.#reserved - need);
+      this.#reserved = need;
+      return undefined;
+    }
+    const err = budget.reserve(need - this.#reserved);
+    if (err === undefined) this.#reserved = need;
+    return err;
+  }
+
+  /**
+   * The next transport chunk (null when closed locally meanwhile), bounded by the idle timeout, or by
+   * the stall deadline when a frame has begun (the time counts only while this channel waits for the
+   * peer, never while the application is busy with frames already received).
+   */
   async #nextChunk(): Promise<IteratorResult<Chunk> | null> {
-    const ms = this.#o.idleTimeoutMs;
+    const idle = this.#o.idleTimeoutMs;
+    const stall = this.#o.stallTimeoutMs;
+    const midFrame = stall !== undefined && stall < idle && this.#decoder.buffered > 0;
+    const ms = midFrame ? stall : idle;
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.#clock.setTimeout(
-        () => reject(new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`)),
+        () =>
+          reject(
+            midFrame
+              ? new MurmurError(
+                  'MURMUR_FRAME_STALLED',
+                  `no byte of an unfinished message within ${ms} ms (${this.#decoder.buffered} of ${this.#decoder.pending} received)`,
+                  { details: { received: this.#decoder.buffered, announced: this.#decoder.pending, ms } },
+                )
+              : new MurmurError('MURMUR_TIMEOUT', `no message within ${ms} ms`),
+          ),
         ms,
         { ref: true },
       );
@@ -333,6 +396,10 @@ export class StreamChannel implements FrameChannel {
           this.#abort(err);
           throw err;
         }
+        if (isMurmurError(err) && err.code === 'MURMUR_FRAME_STALLED') {
+          this.#violation(err);
+          throw err;
+        }
         this.#markClosed();
         if (wasClosed) return;
         throw new MurmurError('MURMUR_STREAMER_CLOSED', 'stream closed', { cause: err });
@@ -347,11 +414,23 @@ export class StreamChannel implements FrameChannel {
       try {
         for (const m of this.#decoder.push(bytes)) this.#inbox.push(m);
       } catch (err) {
-        this.#abort(err as Error);
-        const kind = violationKind(err);
-        if (kind !== undefined) this.#o.onViolation?.(kind, err as MurmurError);
+        this.#violation(err as Error);
         throw err;
       }
+      const over = this.#account();
+      if (over !== undefined) {
+        // frames already complete are not delivered: the stream is reset at once
+        this.#inbox.length = 0;
+        this.#violation(over);
+        throw over;
+      }
     }
+  }
+
+  /** Aborts the stream for the remote's fault and reports it when the table strikes it. */
+  #violation(err: Error): void {
+    this.#abort(err);
+    const kind = violationKind(err);
+    if (kind !== undefined) this.#o.onViolation?.(kind, err as MurmurError);
   }
 }

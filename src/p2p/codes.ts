@@ -16,6 +16,22 @@ export const P2P_CODES = defineCodes({
     strike: 'undecodable',
   },
   MURMUR_STREAM_CLOSED: { message: 'The stream ended before a complete message arrived.', http: 400 },
+  MURMUR_FRAME_BUDGET: {
+    message:
+      'A peer announced more bytes of unfinished messages, across its streams, than its share; the stream was reset.',
+    http: 400,
+    strike: 'flood',
+  },
+  MURMUR_FRAME_STALLED: {
+    message: 'A peer stopped sending in the middle of a message for longer than the body deadline; the stream was reset.',
+    http: 400,
+    strike: 'protocol',
+  },
+  MURMUR_FRAME_NODE_BUSY: {
+    message:
+      'The node holds its cap of bytes of unfinished messages from all peers; the stream was reset (never a strike).',
+    http: 503,
+  },
 });
 
 type P2pCodes = typeof P2P_CODES;

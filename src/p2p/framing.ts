@@ -65,6 +65,14 @@ export class FrameDecoder {
     return this.#buffered;
   }
 
+  /**
+   * The announced length of the frame being assembled once its prefix is read (its body has not all
+   * arrived), or -1 between frames and while the prefix itself is incomplete.
+   */
+  get pending(): number {
+    return this.#want;
+  }
+
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failed !== undefined) throw this.#failed;
     if (chunk.byteLength > 0) {
