@@ -11,6 +11,12 @@ export interface FrameReservation {
   reserve(n: number): MurmurError | undefined;
   /** Gives back `n` reserved bytes. */
   release(n: number): void;
+  /**
+   * Whether a violation with this code starts a new incident of the peer (strike it) or repeats one
+   * (its streams failing together: do not strike again). An incident lasts until the peer holds
+   * nothing any more.
+   */
+  incident(code: string): boolean;
 }
 
 export interface FrameBudgetOptions {
@@ -30,6 +36,8 @@ export class FrameBudget {
   readonly #peerBytes: number;
   readonly #nodeBytes: number;
   readonly #byPeer = new Map<string, number>();
+  /** Violation codes already struck per peer, forgotten when the peer holds nothing any more. */
+  readonly #incidents = new Map<string, Set<string>>();
   #held = 0;
 
   constructor(options: FrameBudgetOptions = {}) {
@@ -72,9 +80,24 @@ export class FrameBudget {
   release(peerId: string, n: number): void {
     const mine = this.heldBy(peerId);
     const give = Math.min(n, mine);
-    if (mine - give <= 0) this.#byPeer.delete(peerId);
-    else this.#byPeer.set(peerId, mine - give);
+    if (mine - give <= 0) {
+      this.#byPeer.delete(peerId);
+      this.#incidents.delete(peerId);
+    } else this.#byPeer.set(peerId, mine - give);
     this.#held -= give;
+  }
+
+  /** See FrameReservation.incident. */
+  incident(peerId: string, code: string): boolean {
+    let seen = this.#incidents.get(peerId);
+    if (seen?.has(code) === true) return false;
+    if (this.heldBy(peerId) === 0) return true; // nothing held: nothing to tie a repeat to
+    if (seen === undefined) {
+      seen = new Set();
+      this.#incidents.set(peerId, seen);
+    }
+    seen.add(code);
+    return true;
   }
 
   /** One stream's handle on the budget, charged to `peerId`. */
@@ -82,6 +105,7 @@ export class FrameBudget {
     return {
       reserve: (n) => this.reserve(peerId, n),
       release: (n) => this.release(peerId, n),
+      incident: (code) => this.incident(peerId, code),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock/index.ts';
-import { isMurmurError, MurmurError, type StrikeKind, strikeKindOf } from '../errors/index.ts';
+import { claimStrike, isMurmurError, MurmurError, type StrikeKind, strikeKindOf } from '../errors/index.ts';
 import { FrameDecoder, frameSize, writeFrame } from '../p2p/framing.ts';
 import type { MessageStreamLike } from '../p2p/stream.ts';
 import type { FrameChannel } from '../streamer/channel.ts';
@@ -429,7 +429,15 @@ export class StreamChannel implements FrameChannel {
 
   /** Aborts the stream for the remote's fault and reports it when the table strikes it. */
   #violation(err: Error): void {
+    // a burst of the peer's streams over its budget or stalling together is one incident: the
+    // budget tells the first (reported) from the repeats, claimed so nobody strikes them
+    const code = isMurmurError(err) ? err.code : '';
+    const repeat =
+      (code === 'MURMUR_FRAME_BUDGET' || code === 'MURMUR_FRAME_STALLED') &&
+      this.#o.budget?.incident(code) === false;
+    if (repeat) claimStrike(err);
     this.#abort(err);
+    if (repeat) return;
     const kind = violationKind(err);
     if (kind !== undefined) this.#o.onViolation?.(kind, err as MurmurError);
   }

@@ -23,7 +23,8 @@ export const P2P_CODES = defineCodes({
     strike: 'flood',
   },
   MURMUR_FRAME_STALLED: {
-    message: 'A peer stopped sending in the middle of a message for longer than the body deadline; the stream was reset.',
+    message:
+      'A peer stopped sending in the middle of a message for longer than the body deadline; the stream was reset.',
     http: 400,
     strike: 'protocol',
   },

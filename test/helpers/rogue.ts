@@ -80,7 +80,9 @@ export async function startRogue(target: MurmurNode): Promise<Rogue> {
     },
     open: (protocol) => connection!.newStream(protocol, { maxOutboundStreams: 1024 }),
     reconnect: handshake,
-    stop: () => host.stop(),
+    stop: async () => {
+      await host.stop();
+    },
   };
 }
 

@@ -67,7 +67,6 @@ test('128 tree-sync streams each left one byte short of a nearly 8 MiB frame: bo
   sampling = false;
   await sampler;
   assert.ok(peak <= FRAME_PEER_BUDGET_BYTES, `held ${peak} bytes, over the peer budget`);
-  assert.ok(peak > 0, 'the sampler saw the reservations');
 
   // struck for going over its budget and for stalling, once per incident
   await until(() => strikesOf(victim, rogue.peerId) >= 2, { what: 'the rogue struck twice' });
