@@ -138,11 +138,11 @@ test('config.json journalSnapshotEvery + journalCompact false: a time-based snap
 test('murmur start refuses bad snapshot settings with MURMUR_CONFIG_INVALID', async () => {
   const dir = await tmp();
   const r = await murmur(['start', '--data', dir, '--api', '127.0.0.1:0', '--journal-snapshot-every', '10x']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2); // usage: a bad setting
   assert.match(r.stderr, /MURMUR_CONFIG_INVALID: .*--journal-snapshot-every/);
   const e = await murmur(['start', '--data', dir, '--api', '127.0.0.1:0'], {
     MURMUR_JOURNAL_SNAPSHOT_EVENTS: 'x',
   });
-  assert.equal(e.code, 1);
+  assert.equal(e.code, 2);
   assert.match(e.stderr, /MURMUR_CONFIG_INVALID: .*MURMUR_JOURNAL_SNAPSHOT_EVENTS/);
 });
