@@ -52,6 +52,10 @@ export function formatReport(r: FaultRunResult): string {
     for (const d of more) lines.push(`    also: ${d.check}${d.node ? ` on ${d.node}` : ''}: ${d.detail}`);
     if (r.check.disagreements.length > 10) lines.push(`    … ${r.check.disagreements.length - 10} more`);
   }
+  const minutes = Number((r.durationMs / 60_000).toFixed(6));
+  lines.push(
+    `  replay: npm run faults -- --nodes ${r.nodes} --seed ${r.seed} --minutes ${minutes} --kinds ${r.kinds.join(',')}`,
+  );
   if (r.dataDir) lines.push(`  data folders and logs kept in ${r.dataDir}`);
   return lines.join('\n');
 }

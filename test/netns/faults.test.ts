@@ -3,8 +3,9 @@
  * real `murmur start` processes in network namespaces under a workload of kv writes, journal
  * appends, file puts, grants and revocations, while a seeded schedule kills (-9 and SIGTERM),
  * stalls (SIGSTOP), partitions, drops packets and fills data folders (each a small tmpfs); after
- * the heal the checker must find every node agreeing, no acknowledged write lost and no honest peer in purgatory. One fixed seed and two
- * random ones (printed: `npm run faults -- --nodes 4 --seed S --minutes 0.33` replays a schedule).
+ * the heal the checker must find every node agreeing, no acknowledged write lost and no honest
+ * peer in purgatory. One fixed seed and two random ones; each report ends with the command that
+ * replays its schedule (`npm run faults -- --nodes 4 --seed S --minutes … --kinds …`).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
