@@ -70,12 +70,12 @@ export class MurmurStore {
     this.dataDir = options.dataDir;
     this.guard = failStopOf(db) ?? guardLevel(db);
     const all = this.#allSubs;
-    type Hooked = { hooks: { newsub: { add(fn: (sub: Hooked) => void): void } }; open(): Promise<void> };
-    const onSub = (sub: Hooked): void => {
+    // every sublevel made from now on, nested ones too (reopened after a failure)
+    const onSub = (sub: Level): void => {
       all.add(sub);
       sub.hooks.newsub.add(onSub);
     };
-    (db as unknown as Hooked).hooks.newsub.add(onSub);
+    db.hooks.newsub.add(onSub);
   }
 
   get failed(): boolean {

@@ -20,7 +20,7 @@ function rootOf(db: object): object {
 export function guardLevel(db: object, guard: FailStop = new FailStop()): FailStop {
   const known = GUARDS.get(db);
   if (known !== undefined) return known;
-  const w = db as unknown as Writable;
+  const w = db as Writable;
   for (const name of ['_put', '_del', '_batch', '_clear'] as const) {
     const original = w[name].bind(db) as Fn;
     w[name] = ((...args: never[]) => guard.run(() => original(...args), 'database')) as Fn;
