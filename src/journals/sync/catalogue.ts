@@ -1,4 +1,5 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { Clock } from '../../clock/index.ts';
 import { MurmurError } from '../../errors/index.ts';
 import { type FrameChannel, FrameReader } from '../../streamer/channel.ts';
 import { CATALOGUE_TIMEOUT_MS, MAX_CATALOGUE_BYTES, MAX_CATALOGUE_ENTRIES } from '../constants.ts';
@@ -88,11 +89,11 @@ export function catalogueOf(store: JournalStore, journals: JournalId[] = []): Ca
 export async function requestCatalogue(
   channel: FrameChannel,
   journals: JournalId[],
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; clock?: Clock } = {},
 ): Promise<CatalogueEntry[]> {
   try {
     await channel.send(encodeCatalogueRequest(journals), options.signal ? { signal: options.signal } : {});
-    const frame = await new FrameReader(channel).next({
+    const frame = await new FrameReader(channel, options.clock ? { clock: options.clock } : {}).next({
       timeoutMs: options.timeoutMs ?? CATALOGUE_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -106,10 +107,10 @@ export async function requestCatalogue(
 export async function serveCatalogue(
   channel: FrameChannel,
   store: JournalStore,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; clock?: Clock } = {},
 ): Promise<void> {
   try {
-    const frame = await new FrameReader(channel).next({
+    const frame = await new FrameReader(channel, options.clock ? { clock: options.clock } : {}).next({
       timeoutMs: options.timeoutMs ?? CATALOGUE_TIMEOUT_MS,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -101,7 +101,7 @@ export class JournalSync {
   ): Promise<void> {
     const { peer, ...rest } = options;
     try {
-      await serveCatalogue(channel, this.#journals.store, rest);
+      await serveCatalogue(channel, this.#journals.store, { ...rest, clock: this.#clock });
     } catch (err) {
       this.#log.debug({ peer, err }, 'journals: catalogue request failed');
       if (peer !== undefined) this.#onMisbehaviour?.(peer, err);
@@ -179,7 +179,10 @@ export class JournalSync {
     if (this.#policy.mode !== 'all' && asked.length === 0) return;
     try {
       const channel = await handle.dialCatalogue({ signal: this.#stop.signal });
-      const entries = await requestCatalogue(channel, asked, { signal: this.#stop.signal });
+      const entries = await requestCatalogue(channel, asked, {
+        signal: this.#stop.signal,
+        clock: this.#clock,
+      });
       this.#catalogues.set(peer, new Map(entries.map((e) => [e.journal, e])));
     } catch (err) {
       this.stats.catalogueErrors++;
