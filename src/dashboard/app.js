@@ -1,5 +1,6 @@
 // murmur dashboard: plain ES modules, no build step. Data only ever goes through textContent.
 // Pages are hash routes (#overview, #peers, …); each page module has show() / hide() and refresh().
+import { chartsPage } from './charts.js';
 import { refreshData } from './data.js';
 import { filesPage } from './files.js';
 import { journalsPage } from './journals.js';
@@ -22,6 +23,7 @@ const PAGES = {
   trees: treesPage,
   journals: journalsPage,
   files: filesPage,
+  charts: chartsPage,
 };
 let current = 'overview';
 
@@ -118,7 +120,11 @@ async function refresh() {
     const status = await api('/v1/status');
     renderStatus(status);
     // the peers table is kept current on every page (the overview's events name its peers)
-    await Promise.all([peersPage.refresh(), current === 'peers' ? undefined : PAGES[current].refresh()]);
+    await Promise.all([
+      peersPage.refresh(),
+      chartsPage.sample(),
+      current === 'peers' ? undefined : PAGES[current].refresh(),
+    ]);
   } catch (err) {
     if (!unauthorised(err)) setLive(false);
   }

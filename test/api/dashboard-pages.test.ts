@@ -54,7 +54,12 @@ async function open(
     if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
   });
   await page.goto(`${n.url}/#token=${n.token}`);
-  await page.locator('#peer-id', { hasText: n.peerId }).waitFor({ state: 'attached' });
+  await page
+    .locator('#peer-id', { hasText: n.peerId })
+    .waitFor({ state: 'attached' })
+    .catch((err: Error) => {
+      throw new Error(`the dashboard did not load: ${err.message}; ${errors.join('; ')}`);
+    });
   if (hash) await page.click(`#tabs a[data-page="${hash}"]`);
   return { page, errors };
 }
@@ -291,5 +296,28 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
     assert.deepEqual([...onA.errors, ...onB.errors], []);
     await onA.page.close();
     await onB.page.close();
+  });
+  test('charts page: live bytes/s per protocol and sync lag drawn as SVG from successive samples', async () => {
+    const { page, errors } = await open(browser, a, 1280, 'charts');
+    // a line per protocol once two rates are known (three status samples), the legend humanised
+    await page.locator('#chart-traffic polyline').first().waitFor({ state: 'attached', timeout: 60_000 });
+    assert.match(
+      (await page.locator('#chart-traffic-legend').textContent()) ?? '',
+      /in [\d.]+ (B|KiB|MiB)\/s · out/,
+    );
+    await page.locator('#chart-lag polyline[data-series="chunks behind"]').waitFor({ state: 'attached' });
+    await page
+      .locator('#chart-lag polyline[data-series="journal events behind"]')
+      .waitFor({ state: 'attached' });
+    assert.match((await page.locator('#chart-lag-legend').textContent()) ?? '', /chunks behind \d+/);
+    // the points move as samples come in
+    const points = await page.locator('#chart-lag polyline').first().getAttribute('points');
+    await page.waitForFunction(
+      (before: string) => document.querySelector('#chart-lag polyline')?.getAttribute('points') !== before,
+      points,
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 });

@@ -16,6 +16,7 @@ const MODULES = [
   'trees.js',
   'files.js',
   'journals.js',
+  'charts.js',
 ];
 
 /** Static files of the dashboard, by URL path; served without the token (they hold no data). */
