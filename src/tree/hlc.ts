@@ -87,6 +87,15 @@ export class HlcClock {
     }
   }
 
+  /**
+   * Starts the clock above a timestamp this node already holds (the newest stored entry at open), with
+   * no drift check: a node restarted with its wall clock set back still stamps its next writes after
+   * its own earlier ones, so they are not hidden behind them.
+   */
+  seed(ts: Hlc): void {
+    if (isValidHlc(ts) && ts > this.#last) this.#last = ts;
+  }
+
   /** Throws MURMUR_TREE_CLOCK_SKEW if `ts` is further in the future than the allowed drift. */
   check(ts: Hlc): void {
     const limit = packHlc(this.#now() + this.maxDriftMs, HLC_LOGICAL_MAX);

@@ -103,6 +103,14 @@ export class TreeState implements GrantView {
     return this.#t.count;
   }
 
+  /** The newest entry timestamp held (tombstones included; 0 when none): what the HLC is seeded above. */
+  maxTimestamp(): number {
+    const t = this.#t;
+    let max = 0;
+    for (let s = 0; s < t.kind.length; s++) if (t.kind[s] === KIND_ENTRY && t.ts[s]! > max) max = t.ts[s]!;
+    return max;
+  }
+
   /** Newest kept entry of a key (tombstones included), or undefined. */
   latest(key: string): EntryRef | undefined {
     const s = this.#heads.get(key);

@@ -54,6 +54,7 @@ export class Tree {
     this.rootHex = rootHex;
     this.clock = options.clock ?? new HlcClock(options.timers === undefined ? {} : { clock: options.timers });
     this.#signer = options.signer;
+    this.clock.seed(store.tree(rootHex).maxTimestamp());
     this.subscriptions = new Subscriptions({
       cullDelayMs: options.cullDelayMs,
       ...(options.timers === undefined ? {} : { clock: options.timers }),

@@ -130,6 +130,22 @@ describe('TreeStore persistence', () => {
     assert.equal(dec((await normal.get('/k'))?.value), 'normal');
   });
 
+  it('a node restarted with its clock set back still stamps its writes after its own earlier ones', async () => {
+    const db = memoryDb();
+    const ahead = Date.now() + 10 * 60_000;
+    const fast = await openTree(root, root, { clock: new HlcClock({ now: () => ahead }) }, db);
+    await fast.put('/k', enc('before the restart'));
+    await fast.store.close();
+    // reopened on the same database with the real (10 minutes earlier) wall clock
+    const store2 = new TreeStore(db);
+    await store2.open();
+    const later = await Tree.open(store2, toHex(root.publicKey), { signer: root, clock: new HlcClock() });
+    const e = await later.put('/k', enc('after the restart'));
+    assert.ok(e.timestamp > packHlc(ahead, 0), 'the HLC starts above the newest stored entry');
+    assert.equal(dec((await later.get('/k'))?.value), 'after the restart');
+    await db.close();
+  });
+
   it('refuses a root grant or revocation dated further ahead than the drift bound (a year-ahead grant is not admitted)', async () => {
     const normal = await openTree(root, root);
     const tree = root.publicKey;
