@@ -110,12 +110,22 @@ function drawLag() {
   );
 }
 
+/** Routes that answered 404 (their service does not run on this node): not asked again. */
+const absent = new Set();
+
+async function ask(path) {
+  if (absent.has(path)) return {};
+  try {
+    return await api(path);
+  } catch (err) {
+    if (err.status === 404) absent.add(path);
+    return {};
+  }
+}
+
 /** Samples the sync lag of the chunks and journals services (a missing service counts 0). */
 async function sampleLag() {
-  const [c, j] = await Promise.all([
-    api('/v1/chunks').catch(() => ({})),
-    api('/v1/journals').catch(() => ({})),
-  ]);
+  const [c, j] = await Promise.all([ask('/v1/chunks'), ask('/v1/journals')]);
   const chunks = Object.values(c.lag ?? {}).reduce((s, x) => s + Number(x), 0);
   const heads = new Map((j.journals ?? []).map((x) => [x.id, x.to]));
   const journals = (j.sync ?? []).reduce(

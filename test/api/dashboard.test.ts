@@ -91,4 +91,37 @@ describe('dashboard in headless chromium', { skip }, () => {
     );
     await page.close();
   });
+  test('peers page: a peer in purgatory shows why and when it lifts; Forgive lifts it (POST …/forgive)', async () => {
+    const peerId = '12D3KooWPurgatoryPeer';
+    node.setPeer({
+      peerId,
+      state: 'purgatory',
+      addresses: ['/ip4/127.0.0.1/tcp/4010'],
+      lastSeen: Date.now(),
+      reason: 'undecodable',
+      strikes: 3,
+      nextAttemptAt: Date.now() + 10 * 60_000,
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e: Error) => errors.push(e.message));
+    // the fake node runs no data services: the overview's panels get 404 from their routes
+    const services = /\/v1\/(trees|chunks|journals|kinds)(\/|$)/;
+    page.on('console', (m: { type(): string; text(): string; location(): { url: string } }) => {
+      if (m.type() === 'error' && !services.test(m.location().url))
+        errors.push(`${m.text()} ${m.location().url}`);
+    });
+    await page.goto(`${url}/#token=${TOKEN}`);
+    await page.click('#tabs a[data-page="peers"]');
+    const row = page.locator(`#peers tr[data-peer="${peerId}"]`);
+    await row.locator('td.state-purgatory').waitFor();
+    assert.match((await row.textContent()) ?? '', /undecodable, lifts in (9|10)m/);
+    await row.locator('button', { hasText: 'Forgive' }).click();
+    await page.locator('#peers-status', { hasText: 'now lifesupport' }).waitFor();
+    await row.locator('td.state-lifesupport').waitFor();
+    assert.equal(await row.locator('button', { hasText: 'Forgive' }).count(), 0, 'nothing left to forgive');
+    assert.equal(node.peers().find((p) => p.peerId === peerId)?.strikes, 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });
