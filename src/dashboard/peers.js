@@ -2,7 +2,7 @@
 // strikes, why and until when it is in lifesupport or purgatory, "forgive" (POST /v1/peers/:id/forgive),
 // and connecting a peer by multiaddr (POST /v1/connect): the routes the CLI's `peers`/`connect` use.
 import { traffic } from './traffic.js';
-import { $, ago, api, button, el, mono, rate, say, short, until } from './util.js';
+import { $, ago, api, button, el, mono, rate, say, short, size, until } from './util.js';
 
 const ALIAS = 'murmur-alias:';
 const ORDER = { active: 0, connecting: 1, lifesupport: 2, purgatory: 3 };
@@ -52,6 +52,29 @@ async function forgive(peerId) {
   await peersPage.refresh();
 }
 
+/** peerId → {t, in, out} of the previous sample, and the rates computed from it. */
+const samples = new Map();
+
+/** Rates in/out of a peer from its byte counters (bytesIn/bytesOut of GET /v1/peers) sampled over time. */
+function rates(p) {
+  const t = performance.now();
+  const now = { t, in: p.bytesIn ?? 0, out: p.bytesOut ?? 0 };
+  const last = samples.get(p.peerId);
+  if (last && t - last.t < 500) return last.rates;
+  const dt = last ? (t - last.t) / 1000 : 0;
+  const r = last
+    ? { in: Math.max(0, (now.in - last.in) / dt), out: Math.max(0, (now.out - last.out) / dt) }
+    : undefined;
+  samples.set(p.peerId, { ...now, rates: r });
+  return r;
+}
+
+function rateCell(bps, total, what) {
+  const td = el('td', bps === undefined ? '…' : rate(bps), 'rate');
+  td.title = `${size(total ?? 0)} ${what} since the node started`;
+  return td;
+}
+
 /** Is the user typing a name in the table (a refresh would reset the field)? */
 const editing = () => document.activeElement?.classList?.contains('alias');
 
@@ -60,6 +83,7 @@ function render(peers) {
   const r = traffic.current();
   $('peers-rates').textContent =
     `${peers.length} known peer(s) · node traffic in ${rate(r.in)} · out ${rate(r.out)}`;
+  const r2 = new Map(peers.map((p) => [p.peerId, rates(p)]));
   if (editing()) return;
   $('peers').replaceChildren(
     ...peers.map((p) => {
@@ -75,6 +99,8 @@ function render(peers) {
         el('td', p.state, `state-${p.state}`),
         el('td', p.po ?? '-'),
         el('td', ago(p.lastSeen)),
+        rateCell(r2.get(p.peerId)?.in, p.bytesIn, 'received'),
+        rateCell(r2.get(p.peerId)?.out, p.bytesOut, 'sent'),
         el('td', p.strikes),
         el('td', note(p)),
         mono(p.addresses[0] ?? '-', p.addresses.join('\n')),

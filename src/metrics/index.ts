@@ -3,6 +3,9 @@ import { PEER_STATES, type PeerState } from '../peers/types.ts';
 
 const STATES = PEER_STATES;
 
+/** Peers whose byte totals are kept at most (the peer book's own bound is of the same order). */
+const MAX_PEER_BYTES = 4096;
+
 /** Each counter's name (prom-client's types do not expose it), for the counters() mirror's keys. */
 const NAMES = new WeakMap<object, string>();
 
@@ -29,6 +32,7 @@ export class NodeMetrics {
   readonly discovered: Counter<'source'>;
   readonly depth: Gauge;
   readonly #counts = new Map<string, number>();
+  readonly #peerBytes = new Map<string, { in: number; out: number }>();
 
   constructor() {
     this.registry = new Registry();
@@ -89,10 +93,33 @@ export class NodeMetrics {
     for (const state of STATES) this.peers.set({ state }, counts[state]);
   }
 
-  /** Accounts bytes of one protocol (a FramedStream onBytes callback). */
-  onBytes(protocol: string): (direction: 'in' | 'out', bytes: number) => void {
+  /**
+   * Accounts bytes of one protocol (a FramedStream onBytes callback); with `peerId`, also in that
+   * peer's totals (peerBytes).
+   */
+  onBytes(protocol: string, peerId?: string): (direction: 'in' | 'out', bytes: number) => void {
     const inc = this.#byDirection(this.bytes, protocol);
-    return (direction, bytes) => inc[direction](bytes);
+    if (peerId === undefined) return (direction, bytes) => inc[direction](bytes);
+    return (direction, bytes) => {
+      inc[direction](bytes);
+      let t = this.#peerBytes.get(peerId);
+      if (t === undefined) {
+        // bounded: the peers seen longest ago are dropped first
+        if (this.#peerBytes.size >= MAX_PEER_BYTES) {
+          const oldest = this.#peerBytes.keys().next().value;
+          if (oldest !== undefined) this.#peerBytes.delete(oldest);
+        }
+        t = { in: 0, out: 0 };
+        this.#peerBytes.set(peerId, t);
+      }
+      t[direction] += bytes;
+    };
+  }
+
+  /** Bytes of service protocols exchanged with a peer since the node started (0 if none). */
+  peerBytes(peerId: string): { in: number; out: number } {
+    const t = this.#peerBytes.get(peerId);
+    return t === undefined ? { in: 0, out: 0 } : { ...t };
   }
 
   /**

@@ -378,7 +378,9 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   }
 
   #withPo(info: PeerInfo): PeerInfo {
-    if (info.overlay === undefined || this.#kad === undefined) return info;
-    return { ...info, po: this.#kad.po(Buffer.from(info.overlay, 'hex')) };
+    const b = this.#nodeMetrics.peerBytes(info.peerId);
+    const withBytes = { ...info, bytesIn: b.in, bytesOut: b.out };
+    if (info.overlay === undefined || this.#kad === undefined) return withBytes;
+    return { ...withBytes, po: this.#kad.po(Buffer.from(info.overlay, 'hex')) };
   }
 }

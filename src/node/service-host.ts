@@ -184,7 +184,7 @@ export class ServiceHost {
       idleTimeoutMs: options.idleTimeoutMs ?? SERVICE_IDLE_TIMEOUT_MS,
       budget: this.frames.forPeer(peerId),
       stallTimeoutMs: this.#stallMs,
-      onBytes: metrics.onBytes(protocol),
+      onBytes: metrics.onBytes(protocol, peerId),
       onMessage: metrics.onMessage(protocol),
       onViolation: (_kind, err) => {
         // the table's kind (oversized / undecodable), claimed so the service seeing the same error

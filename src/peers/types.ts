@@ -28,6 +28,9 @@ export interface PeerInfo {
   strikesDecayAt?: number;
   /** Unix ms of the next reconnect attempt (lifesupport) or of forgetting (purgatory). */
   nextAttemptAt?: number;
+  /** Bytes of service protocols received from / sent to the peer since the node started (node.peers()). */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /** Where a peer was heard of. */

@@ -97,6 +97,13 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
     await page.locator('#connect-status', { hasText: `connected: ${a.peerId}` }).waitFor({ timeout: 60_000 });
     const rowOfA = page.locator(`#peers tr[data-peer="${a.peerId}"]`);
     await rowOfA.locator('td.state-active').waitFor({ timeout: 60_000 });
+    // rates in/out from the peer's byte counters sampled over time (services talk at once)
+    await rowOfA
+      .locator('td.rate', { hasText: /^[\d.]+ (B|KiB|MiB)\/s$/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    const peerA = (await b.client.peers()).find((p) => p.peerId === a.peerId);
+    assert.ok((peerA?.bytesIn ?? 0) > 0 && (peerA?.bytesOut ?? 0) > 0, JSON.stringify(peerA));
     // a name given in the table is kept (localStorage) across a reload
     await rowOfA.locator('input.alias').fill('node A');
     await rowOfA.locator('input.alias').press('Enter');
