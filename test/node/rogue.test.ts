@@ -158,10 +158,20 @@ test('frames stalled mid-body on every protocol: reset within the deadline, stru
   await stillServes('after stalled frames');
 });
 
-test('random bytes, truncated frames, garbage protobuf, floods and unfed streams on every protocol', async () => {
+/** Strikes the node has counted in all, by kind. */
+async function strikeTotals(): Promise<string> {
+  return (await victim.metrics.metrics())
+    .split('\n')
+    .filter((l) => l.startsWith('murmur_misbehaviour_strikes_total{'))
+    .map((l) => l.replace('murmur_misbehaviour_strikes_total', ''))
+    .join(' ');
+}
+
+test('random bytes, truncated frames, garbage protobuf, floods and unfed streams on every protocol', async (t) => {
   const runs = LONG ? 100_000 : 2;
   const unfed: Awaited<ReturnType<Rogue['open']>>[] = [];
   for (const p of protocols) {
+    t.diagnostic(`before ${p}: strikes ${await strikeTotals()}`);
     // random bytes
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 2048 }), (bytes) => attack(p, bytes)),
@@ -189,6 +199,7 @@ test('random bytes, truncated frames, garbage protobuf, floods and unfed streams
     }
     await stillServes(`after bad input on ${p}`);
   }
+  t.diagnostic(`at the end: strikes ${await strikeTotals()}, ${rogues.length} rogue identities used`);
   assert.equal(await partialBytes(), 0, 'unfed streams hold no bytes');
   for (const s of unfed) s.abort(new Error('done'));
 });
