@@ -92,7 +92,8 @@ function renderStatus(s) {
       bin.title = `bin ${i}: ${n} active peer(s)${i >= s.depth ? ' (neighbourhood)' : ''}`;
       const bar = el('div', undefined, 'bar');
       bar.style.height = `${(n / max) * 70}%`;
-      bin.append(el('span', n || '', 'n'), bar, el('span', i, 'i'));
+      // every fourth bin and the last are numbered (32 numbers do not fit a phone's width)
+      bin.append(el('span', n || '', 'n'), bar, el('span', i % 4 === 0 || i === 31 ? i : '', 'i'));
       return bin;
     }),
   );

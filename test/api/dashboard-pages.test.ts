@@ -324,6 +324,15 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
       points,
       { timeout: 60_000 },
     );
+    // with every protocol's legend drawn, the page still fits a desktop and a phone
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator('#chart-traffic-legend span').first().waitFor();
+      const over = await page.evaluate(
+        () => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth,
+      );
+      assert.ok(over <= 0, `the charts page overflows by ${over}px at ${width}px`);
+    }
     assert.deepEqual(errors, []);
     await page.close();
   });
