@@ -73,7 +73,7 @@ describe('dashboard data panels over a real node with its services (headless chr
     const errors: string[] = [];
     page.on('pageerror', (e: Error) => errors.push(e.message));
     page.on('response', (r: { status(): number; url(): string }) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
     });
     await page.goto(`${daemon.apiUrl}/#token=${await readApiToken(root)}`);
     await page.waitForFunction(() => document.querySelectorAll('#trees tr').length === 2);
