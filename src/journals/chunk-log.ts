@@ -64,6 +64,8 @@ export class FileChunkLog implements ChunkLog {
   readonly #maxOpen: number;
   readonly #clock: Clock;
   readonly #guard: FailStop | undefined;
+  readonly #inflight = new Set<Promise<unknown>>();
+  #closed = false;
   #made = false;
 
   /**
@@ -122,7 +124,18 @@ export class FileChunkLog implements ChunkLog {
   }
 
   /** Runs `fn` on the journal's open file (most recently used), then closes idle files over the cap. */
-  async #use<T>(id: JournalId, fn: (f: LogFile) => Promise<T>): Promise<T> {
+  #use<T>(id: JournalId, fn: (f: LogFile) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    const op = this.#run(id, fn);
+    this.#inflight.add(op);
+    const done = (): void => {
+      this.#inflight.delete(op);
+    };
+    op.then(done, done);
+    return op;
+  }
+
+  async #run<T>(id: JournalId, fn: (f: LogFile) => Promise<T>): Promise<T> {
     const f = await this.#file(id);
     this.#files.delete(id);
     this.#files.set(id, f);
@@ -174,6 +187,8 @@ export class FileChunkLog implements ChunkLog {
         f.end = offset + bytes.length;
         return { offset, ops: [] };
       });
+    // a write after close is refused as closed, never counted as a failure of the store
+    if (this.#closed) return Promise.reject(closedError());
     return this.#guard ? this.#guard.run(write, 'journal log file') : write();
   }
 
@@ -226,7 +241,10 @@ export class FileChunkLog implements ChunkLog {
     this.#clock.setTimeout(() => void old.close().catch(() => {}), OLD_HANDLE_MS);
   }
 
+  /** Refuses new operations, lets those in flight finish (an append racing a stop), closes the files. */
   async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inflight]);
     const files = [...this.#files.values()];
     this.#files.clear();
     await Promise.all(files.map((f) => f.fh.close().catch(() => {})));
@@ -292,6 +310,8 @@ export class LevelChunkLog implements ChunkLog {
 }
 
 const bad = (why: string): MurmurError => new MurmurError('MURMUR_JOURNAL_BAD_MESSAGE', why);
+const closedError = (): MurmurError =>
+  new MurmurError('MURMUR_JOURNAL_CLOSED', 'the journal store is closed');
 
 /** Bytes of a record framed as protobuf field 1 (`0x0a varint(len) record`). */
 export function framedSize(len: number): number {

@@ -8,8 +8,10 @@ import fc from 'fast-check';
 import { isMurmurError } from '../../src/errors/index.ts';
 import { decodeBound, FileChunkLog, frameRecords, splitChunk } from '../../src/journals/chunk-log.ts';
 import { decodeItem, encodeSegmentItem } from '../../src/journals/event.ts';
+import { formatJournalId } from '../../src/journals/id.ts';
 import { Journals } from '../../src/journals/journals.ts';
 import { generateWriter, type Writer } from '../../src/journals/keys.ts';
+import { FailStop } from '../../src/store/fail-stop.ts';
 import { hex, payloads } from './helpers.ts';
 
 type Db = ClassicLevel<string, Uint8Array>;
@@ -246,6 +248,30 @@ test('FileChunkLog: at most maxOpen files stay open; closed logs reopen with the
     }
     assert.ok(log.openFiles <= 3);
     await log.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('closing the log while appends are in flight lets them finish; later appends are refused as closed, never as a store failure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-log-close-'));
+  try {
+    const guard = new FailStop();
+    const log = new FileChunkLog(dir, { guard });
+    const id = formatJournalId(generateWriter().publicKey, 'racing');
+    await log.open(id, 0);
+    const appends = Array.from({ length: 20 }, () => log.append(id, new Uint8Array(4096).fill(7)));
+    await log.close();
+    const settled = await Promise.allSettled(appends);
+    for (const r of settled) {
+      if (r.status === 'rejected')
+        assert.ok(isMurmurError(r.reason, 'MURMUR_JOURNAL_CLOSED'), String(r.reason));
+    }
+    assert.equal(guard.failed, false, 'a stop is not a failed write');
+    await assert.rejects(log.append(id, new Uint8Array(1)), (e: unknown) =>
+      isMurmurError(e, 'MURMUR_JOURNAL_CLOSED'),
+    );
+    assert.equal(guard.failed, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
