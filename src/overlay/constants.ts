@@ -10,6 +10,12 @@ export const BIN_COUNT = MAX_PO + 1;
 export const DEFAULT_SATURATION = 8;
 /** The neighbourhood keeps at least this many connected peers (bee's nnLowWatermark). */
 export const DEFAULT_LOW_WATERMARK = 2;
+/**
+ * Known (not necessarily connected) peers kept per bin by default: enough to saturate a bin several
+ * times over and to hold a whole neighbourhood, while a node no longer learns nearly every peer of the
+ * network (memory O(N) per node → O(log N)). Connected peers are always kept, past the cap.
+ */
+export const DEFAULT_MAX_KNOWN_PER_BIN = 64;
 /** Peers sent in one hive message at most. */
 export const DEFAULT_GOSSIP_LIMIT = 64;
 /** Peers per target bin offered in one hive message for shallow bins. */

@@ -58,7 +58,8 @@ export function decodeHive(bytes: Uint8Array): OverlayPeer[] {
     if (p.addresses.length > MAX_HIVE_ADDRESSES) throw invalid('too many addresses', {});
     for (const a of p.addresses)
       if (a.length === 0 || a.length > MAX_HIVE_STRING) throw invalid('bad address', {});
-    return { peerId: p.peerId, overlay: p.overlay, addresses: [...p.addresses] };
+    // a copy: the decoded bytes are a view of the whole message, which a kept peer would otherwise pin
+    return { peerId: p.peerId, overlay: new Uint8Array(p.overlay), addresses: [...p.addresses] };
   });
 }
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_GOSSIP_LIMIT,
   DEFAULT_GOSSIP_PER_BIN,
   DEFAULT_LOW_WATERMARK,
+  DEFAULT_MAX_KNOWN_PER_BIN,
   DEFAULT_SATURATION,
   MAX_PO,
 } from './constants.ts';
@@ -76,7 +77,7 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
     this.lowWatermark = positive(options.lowWatermark, DEFAULT_LOW_WATERMARK, 'lowWatermark');
     this.#gossipLimit = positive(options.gossipLimit, DEFAULT_GOSSIP_LIMIT, 'gossipLimit');
     this.#gossipPerBin = positive(options.gossipPerBin, DEFAULT_GOSSIP_PER_BIN, 'gossipPerBin');
-    this.#maxKnownPerBin = positive(options.maxKnownPerBin, Number.POSITIVE_INFINITY, 'maxKnownPerBin');
+    this.#maxKnownPerBin = positive(options.maxKnownPerBin, DEFAULT_MAX_KNOWN_PER_BIN, 'maxKnownPerBin');
     for (let b = 0; b < BIN_COUNT; b++) {
       this.#knownBins.push(new Map());
       this.#connectedBins.push(new Set());
@@ -253,22 +254,38 @@ export class Kademlia extends EventEmitter<KademliaEvents> {
     // Ultrametric shortcut: a peer in our bin b != t (t = po(us, to)) is at po min(b, t) from `to`;
     // only our bin t needs the proximity computed per peer.
     const t = this.po(to);
-    const add = (g: number, peer: OverlayPeer): void => {
-      if (groups[g]!.length < cap && !bytesEqual(peer.overlay, to)) groups[g]!.push(peer);
+    const add = (g: number, peer: OverlayPeer): boolean => {
+      if (groups[g]!.length >= cap || bytesEqual(peer.overlay, to)) return false;
+      groups[g]!.push(peer);
+      return true;
     };
-    for (let b = 0; b < BIN_COUNT; b++) {
+    // Bin t first (it fills groups >= t), then the deeper bins (all group t), then the shallower
+    // ones, deepest first (bin b fills group b): the groups fill in the order they are output, so
+    // the scan stops once `limit` peers are collected (the group contents are those of a full scan).
+    let collected = 0;
+    const order = [t];
+    for (let b = t + 1; b < BIN_COUNT; b++) order.push(b);
+    for (let b = t - 1; b >= 0; b--) order.push(b);
+    for (const b of order) {
+      if (b !== t && collected >= limit) break;
       const fixed = b < t ? b : b > t ? t : -1;
+      const before = fixed >= 0 ? groups[fixed]!.length : 0;
       const connected = this.#connectedBins[b]!;
       for (const id of connected) {
         if (fixed >= 0 && groups[fixed]!.length >= cap) break;
         const peer = this.#known.get(id)!.peer;
-        add(fixed >= 0 ? fixed : proximity(to, peer.overlay), peer);
+        if (fixed < 0) {
+          if (add(proximity(to, peer.overlay), peer)) collected++;
+        } else add(fixed, peer);
       }
       for (const [id, entry] of this.#knownBins[b]!) {
         if (fixed >= 0 && groups[fixed]!.length >= cap) break;
         if (connected.has(id)) continue;
-        add(fixed >= 0 ? fixed : proximity(to, entry.peer.overlay), entry.peer);
+        if (fixed < 0) {
+          if (add(proximity(to, entry.peer.overlay), entry.peer)) collected++;
+        } else add(fixed, entry.peer);
       }
+      if (fixed >= 0) collected += groups[fixed]!.length - before;
     }
     const out: OverlayPeer[] = [];
     for (let b = MAX_PO; b >= 0 && out.length < limit; b--) {

@@ -19,7 +19,7 @@ export interface KademliaOptions {
   gossipLimit?: number;
   /** Peers per target bin offered for shallow bins (default 8). */
   gossipPerBin?: number;
-  /** Known peers kept at most per bin (default unbounded). */
+  /** Known peers kept at most per bin (default DEFAULT_MAX_KNOWN_PER_BIN, 64; connected peers always kept). */
   maxKnownPerBin?: number;
 }
 

@@ -10,3 +10,4 @@ export {
   simulateOverlay,
 } from './overlay-sim.ts';
 export { Rng } from './rng.ts';
+export { type RunSimOptions, runSim, SIM_KINDS, type SimKind, type SimRunResult } from './run.ts';

@@ -1,8 +1,11 @@
 import { VirtualClock } from '../clock/index.ts';
 import { Rng } from './rng.ts';
 
-/** Receives one message: the sender's id and the payload bytes. */
-export type SimHandler = (from: string, payload: Uint8Array) => void;
+/**
+ * Receives one message: the sender's id, the payload bytes and, for a message sent as an in-process
+ * value (no encoding on the bus), that value.
+ */
+export type SimHandler = (from: string, payload: Uint8Array, value?: unknown) => void;
 
 export interface SimNetworkOptions {
   /** Seed of the PRNG (loss, jitter, and whatever nodes draw from `network.rng`). Default 1. */
@@ -71,11 +74,22 @@ export class SimNetwork {
     this.#handlers.get(id)!.set(protocol, handler);
   }
 
-  /** Sends; returns false when the message is lost or blocked at once (it may still be dropped later). */
-  send(from: string, to: string, protocol: string, payload: Uint8Array): boolean {
+  /**
+   * Sends; returns false when the message is lost or blocked at once (it may still be dropped later).
+   * `value`, when given, is handed to the receiver as is (the simulator skips encoding where the node
+   * would only encode and decode a trusted structure); `sizeBytes` is then what it counts as sent.
+   */
+  send(
+    from: string,
+    to: string,
+    protocol: string,
+    payload: Uint8Array,
+    value?: unknown,
+    sizeBytes = payload.length,
+  ): boolean {
     const stats = this.#statsOf(protocol);
     stats.sent++;
-    stats.bytes += payload.length;
+    stats.bytes += sizeBytes;
     if (!this.isUp(from) || !this.reachable(from, to) || this.rng.chance(this.loss)) {
       stats.dropped++;
       return false;
@@ -88,7 +102,7 @@ export class SimNetwork {
         return;
       }
       stats.delivered++;
-      handler(from, payload);
+      handler(from, payload, value);
     }, delay);
     return true;
   }

@@ -27,6 +27,14 @@ export interface SimOverlayNodeOptions {
   /** Dials in flight at most. Default 4. */
   dialConcurrency?: number;
   book?: Partial<PeerBookConfig>;
+  /** Known peers kept per bin (the Kademlia default when unset). */
+  maxKnownPerBin?: number;
+  /**
+   * Encode hive messages as protobuf on the bus, as the node does on the wire. Default false: the
+   * peer list travels as an in-process value (copied, capped at MAX_HIVE_PEERS) and is counted at
+   * its approximate encoded size; byte payloads on the hive protocol are still decoded and checked.
+   */
+  hiveWire?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -50,6 +58,7 @@ export class SimOverlayNode {
   readonly #networkId: string;
   readonly #maintainMs: number;
   readonly #concurrency: number;
+  readonly #hiveWire: boolean;
   readonly #pending = new Set<string>();
   #timer: unknown;
   #running = false;
@@ -64,9 +73,11 @@ export class SimOverlayNode {
     this.overlay = simOverlay(id, this.#networkId);
     this.#maintainMs = options.maintainMs ?? 500;
     this.#concurrency = options.dialConcurrency ?? 4;
+    this.#hiveWire = options.hiveWire ?? false;
     this.kad = new Kademlia({
       base: this.overlay,
       ...(options.saturation ? { saturation: options.saturation } : {}),
+      ...(options.maxKnownPerBin ? { maxKnownPerBin: options.maxKnownPerBin } : {}),
     });
     this.book = new PeerBook({
       selfId: id,
@@ -112,7 +123,7 @@ export class SimOverlayNode {
       this.book.dialFailed(from, 'refused');
     });
     net.handle(this.id, SIM_PROTOCOLS.bye, (from) => this.book.disconnected(from, 'closed by peer'));
-    net.handle(this.id, SIM_PROTOCOLS.hive, (from, payload) => this.#onHive(from, payload));
+    net.handle(this.id, SIM_PROTOCOLS.hive, (from, payload, value) => this.#onHive(from, payload, value));
     net.handle(this.id, SIM_PROTOCOLS.ping, (from) => {
       if (this.book.stateOf(from) === 'active') {
         this.book.activity(from);
@@ -208,11 +219,11 @@ export class SimOverlayNode {
     }
   }
 
-  #onHive(from: string, payload: Uint8Array): void {
+  #onHive(from: string, payload: Uint8Array, value?: unknown): void {
     this.book.activity(from);
     let peers: OverlayPeer[];
     try {
-      peers = decodeHive(payload);
+      peers = Array.isArray(value) ? (value as OverlayPeer[]) : decodeHive(payload);
     } catch (err) {
       const kind = strikeKindOf(err); // by the error table, as the node's hive
       if (kind !== undefined) this.book.misbehaved(from, kind);
@@ -227,6 +238,17 @@ export class SimOverlayNode {
   }
 
   #sendHive(to: string, peers: OverlayPeer[]): void {
-    if (peers.length > 0) this.#net.send(this.id, to, SIM_PROTOCOLS.hive, encodeHive(peers));
+    if (peers.length === 0) return;
+    if (this.#hiveWire) {
+      this.#net.send(this.id, to, SIM_PROTOCOLS.hive, encodeHive(peers));
+      return;
+    }
+    const list = peers.slice(0, MAX_HIVE_PEERS);
+    let size = 0;
+    for (const p of list) {
+      size += 4 + p.overlay.length + p.peerId.length;
+      for (const a of p.addresses) size += 2 + a.length;
+    }
+    this.#net.send(this.id, to, SIM_PROTOCOLS.hive, EMPTY, list, size);
   }
 }

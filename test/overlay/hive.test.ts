@@ -71,4 +71,13 @@ describe('hive codec', () => {
       (e) => isMurmurError(e, 'MURMUR_OVERLAY_HIVE_INVALID'),
     );
   });
+
+  it('decoded overlays are copies, not views of the received message', () => {
+    const peer = { peerId: 'p1', overlay: new Uint8Array(32).fill(7), addresses: ['/ip4/1.2.3.4/tcp/1'] };
+    const bytes = encodeHive([peer]);
+    const [back] = decodeHive(bytes);
+    assert.deepEqual(back!.overlay, peer.overlay);
+    assert.notEqual(back!.overlay.buffer, bytes.buffer);
+    assert.equal(back!.overlay.byteLength, back!.overlay.buffer.byteLength);
+  });
 });
