@@ -4,7 +4,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Intervals } from '../../src/chunks/intervals/intervals.ts';
 import { isMurmurError } from '../../src/errors/index.ts';
-import { type Consumer, type Provider, StreamerSession } from '../../src/journals/sync/session.ts';
+import {
+  type Consumer,
+  MAX_BAD_MESSAGES,
+  type Provider,
+  StreamerSession,
+} from '../../src/journals/sync/session.ts';
 import { decode } from '../../src/journals/sync/session-messages.ts';
 import { memoryPair } from '../../src/streamer/channel.ts';
 
@@ -168,4 +173,23 @@ test('a subscriber is told when the peer refuses its stream and when the session
   await down.stop();
   assert.equal(closes, 1);
   assert.equal(refused.length, 1);
+});
+
+test('a peer that floods bad messages is reported once and its session ended, not struck per message', async () => {
+  const [a, b] = memoryPair();
+  const reported: unknown[] = [];
+  let closes = 0;
+  const session = new StreamerSession({
+    peer: 'rogue',
+    channel: a,
+    onBadMessage: (err) => reported.push(err),
+    onClose: () => closes++,
+  });
+  session.start();
+  for (let i = 0; i < 5_000 && !session.closed; i++)
+    await b.send(new Uint8Array([0xff, 0xff, 0xff, i & 0xff]));
+  await until(() => session.closed);
+  assert.equal(reported.length, 1);
+  assert.equal(session.stats.badMessages, MAX_BAD_MESSAGES);
+  assert.equal(closes, 1);
 });

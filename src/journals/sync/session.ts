@@ -8,6 +8,9 @@ import { BATCH_SIZE, MAX_U64, PRIORITY, QUEUE_CAPACITY } from '../../streamer/co
 import { PriorityQueue } from '../../streamer/priority.ts';
 import { type BodyInit, decode, encode, streamKey } from './session-messages.ts';
 
+/** Bad messages a session takes before it is ended (only the first is reported to the strike policy). */
+export const MAX_BAD_MESSAGES = 16;
+
 export interface Stream {
   name: string;
   key: string;
@@ -196,7 +199,10 @@ export class StreamerSession {
         } catch (err) {
           this.stats.badMessages++;
           this.#log.debug({ peer: this.peer, err }, 'streamer: bad message dropped');
-          this.#onBadMessage?.(err);
+          // one incident per session: the first bad message is reported (struck), a session that
+          // keeps sending them is ended instead of earning a strike per message
+          if (this.stats.badMessages === 1) this.#onBadMessage?.(err);
+          if (this.stats.badMessages >= MAX_BAD_MESSAGES) break;
           continue;
         }
         await this.#dispatch(body);
