@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -91,6 +91,18 @@ describe('murmur CLI against running daemons', () => {
 
     const api = await murmur(['start', '--data', join(root, 'c'), '--api', '0.0.0.0:9022']);
     assert.match(api.stderr, /^murmur: MURMUR_API_NOT_LOOPBACK: /);
+  });
+
+  test('with its output redirected, murmur start still logs the dashboard link and how to log in', async () => {
+    const running = a
+      .output()
+      .split('\n')
+      .find((l) => l.includes('murmur node running'));
+    assert.ok(running, a.output());
+    const line = JSON.parse(running) as { dashboard: string; api: string; login: string };
+    assert.equal(line.dashboard, `${line.api}/`);
+    assert.match(line.login, /dashboard --data /);
+    assert.ok(!running.includes(await readFile(join(a.dir, 'api-token'), 'utf8').then((t) => t.trim())));
   });
 
   test('exit codes by class and --json errors as {"error": {code, message}}', async () => {

@@ -55,7 +55,11 @@ export function formatStorage(s: Record<string, number | boolean>): string {
     `${s.evictedChunks ?? 0} evicted`,
   ];
   if (s.overCapacity === true) parts.push('OVER CAPACITY (everything left is pinned)');
-  return `storage    ${parts.join(', ')}`;
+  // say it: unpinned chunks are copies this node keeps for its neighbourhood (pull-sync), evicted over
+  // capacity, farthest first
+  const replicated = Math.max(0, used - Number(s.pinnedBytes ?? 0));
+  const held = `           ${formatBytes(replicated)} of it are copies kept for the neighbourhood (pull-sync; evicted farthest first over capacity, --chunks-capacity)`;
+  return `storage    ${parts.join(', ')}\n${held}`;
 }
 
 export function shortId(id: string): string {

@@ -128,6 +128,10 @@ async function runStart(flags: StartFlags): Promise<void> {
       overlay: daemon.node.overlay,
       addresses: status.addresses,
       api: daemon.apiUrl,
+      // the link itself, also when the output goes to a file or a journal (the token stays out of logs:
+      // `murmur dashboard` prints the logged-in link)
+      dashboard: `${daemon.apiUrl}/`,
+      login: `${cmd} dashboard${dataFlag}`,
     },
     'murmur node running',
   );
