@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type HistogramConfiguration, type Registry } from 'prom-client';
 
 /** One series' labels and value, for a labelled scrape-time metric. */
 export type LabelledValue<L extends string> = readonly [labels: Partial<Record<L, string>>, value: number];
@@ -80,4 +80,20 @@ function apply<L extends string>(
   if (value === undefined) return;
   if (typeof value === 'number') put(undefined, value);
   else for (const [labels, v] of value) put(labels, v);
+}
+
+/** Latency buckets in seconds, 1 ms to 1 min (syncs, requests). */
+export const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * The histogram of this name on the registry, made on first use (a service restarted in the same
+ * node keeps observing into the same series).
+ */
+export function sharedHistogram<L extends string>(
+  registry: Registry,
+  config: Omit<HistogramConfiguration<L>, 'registers'>,
+): Histogram<L> {
+  const existing = registry.getSingleMetric(config.name);
+  if (existing !== undefined) return existing as Histogram<L>;
+  return new Histogram<L>({ buckets: LATENCY_BUCKETS, ...config, registers: [registry] });
 }

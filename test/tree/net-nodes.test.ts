@@ -151,6 +151,18 @@ test('a late joiner gets the whole tree by reconciliation (no pushes missed matt
     await converged([nodes[0]!, late!], rootHex);
     assert.equal(dec((await late!.tree.tree(rootHex).get('/from/1'))?.value), 'node 1');
     assert.ok(late!.tree.stats.syncs + nodes[0]!.tree.stats.syncs > 0, 'a sync session ran');
+    // and its duration went into the sync latency histogram of the node that ran it
+    const timed = async (n: { node: { metrics: import('prom-client').Registry } }): Promise<number> => {
+      const h = await n.node.metrics.getSingleMetric('murmur_tree_sync_duration_seconds')?.get();
+      return (
+        h?.values.find(
+          (v) =>
+            (v as { metricName?: string }).metricName === 'murmur_tree_sync_duration_seconds_count' &&
+            v.labels.outcome === 'ok',
+        )?.value ?? 0
+      );
+    };
+    assert.ok((await timed(late!)) + (await timed(nodes[0]!)) > 0, 'sync latency observed');
     assert.equal(await late!.tree.tree(rootHex).get('/w/note'), undefined, 'revoked entry stays out');
   } finally {
     await late!.node.stop();

@@ -1,5 +1,7 @@
+import type { Histogram } from 'prom-client';
 import { MurmurError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
+import { sharedHistogram } from '../../metrics/scrape.ts';
 import type { ServiceContext, ServicePeer } from '../../service/context.ts';
 import type { FrameChannel } from '../../streamer/channel.ts';
 import { type Bundle, decodeBundle } from '../codec.ts';
@@ -42,8 +44,15 @@ export class Exchange {
   readonly #sources: { peer: string; bundle: Bundle }[] = [];
   #ended = false;
 
+  readonly #latency: Histogram<'outcome'>;
+
   constructor(options: ExchangeOptions) {
     this.#o = options;
+    this.#latency = sharedHistogram(options.ctx.metrics, {
+      name: 'murmur_tree_sync_duration_seconds',
+      help: 'Outbound tree reconciliation sessions, dial to last record, by outcome (ok, failed)',
+      labelNames: ['outcome'],
+    });
   }
 
   /**
@@ -130,6 +139,9 @@ export class Exchange {
     const timeout = this.#o.ctx.clock.timeout(this.#o.syncTimeoutMs);
     const sig = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     const { stats } = this.#o;
+    const clock = this.#o.ctx.clock;
+    const started = clock.monotonic();
+    const took = (): number => (clock.monotonic() - started) / 1000;
     let ch: FrameChannel | undefined;
     try {
       ch = await this.dial(peerId, SYNC_PROTOCOL, SYNC_IDLE_MS, MAX_SYNC_FRAME_BYTES, sig);
@@ -141,6 +153,7 @@ export class Exchange {
       ch.close();
       stats.syncs++;
       stats.syncBytes += res.bytesSent + res.bytesReceived;
+      this.#latency.observe({ outcome: 'ok' }, took());
       this.#o.logger.debug(
         { peer: peerId, tree: rootHex, ...res, refused: res.refused.length },
         'tree sync done',
@@ -148,6 +161,7 @@ export class Exchange {
       return res;
     } catch (err) {
       stats.syncFailures++;
+      this.#latency.observe({ outcome: 'failed' }, took());
       ch?.close(err as Error);
       this.#o.onError(peerId, err);
       this.#o.logger.debug({ peer: peerId, tree: rootHex, err }, 'tree sync failed');
