@@ -7,7 +7,13 @@ import { type Dialer, FrameReader } from '../../streamer/channel.ts';
 import { type Chunk, hex, isValidChunk } from '../chunk.ts';
 import { BIN_COUNT } from '../constants.ts';
 import { type ChunkStore, originTag } from '../store.ts';
-import { CURSORS_TIMEOUT_MS, DELIVERY_TIMEOUT_MS, RECORD_STEP, WINDOWS_AHEAD } from './constants.ts';
+import {
+  CANCEL_TIMEOUT_MS,
+  CURSORS_TIMEOUT_MS,
+  DELIVERY_TIMEOUT_MS,
+  RECORD_STEP,
+  WINDOWS_AHEAD,
+} from './constants.ts';
 import { InFlight } from './inflight.ts';
 import { encode, expect, makeBitvector, splitHashes } from './messages.ts';
 import { PullSyncStats } from './stats.ts';
@@ -270,6 +276,10 @@ export class PullSyncClient {
       await checkElsewhere(addrs.length);
       return { topmost: offer.topmost, ruid };
     } catch (err) {
+      // the caller no longer needs this interval (a bin that left the depth, a peer that left the
+      // neighbourhood, a stopped retrieval): tell the upstream by ruid so it stops reading and
+      // sending now, not only when it notices the closed stream
+      if (signal?.aborted) this.#sendCancel(peer, ruid);
       // keep what arrived intact; the range will be asked again
       await chain.catch(() => {});
       if (valid.length > 0 && claimed.size > 0)
@@ -279,6 +289,16 @@ export class PullSyncClient {
       for (const [key, a] of claimed) this.inflight.release(a, false, key);
       channel.close();
     }
+  }
+
+  /** Sends CancelRuid in the background, bounded by CANCEL_TIMEOUT_MS; a failure only counts as churn. */
+  #sendCancel(peer: string, ruid: number): void {
+    this.stats.cancelsSent++;
+    void this.cancelRuid(peer, ruid, { signal: this.#clock.timeout(CANCEL_TIMEOUT_MS) }).catch(
+      (err: unknown) => {
+        this.#log.debug({ peer, ruid, err }, 'pullsync: cancel not delivered');
+      },
+    );
   }
 
   /** Stores verified chunks (`keys[i]` = hex of chunk i's address) and ends their claims. */

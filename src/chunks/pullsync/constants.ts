@@ -29,6 +29,8 @@ export const MAX_OFFER_HASHES = 1024;
 export const DELIVERY_TIMEOUT_MS = 30_000;
 /** Time a downstream waits for an Ack (ms). */
 export const CURSORS_TIMEOUT_MS = 10_000;
+/** Longest time a downstream spends sending a CancelRuid for an interval it abandoned (ms). */
+export const CANCEL_TIMEOUT_MS = 5_000;
 /** Time the upstream waits for the Want after an offer (ms). */
 export const WANT_TIMEOUT_MS = 30_000;
 /** Time the upstream waits for the request after the stream opens (ms). */

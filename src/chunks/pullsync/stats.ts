@@ -10,7 +10,10 @@ export class PullSyncStats {
   invalid = 0;
   unsolicited = 0;
   duplicateRuids = 0;
+  /** Requests of a peer stopped here by its CancelRuid (upstream). */
   cancelled = 0;
+  /** CancelRuid messages sent for intervals this node abandoned (downstream). */
+  cancelsSent = 0;
   dbOps = 0;
   /** Requests served here that a peer broke with misbehaviour (the table's strike kinds). */
   badRequests = 0;
