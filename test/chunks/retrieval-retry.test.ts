@@ -55,10 +55,16 @@ async function pair(bHolds: boolean, lose: (n: number) => boolean, clock: Clock 
   });
   await b.start();
   let dials = 0;
+  let closed = 0;
   const dial = async (): Promise<FrameChannel> => {
     dials++;
     const [x, y] = memoryPair(lose(dials) ? { ab: { drop: () => true } } : {});
     void serve!(y, peerA);
+    const close = x.close.bind(x);
+    x.close = (err?: Error): void => {
+      closed++;
+      close(err);
+    };
     return x;
   };
   const a = new Retrieval({
@@ -67,7 +73,7 @@ async function pair(bHolds: boolean, lose: (n: number) => boolean, clock: Clock 
     timeoutMs: 200,
     hops: 1,
   });
-  return { a, chunk, dials: () => dials };
+  return { a, chunk, dials: () => dials, closed: () => closed };
 }
 
 test('retrieval: the only peer loses the first request in transit; it is asked again and the chunk arrives', async () => {
@@ -119,4 +125,21 @@ test('retrieval on a virtual clock: each attempt times out and each pause ends e
   assert.equal(result, undefined, 'given up after the attempts');
   assert.equal(dials(), RETRIEVAL_ATTEMPTS);
   assert.equal(clock.now(), dialAt + 200, 'ended on the last timeout, in virtual time');
+});
+
+test('retrieval: callers sharing a request stop waiting on their own abort; the last abort ends the attempt in flight', async () => {
+  const clock = new VirtualClock(); // the attempt's timeout never fires: only an abort ends it
+  const { a, chunk, dials, closed } = await pair(true, () => true, clock);
+  const one = new AbortController();
+  const two = new AbortController();
+  const first = a.get(chunk.address, { signal: one.signal });
+  const second = a.get(chunk.address, { signal: two.signal });
+  await until(() => dials() === 1, { what: 'the shared attempt', everyMs: 1 });
+  one.abort(); // e.g. a download stopped with Ctrl-C while another one needs the same chunk
+  await assert.rejects(first, (err: Error & { code?: string }) => err.code === 'MURMUR_ABORTED');
+  assert.equal(closed(), 0, 'the other caller still waits on the attempt');
+  two.abort();
+  await assert.rejects(second, (err: Error & { code?: string }) => err.code === 'MURMUR_ABORTED');
+  await until(() => closed() > 0, { what: 'the attempt aborted', everyMs: 1 });
+  assert.equal(dials(), 1, 'no further attempt after the last caller left');
 });

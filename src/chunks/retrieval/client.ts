@@ -25,6 +25,13 @@ export function closer(target: Uint8Array, a: Uint8Array, b: Uint8Array): number
   return 0;
 }
 
+/** One request for an address shared by its concurrent callers. */
+interface SharedFetch {
+  p: Promise<Uint8Array | undefined>;
+  ac: AbortController;
+  waiters: number;
+}
+
 /**
  * The asking side: tries the closest active peers (XOR distance) in turn, each attempt with its
  * timeout; with fewer peers than attempts, a peer whose attempt failed in transit is asked again
@@ -34,7 +41,7 @@ export class RetrievalClient {
   readonly #o: RetrievalOptions;
   readonly #stats: RetrievalStats;
   readonly #log: Logger;
-  readonly #inflight = new Map<string, Promise<Uint8Array | undefined>>();
+  readonly #inflight = new Map<string, SharedFetch>();
 
   constructor(options: RetrievalOptions, stats: RetrievalStats) {
     this.#o = options;
@@ -42,16 +49,61 @@ export class RetrievalClient {
     this.#log = options.logger ?? silentLogger;
   }
 
-  /** Asks the network (no local lookup); concurrent asks for one address share the request. */
+  /**
+   * Asks the network (no local lookup); concurrent asks for one address share the request. Each
+   * caller's signal ends only its own wait; the shared request (its attempts in flight) is aborted
+   * once every caller waiting on it has aborted (an aborted download stops what only it needed).
+   */
   fetch(address: Uint8Array, options: FetchOptions): Promise<Uint8Array | undefined> {
+    if (options.skip !== undefined) return this.#fetch(address, options); // a forwarded request: never shared
     const key = hex(address);
-    const running = this.#inflight.get(key);
-    if (running !== undefined && options.skip === undefined) return running;
-    const p = this.#fetch(address, options).finally(() => {
-      if (this.#inflight.get(key) === p) this.#inflight.delete(key);
+    let shared = this.#inflight.get(key);
+    if (shared === undefined || shared.ac.signal.aborted) {
+      const ac = new AbortController();
+      const s: SharedFetch = { ac, waiters: 0, p: Promise.resolve(undefined) };
+      s.p = this.#fetch(address, { ...options, signal: ac.signal }).finally(() => {
+        if (this.#inflight.get(key) === s) this.#inflight.delete(key);
+      });
+      s.p.catch(() => {}); // every waiter gets it below
+      this.#inflight.set(key, s);
+      shared = s;
+    }
+    return this.#join(key, shared, options.signal);
+  }
+
+  /** Waits on a shared request until it settles or `signal` aborts (the last waiter aborts it). */
+  #join(key: string, s: SharedFetch, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    s.waiters++;
+    return new Promise((resolve, reject) => {
+      let left = false;
+      const leave = (): void => {
+        if (left) return;
+        left = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (--s.waiters > 0) return;
+        s.ac.abort(new MurmurError('MURMUR_ABORTED', 'retrieval aborted'));
+        if (this.#inflight.get(key) === s) this.#inflight.delete(key);
+      };
+      const onAbort = (): void => {
+        leave();
+        reject(new MurmurError('MURMUR_ABORTED', 'retrieval aborted'));
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      s.p.then(
+        (v) => {
+          leave();
+          resolve(v);
+        },
+        (err: unknown) => {
+          leave();
+          reject(err);
+        },
+      );
     });
-    if (options.skip === undefined) this.#inflight.set(key, p);
-    return p;
   }
 
   async #fetch(address: Uint8Array, options: FetchOptions): Promise<Uint8Array | undefined> {
