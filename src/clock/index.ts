@@ -1,3 +1,9 @@
+export {
+  type ClockOffsetEstimate,
+  ClockOffsetEstimator,
+  type ClockOffsetOptions,
+  median,
+} from './offset.ts';
 export { systemClock } from './system.ts';
 export type { Clock, TimerHandle, TimerOptions } from './types.ts';
 export { VirtualClock } from './virtual.ts';
