@@ -22,6 +22,8 @@ export interface HelloInfo {
   addrs: string[];
   /** Set when the sender refuses. */
   refused?: RefusalReason;
+  /** The sender's wall clock (Unix ms) when it wrote the Hello; absent from older nodes. */
+  wallMs?: number;
 }
 
 export function encodeHello(hello: HelloInfo): Uint8Array {
@@ -41,6 +43,7 @@ export function encodeHello(hello: HelloInfo): Uint8Array {
       protocols: hello.protocols.slice(0, MAX_HELLO_PROTOCOLS),
       addrs,
       refused: hello.refused ?? '',
+      wallMs: BigInt(Math.max(0, Math.floor(hello.wallMs ?? 0))),
     }),
   );
 }
@@ -93,5 +96,7 @@ export function decodeHello(bytes: Uint8Array): HelloInfo {
     addrs,
   };
   if (refused !== undefined) hello.refused = refused;
+  // 0 is "absent"; a value past 2^53 cannot be a real wall time and is dropped the same way.
+  if (msg.wallMs > 0n && msg.wallMs <= BigInt(Number.MAX_SAFE_INTEGER)) hello.wallMs = Number(msg.wallMs);
   return hello;
 }

@@ -20,6 +20,8 @@ export interface HandshakeLocal {
   overlay: Uint8Array;
   protocols: string[];
   addrs(): string[];
+  /** This node's wall clock (Unix ms), sent in each Hello so peers can estimate their offset. */
+  wallMs?(): number;
   /** Extra admission check after network/self/overlay/version passed ('duplicate', 'busy'). */
   admit?(remote: PeerId): RefusalReason | undefined;
 }
@@ -60,6 +62,8 @@ function ownHello(local: HandshakeLocal, refused?: RefusalReason): Uint8Array {
     addrs: local.addrs(),
   };
   if (refused !== undefined) hello.refused = refused;
+  const wallMs = local.wallMs?.();
+  if (wallMs !== undefined) hello.wallMs = wallMs;
   return encodeHello(hello);
 }
 

@@ -51,6 +51,14 @@ export declare type Hello = Message<"murmur.handshake.v1.Hello"> & {
    * @generated from field: string refused = 5;
    */
   refused: string;
+
+  /**
+   * The sender's wall clock (Unix ms) when it wrote this Hello; 0 (absent) from older nodes. Lets a
+   * node estimate its own clock offset against its peers'.
+   *
+   * @generated from field: uint64 wall_ms = 6;
+   */
+  wallMs: bigint;
 };
 
 /**

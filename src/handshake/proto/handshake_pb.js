@@ -8,7 +8,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file handshake/proto/handshake.proto.
  */
 export const file_handshake_proto_handshake = /*@__PURE__*/
-  fileDesc("Ch9oYW5kc2hha2UvcHJvdG8vaGFuZHNoYWtlLnByb3RvEhNtdXJtdXIuaGFuZHNoYWtlLnYxIl8KBUhlbGxvEhIKCm5ldHdvcmtfaWQYASABKAkSDwoHb3ZlcmxheRgCIAEoDBIRCglwcm90b2NvbHMYAyADKAkSDQoFYWRkcnMYBCADKAwSDwoHcmVmdXNlZBgFIAEoCWIGcHJvdG8z");
+  fileDesc("Ch9oYW5kc2hha2UvcHJvdG8vaGFuZHNoYWtlLnByb3RvEhNtdXJtdXIuaGFuZHNoYWtlLnYxInAKBUhlbGxvEhIKCm5ldHdvcmtfaWQYASABKAkSDwoHb3ZlcmxheRgCIAEoDBIRCglwcm90b2NvbHMYAyADKAkSDQoFYWRkcnMYBCADKAwSDwoHcmVmdXNlZBgFIAEoCRIPCgd3YWxsX21zGAYgASgEYgZwcm90bzM");
 
 /**
  * Describes the message murmur.handshake.v1.Hello.
