@@ -2,7 +2,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { toHex } from '../bytes/index.ts';
-import type { Clock } from '../clock/index.ts';
+import { type Clock, ClockOffsetEstimator } from '../clock/index.ts';
 import { isMurmurError, MurmurError, strikeKindOf } from '../errors/index.ts';
 import {
   HANDSHAKE_PROTOCOL,
@@ -49,6 +49,8 @@ export interface LinksOptions {
  * reports closes. `dial()` connects and resolves once the handshake is done.
  */
 export class Links {
+  /** This node's wall-clock offset against its active peers' (from the wall time in their Hellos). */
+  readonly clockOffset = new ClockOffsetEstimator();
   readonly #o: LinksOptions;
   /** peerId → id of its active (handshaken) connection. */
   readonly #active = new Map<string, string>();
@@ -204,6 +206,7 @@ export class Links {
       overlay: this.#o.overlay,
       protocols: this.#o.protocols,
       addrs: () => this.addrs(),
+      wallMs: () => this.#o.clock.now(),
       admit: (remote: PeerId) => {
         if (this.#stopping) return 'busy';
         const current = this.activeConnection(remote.toString());
@@ -300,6 +303,7 @@ export class Links {
     }
     this.#active.set(peerId, connection.id);
     metrics.handshakes.inc();
+    if (hello.wallMs !== undefined) this.clockOffset.observe(peerId, hello.wallMs, this.#o.clock.now());
     this.#o.onActive(peerId, hello, connection);
     return book.get(peerId) ?? this.#fallbackInfo(peerId);
   }
@@ -344,6 +348,7 @@ export class Links {
     const peerId = connection.remotePeer.toString();
     if (this.#active.get(peerId) !== connection.id) return;
     this.#active.delete(peerId);
+    this.clockOffset.forget(peerId);
     this.#o.onInactive(peerId);
     if (!this.#stopping) this.#o.book.disconnected(peerId, 'disconnected');
   }

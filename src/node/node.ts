@@ -331,6 +331,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
   status(): NodeStatus {
     const book = this.#book;
     const kad = this.#kad;
+    const clockOffset = this.#links?.clockOffset.estimate();
     return {
       peerId: this.peerId,
       overlay: this.overlay,
@@ -342,6 +343,7 @@ export class Node<S extends ServiceMap = ServiceMap> implements MurmurNode<S> {
       uptimeMs: this.#state === 'started' ? this.#clock.now() - this.#startedAt : 0,
       counters: this.#nodeMetrics.counters(),
       store: this.#store?.health() ?? { state: 'ok', reopens: 0 },
+      ...(clockOffset !== undefined ? { clockOffset } : {}),
     };
   }
 

@@ -27,6 +27,11 @@ export interface NodeStatus {
    * or sync failed, until it is reopened; see docs/STORAGE.md "Fail-stop"). Absent: not told.
    */
   store?: StoreHealth;
+  /**
+   * This node's estimated wall-clock offset (ms, positive: ahead) against the median of its active
+   * peers' clocks, and how many peers that is over; absent with no peer that reported its clock.
+   */
+  clockOffset?: { offsetMs: number; peers: number };
 }
 
 /** Services by name, as `NodeOptions.services` takes them (each key equals its service's `name`). */
