@@ -232,7 +232,8 @@ export class SimOverlayNode {
     for (const p of peers) {
       if (p.peerId === this.id) continue;
       if (this.book.stateOf(p.peerId) === 'purgatory') continue;
-      this.kad.addKnown(p);
+      // a peer the table does not keep (its bin holds maxKnownPerBin) is not recorded in the book either
+      if (!this.kad.addKnown(p)) continue;
       this.book.discovered(p.peerId, p.addresses, 'hive', toHex(p.overlay));
     }
   }
