@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { isMurmurError } from '../../src/errors/index.ts';
-import { Kademlia, proximity } from '../../src/overlay/index.ts';
+import { Kademlia, type OverlayPeer, proximity } from '../../src/overlay/index.ts';
 import { addressAtPo, peerAtPo } from './helpers.ts';
 
 const base = new Uint8Array(32).fill(0x55);
@@ -125,5 +126,53 @@ describe('Kademlia table', () => {
     assert.equal(k.has('p1-0'), false);
     assert.equal(k.depth, 1);
     assert.equal(k.snapshot().connected[1], 0);
+  });
+
+  it('hive selection with early stop equals the full scan (property)', () => {
+    /** The selection as a full scan of every known peer, bins in ascending order (the reference). */
+    const fullScan = (k: Kademlia, to: Uint8Array, limit: number, cap: number): OverlayPeer[] => {
+      const groups: OverlayPeer[][] = Array.from({ length: 32 }, () => []);
+      const connected = new Set(k.connectedPeers().map((p) => p.peerId));
+      const byBin: OverlayPeer[][] = Array.from({ length: 32 }, () => []);
+      for (const p of k.connectedPeers()) byBin[k.po(p.overlay)]!.push(p);
+      for (const p of k.knownPeers()) if (!connected.has(p.peerId)) byBin[k.po(p.overlay)]!.push(p);
+      for (const bin of byBin) {
+        for (const p of bin) {
+          const g = proximity(to, p.overlay);
+          if (groups[g]!.length < cap && !p.overlay.every((v, j) => v === to[j])) groups[g]!.push(p);
+        }
+      }
+      return groups.reverse().flat().slice(0, limit);
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ overlay: fc.uint8Array({ minLength: 32, maxLength: 32 }), connect: fc.boolean() }),
+          {
+            maxLength: 150,
+          },
+        ),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 149 }),
+        (peers, random, limit, pick) => {
+          const k = new Kademlia({ base, gossipPerBin: 4, maxKnownPerBin: 1000 });
+          peers.forEach((p, i) => {
+            const peer = { peerId: `q${i}`, overlay: p.overlay, addresses: [] };
+            if (p.connect) k.connected(peer);
+            else k.addKnown(peer);
+          });
+          // a random target, and one among the known peers (our bin t then holds it)
+          for (const to of [random, peers[pick % Math.max(1, peers.length)]?.overlay ?? random]) {
+            const got = k.peersToGossip(to, { limit }).map((p) => p.peerId);
+            assert.deepEqual(
+              got,
+              fullScan(k, to, limit, 4).map((p) => p.peerId),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
