@@ -19,3 +19,16 @@ test('scratch pool: buffers are handed out again, at most `keep` are held, forei
   assert.ok(again.includes(a) || again.includes(b));
   assert.equal(pool.free, 0);
 });
+
+test('scratch pool: a smaller request gets a buffer of its size, not pooled; a free one is reused', () => {
+  const pool = new ScratchPool(1024, 2);
+  const small = pool.take(100);
+  assert.equal(small.byteLength, 100);
+  assert.equal(pool.take(0).byteLength, 0);
+  assert.equal(pool.take(5000).byteLength, 1024);
+  pool.give(small);
+  assert.equal(pool.free, 0);
+  const full = pool.take();
+  pool.give(full);
+  assert.equal(pool.take(10), full);
+});

@@ -13,8 +13,15 @@ export class ScratchPool {
     this.#keep = keep;
   }
 
-  take(): Uint8Array {
-    return this.#free.pop() ?? new Uint8Array(this.#size);
+  /**
+   * A buffer of at least `bytes` (default: the pool's size; more than that is capped to it). A free
+   * pooled buffer when one is held; otherwise a fresh one of the pool's size, or only of `bytes` when
+   * the request is smaller (such a buffer is not pooled again: give() drops foreign sizes).
+   */
+  take(bytes = this.#size): Uint8Array {
+    const free = this.#free.pop();
+    if (free !== undefined) return free;
+    return new Uint8Array(Math.min(Math.max(0, bytes), this.#size));
   }
 
   give(buf: Uint8Array): void {

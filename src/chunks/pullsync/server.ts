@@ -255,7 +255,15 @@ export class PullSyncServer {
     // storage reads in slices (a cancel is noticed between them), the next slice read while the
     // current one is sent. Two scratch buffers are taken in turn: a slice is read into one while
     // the other's chunks are sent, and every send below has copied its data when it returns
-    const scratch = [this.#scratch.take(), this.#scratch.take()] as const;
+    // sized to the request: the largest slice's data (segment locations), nothing without locations
+    // (data read through the index never uses the buffer), at most READ_SCRATCH_BYTES
+    let need = 0;
+    for (let at = 0; at < wanted.length && need < READ_SCRATCH_BYTES; at += DELIVERY_READ_BATCH) {
+      let slice = 0;
+      for (const it of wanted.slice(at, at + DELIVERY_READ_BATCH)) slice += it.location?.length ?? 0;
+      need = Math.max(need, slice);
+    }
+    const scratch = [this.#scratch.take(need), this.#scratch.take(need)] as const;
     let turn = 0;
     const read = (at: number): Promise<(Uint8Array | undefined)[]> | undefined => {
       if (at >= wanted.length) return undefined;
