@@ -290,6 +290,7 @@ export class ServiceHost {
       overlay: o.overlay,
       networkId: o.networkId,
       clock: this.#clock,
+      clockOffset: () => o.links.clockOffset.estimate(),
       logger: log,
       metrics: o.metrics.registry,
       store,

@@ -93,6 +93,11 @@ export interface ServiceContext {
   peers(): ServicePeer[];
   /** Current neighbourhood depth. */
   depth(): number;
+  /**
+   * This node's estimated wall-clock offset against its active peers' clocks (ms, positive: ahead;
+   * the median over `peers`), or undefined with no estimate (no peer, or a context without one).
+   */
+  clockOffset?(): { offsetMs: number; peers: number } | undefined;
   /** Listens to a node happening; returns the function that removes the listener. */
   on<E extends keyof ServiceEvents>(event: E, listener: (detail: ServiceEvents[E]) => void): () => void;
   off<E extends keyof ServiceEvents>(event: E, listener: (detail: ServiceEvents[E]) => void): void;

@@ -75,6 +75,11 @@ export const TREE_CODES = defineCodes({
     message: 'A timestamp is further in the future than the allowed clock drift.',
     http: 400,
   },
+  MURMUR_TREE_CLOCK_AHEAD: {
+    message:
+      "This node's clock is ahead of its peers' by more than the drift bound: its writes would be refused by every peer, so they are refused here. Fix the system clock.",
+    http: 503,
+  },
   MURMUR_TREE_MALFORMED: {
     message: 'Bytes from the network or disk do not decode to a valid tree record.',
     http: 400,

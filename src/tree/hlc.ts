@@ -57,8 +57,15 @@ export class HlcClock {
     return this.#last;
   }
 
+  /**
+   * Called first by `tick()` (every local write: put, del, grant, revoke); may throw to refuse the
+   * write before anything is stamped (the tree service refuses writes of a clock running ahead).
+   */
+  beforeTick: (() => void) | undefined;
+
   /** Send rule: a timestamp greater than every one issued or observed so far. */
   tick(): Hlc {
+    this.beforeTick?.();
     const wall = this.#now();
     const physical = packHlc(wall, 0);
     this.#last = physical > this.#last ? physical : bump(this.#last);

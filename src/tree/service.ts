@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from '../log/index.ts';
 import type { NodeService, ServiceContext, ServicePeer } from '../service/context.ts';
 import { strikeFor } from '../service/strikes.ts';
 import { waitOrAbort } from '../service/wait.ts';
+import { checkClockAhead } from './clock-ahead.ts';
 import { HlcClock } from './hlc.ts';
 import { loadOrCreateKeyFile } from './keyfile.ts';
 import { fromHex, generateKeyPair, type KeyPair, type Signer, signerFromKeyPair, toHex } from './keys.ts';
@@ -108,6 +109,7 @@ export class TreeService implements NodeService {
     this.#ctx = ctx;
     this.#time = ctx.clock;
     this.#log = ctx.logger;
+    this.clock.beforeTick = () => checkClockAhead(ctx.clockOffset?.(), this.clock.maxDriftMs);
     const store = new TreeStore(ctx.store, {
       logger: ctx.logger,
       ...(this.#o.pendingLimits === undefined ? {} : { pendingLimits: this.#o.pendingLimits }),
@@ -189,6 +191,7 @@ export class TreeService implements NodeService {
     this.#exchange?.end();
     this.#exchange = undefined;
     this.#ctx = undefined;
+    this.clock.beforeTick = undefined;
   }
 
   routes(api: RouteTable): void {
