@@ -119,6 +119,12 @@ function formatStore(h: NonNullable<NodeStatus['store']>): string {
   return `read-only: ${what}${since}${doing}${h.reason === undefined ? '' : ` (${h.reason})`}${reopened}`;
 }
 
+/** `+600.0 s vs the median of 2 peers` (positive: this node's clock is ahead). */
+export function formatClockOffset(c: NonNullable<NodeStatus['clockOffset']>): string {
+  const sign = c.offsetMs >= 0 ? '+' : '−';
+  return `${sign}${(Math.abs(c.offsetMs) / 1000).toFixed(1)} s vs the median of ${c.peers} peer${c.peers === 1 ? '' : 's'}`;
+}
+
 export function formatStatus(s: NodeStatus): string {
   const lines = [
     `peer id    ${s.peerId}`,
@@ -130,6 +136,7 @@ export function formatStatus(s: NodeStatus): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     ...(s.store === undefined ? [] : [`store      ${formatStore(s.store)}`]),
+    ...(s.clockOffset === undefined ? [] : [`clock      ${formatClockOffset(s.clockOffset)}`]),
     'addresses',
     ...(s.addresses.length ? s.addresses.map((a) => `  ${a}`) : ['  (none)']),
   ];
