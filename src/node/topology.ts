@@ -72,7 +72,9 @@ export class Topology {
     for (const p of peers) {
       if (p.peerId === this.#d.peerId) continue;
       this.#d.metrics.count(this.#d.metrics.discovered, { source: 'hive' });
-      this.#d.kad.addKnown(p);
+      // a peer the table does not keep (its bin holds maxKnownPerBin) is not recorded in the book
+      // either: the book stays bounded like the table
+      if (!this.#d.kad.addKnown(p)) continue;
       this.#d.book.discovered(p.peerId, p.addresses, 'hive', toHex(p.overlay));
     }
     this.dialSuggested();
