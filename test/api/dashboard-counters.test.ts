@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient } from '../../src/api/client.ts';
 import { readApiInfo, readApiToken } from '../../src/api/files.ts';
 import { daemonScope, murmur, startDaemon } from '../cli/helpers.ts';
+import { browserSkip, launchBrowser } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+const skip = browserSkip;
 
 const { daemons, tmp } = daemonScope('murmur-dash-counters-');
 
@@ -23,19 +22,7 @@ describe('the counters card over a real murmur start (headless chromium)', { ski
     daemons.push(await startDaemon(dir));
     url = (await readApiInfo(dir)).url;
     token = await readApiToken(dir);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

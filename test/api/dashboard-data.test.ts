@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +11,13 @@ import { Daemon } from '../../src/daemon/index.ts';
 import { JournalsService } from '../../src/journals/service.ts';
 import { generateKeyPair, toHex } from '../../src/tree/keys.ts';
 import { TreeService } from '../../src/tree/service.ts';
+import { browserSkip, launchBrowser } from '../helpers/browser.ts';
 
 // The functions passed to page.waitForFunction run in the page, where `document` exists.
 // biome-ignore lint/suspicious/noExplicitAny: the DOM lib is not in this Node project's types
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+const skip = browserSkip;
 
 describe('dashboard data panels over a real node with its services (headless chromium)', { skip }, () => {
   let root: string;
@@ -50,17 +49,7 @@ describe('dashboard data panels over a real node with its services (headless chr
     for (let n = 1; n <= 3; n++) await journals.append(journalId, { e: 'tick', p: { n } });
     // random bytes: identical chunks would be stored once
     fileChunks = (await chunks.put([new Uint8Array(randomBytes(40 * 1024))])).chunks;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

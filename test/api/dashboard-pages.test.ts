@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient } from '../../src/api/client.ts';
 import { readApiInfo, readApiToken } from '../../src/api/files.ts';
 import { daemonScope, startDaemon } from '../cli/helpers.ts';
+import { browserSkip, launchBrowser } from '../helpers/browser.ts';
 
 // The functions passed to page.evaluate run in the page, where `document` exists.
 // biome-ignore lint/suspicious/noExplicitAny: the DOM lib is not in this Node project's types
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+const skip = browserSkip;
 
 const { daemons, tmp } = daemonScope('murmur-dash-pages-');
 
@@ -72,19 +71,7 @@ describe('dashboard pages over two real murmur nodes (headless chromium)', { ski
 
   before(async () => {
     [a, b] = await Promise.all([node(), node()]);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

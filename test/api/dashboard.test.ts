@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiClient } from '../../src/api/index.ts';
 import type { ApiServer } from '../../src/api/server.ts';
+import { browserSkip, launchBrowser } from '../helpers/browser.ts';
 import type { FakeNode } from './fake-node.ts';
 import { startFakeApi, TOKEN } from './helpers.ts';
 
@@ -10,8 +10,7 @@ import { startFakeApi, TOKEN } from './helpers.ts';
 // biome-ignore lint/suspicious/noExplicitAny: the DOM lib is not in this Node project's types
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'chromium is not installed (apt-get install -y chromium)';
+const skip = browserSkip;
 
 describe('dashboard in headless chromium', { skip }, () => {
   let api: ApiServer;
@@ -22,19 +21,7 @@ describe('dashboard in headless chromium', { skip }, () => {
 
   before(async () => {
     ({ api, node, url } = await startFakeApi({ sseHeartbeatMs: 200 }));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
