@@ -2,6 +2,7 @@ export {
   type ClockOffsetEstimate,
   ClockOffsetEstimator,
   type ClockOffsetOptions,
+  cautiousMedian,
   median,
 } from './offset.ts';
 export { systemClock } from './system.ts';

@@ -3,7 +3,8 @@
  *
  * Each sample is one peer's wall time as it reported it (e.g. in a handshake or a pong) next to our
  * own wall time when the report arrived. The offset of a sample is `local - remote`: positive means
- * our clock is ahead. The estimate is the median over the peers' latest samples, so one peer with a
+ * our clock is ahead. The estimate is the median over the peers' latest samples (for an even count the
+ * middle value nearer zero, `cautiousMedian`), so one peer with a
  * wrong clock cannot move it; samples that look wrong (non-finite, not positive, or further off than
  * `maxPlausibleMs`) are ignored, and so are samples older than `maxAgeMs` when that is set.
  * With fewer than `minPeers` usable peers there is no estimate (alone, a node trusts its own clock).
@@ -39,6 +40,20 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * The median for an estimate that decides a refusal: for an even count, the middle value nearer zero
+ * (of two peers that disagree, the one agreeing with us wins), so a node is called ahead only when more
+ * than half of its peers say so.
+ */
+export function cautiousMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[mid] as number;
+  const lo = sorted[mid - 1] as number;
+  const hi = sorted[mid] as number;
+  return Math.abs(lo) <= Math.abs(hi) ? lo : hi;
 }
 
 export class ClockOffsetEstimator {
@@ -80,7 +95,7 @@ export class ClockOffsetEstimator {
       offsets.push(s.offsetMs);
     }
     if (offsets.length < this.#minPeers) return undefined;
-    return { offsetMs: median(offsets), peers: offsets.length };
+    return { offsetMs: cautiousMedian(offsets), peers: offsets.length };
   }
 
   /** How far (ms) this clock is ahead of its peers beyond `boundMs`, or 0 when within (or unknown). */

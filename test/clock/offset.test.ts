@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ClockOffsetEstimator, median } from '../../src/clock/index.ts';
+import { ClockOffsetEstimator, cautiousMedian, median } from '../../src/clock/index.ts';
 
 const T = 1_800_000_000_000;
 const MIN = 60_000;
@@ -22,7 +22,7 @@ describe('ClockOffsetEstimator', () => {
     e.observe('b', T + 5, T + 10 * MIN);
     const est = e.estimate();
     assert.equal(est?.peers, 2);
-    assert.ok(Math.abs((est?.offsetMs ?? 0) - (10 * MIN - 2.5)) < 1e-9);
+    assert.equal(est?.offsetMs, 10 * MIN - 5); // of two, the middle value nearer zero
     assert.ok(e.aheadBeyond(MIN) > 9 * MIN);
   });
 
@@ -55,6 +55,17 @@ describe('ClockOffsetEstimator', () => {
     assert.equal(e.estimate(T + 7 * MIN), undefined);
     e.forget('a');
     assert.equal(e.estimate(), undefined);
+  });
+
+  it('of two peers that disagree, the one agreeing with us wins (a refusal needs more than half)', () => {
+    const e = new ClockOffsetEstimator();
+    e.observe('even', T, T);
+    e.observe('fast', T + 10 * MIN, T);
+    assert.equal(e.estimate()?.offsetMs, 0);
+    assert.equal(e.aheadBeyond(MIN), 0);
+    assert.equal(cautiousMedian([-3, 10, 20, 40]), 10);
+    assert.equal(cautiousMedian([-30, -10, 20, 40]), -10);
+    assert.equal(cautiousMedian([5]), 5);
   });
 
   it('median matches a sort-based reference', () => {
