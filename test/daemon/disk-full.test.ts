@@ -86,7 +86,8 @@ test('a full disk: no write acknowledged after a failed store write is lost on r
     const kv = await murmur(['kv', 'put', '/after', 'v1', '--data', data]);
     const ev = await murmur(['journal', 'append', journal, '{"e":"after","p":1}', '--data', data]);
     const put = await murmur(['put', fileAfter, '--json', '--data', data]);
-    const refusals = [kv, ev, put].filter((r) => r.code !== 0).map((r) => r.stderr);
+    // (`put --json` reports its error as {"error":{code,message}} on stdout)
+    const refusals = [kv, ev, put].filter((r) => r.code !== 0).map((r) => r.stderr + r.stdout);
 
     // the node reopens its store once space is back and acknowledges again
     await poll(
